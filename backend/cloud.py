@@ -1,0 +1,238 @@
+"""The simulated AWS account and the one call path into it.
+
+Every action on the cloud, whoever makes it (the dashboard, a scenario actor,
+an SDK over the endpoint), goes through `Cloud.call`. The call path, not each
+service, does the cross-cutting work: it finds the action by its AWS name,
+records the CloudTrail entry, counts the call in `AWS/Usage`, and turns any
+unexpected exception into `InternalFailure` so no request can take the process
+down. That is why the faces can never disagree about what happened.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from backend.bus import Bus
+from backend.clock import Clock
+from backend.errors import AwsError, InternalFailure, InvalidAction, UnknownOperationException
+from backend.identity import CONSOLE, DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
+from backend.metrics import MetricStore, Series
+from backend.trail import Trail
+
+log = logging.getLogger(__name__)
+
+Params = dict[str, Any]
+Response = dict[str, Any]
+Handler = Callable[[Any, Params, "Request"], Response | Awaitable[Response]]
+S = TypeVar("S", bound="Service")
+
+#: 2026-11-29T09:00:00Z: where scenarios start unless they say otherwise.
+DEFAULT_START = 1_795_942_800.0
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An AWS action a service answers, with how CloudTrail classifies it."""
+
+    name: str
+    handler: Handler
+    is_async: bool
+    read_only: bool
+    data_event: bool
+
+
+def action(
+    name: str, *, read_only: bool = False, data_event: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a service method as the handler of the AWS action `name`."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__aws_action__ = Action(  # type: ignore[attr-defined]
+            name, fn, inspect.iscoroutinefunction(fn), read_only, data_event
+        )
+        return fn
+
+    return mark
+
+
+class Request:
+    """What a handler knows about the call it answers."""
+
+    __slots__ = ("caller", "cloud", "endpoint", "region")
+
+    def __init__(self, cloud: Cloud, caller: Caller, region: str, endpoint: str | None) -> None:
+        self.cloud = cloud
+        self.caller = caller
+        self.region = region
+        #: The base URL the caller reached us at, for URLs in responses (queue URLs).
+        self.endpoint = endpoint
+
+    @property
+    def account(self) -> str:
+        return self.cloud.account
+
+    @property
+    def now(self) -> float:
+        return self.cloud.clock.now()
+
+
+class Service:
+    """Base of every simulated service: a name and its actions by AWS name."""
+
+    name: ClassVar[str]
+    event_source: ClassVar[str]
+    #: The display name AWS/Usage uses in its `Service` dimension.
+    usage_name: ClassVar[str]
+    actions: ClassVar[dict[str, Action]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[str, Action] = {}
+        for klass in reversed(cls.__mro__):
+            for attr in vars(klass).values():
+                spec = getattr(attr, "__aws_action__", None)
+                if isinstance(spec, Action):
+                    found[spec.name] = spec
+        cls.actions = found
+
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+
+    def trail_resources(self, action: str, params: Params, region: str) -> list[dict[str, str]]:
+        """The `resources` of this call's CloudTrail record (none by default)."""
+        return []
+
+    def reset(self) -> None:
+        """Forget every resource, as a fresh account would have none."""
+        raise NotImplementedError
+
+
+class Cloud:
+    """One simulated AWS account: clock, rng, services, metrics, trail and bus."""
+
+    def __init__(
+        self,
+        *,
+        seed: int | str = 0,
+        start: float = DEFAULT_START,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        services: list[type[Service]] | None = None,
+    ) -> None:
+        self.seed = str(seed)
+        self.account = account
+        self.region = region
+        self.clock = Clock(start)
+        self.metrics = MetricStore()
+        self.bus = Bus()
+        self.trail = Trail(self.seed, account)
+        #: The endpoint's base URL while it serves, so in-process callers get URLs
+        #: that outside clients can use too.
+        self.endpoint: str | None = None
+        self.usage: dict[tuple[str, str], int] = {}
+        self._usage_series: dict[tuple[str, str], Series] = {}
+        self.services: dict[str, Service] = {}
+        if services is None:
+            from backend.services import ALL_SERVICES
+
+            services = ALL_SERVICES
+        for service_type in services:
+            self.add_service(service_type)
+
+    def add_service(self, service_type: type[S]) -> S:
+        service = service_type(self)
+        self.services[service_type.name] = service
+        self.trail.resource_finders[service_type.event_source] = service.trail_resources
+        return service
+
+    def service(self, service_type: type[S]) -> S:
+        """The running instance of `service_type`, typed."""
+        found = self.services[service_type.name]
+        assert isinstance(found, service_type)
+        return found
+
+    def rng(self, name: str) -> random.Random:
+        """A random stream of its own for `name`, derived from the cloud's seed.
+
+        Splitting per service and actor keeps streams independent: adding an
+        actor to a scenario does not change the ids another service draws.
+        """
+        return random.Random(f"{self.seed}/{name}")
+
+    def reset(self) -> None:
+        """Wipe every service back to empty, as a fresh account is."""
+        for service in self.services.values():
+            service.reset()
+
+    async def call(
+        self,
+        service: str,
+        action: str,
+        params: Params | None = None,
+        *,
+        caller: Caller = CONSOLE,
+        region: str | None = None,
+        request_id: str | None = None,
+        endpoint: str | None = None,
+    ) -> Response:
+        """Run one AWS action; return its response or raise its `AwsError`.
+
+        `params` must not be mutated after the call: the trail keeps a
+        reference to it and renders it lazily.
+        """
+        params = params if params is not None else {}
+        svc = self.services.get(service)
+        if svc is None:
+            raise UnknownOperationException(f"Unknown service {service!r}.")
+        spec = svc.actions.get(action)
+        if spec is None:
+            raise InvalidAction(f"The action {action} is not valid for this web service.")
+        region = region or self.region
+        request = Request(self, caller, region, endpoint)
+        response: Response | None = None
+        error: AwsError | None = None
+        try:
+            if spec.is_async:
+                response = await spec.handler(svc, params, request)  # type: ignore[misc]
+            else:
+                response = spec.handler(svc, params, request)  # type: ignore[assignment]
+        except AwsError as exc:
+            error = exc
+        except Exception:
+            log.exception("%s.%s failed unexpectedly", service, action)
+            error = InternalFailure("We encountered an internal error. Please try again.")
+        now = self.clock.now()
+        self.trail.record(
+            now, svc.event_source, action, params, response, error, caller, region,
+            spec.read_only, spec.data_event, request_id,
+        )  # fmt: skip
+        self._count(svc, action, now)
+        if error is not None:
+            raise error
+        assert response is not None
+        return response
+
+    def _count(self, svc: Service, action: str, now: float) -> None:
+        key = (svc.name, action)
+        series = self._usage_series.get(key)
+        if series is None:
+            series = self._usage_series[key] = self.metrics.series(
+                "AWS/Usage",
+                "CallCount",
+                {"Service": svc.usage_name, "Type": "API", "Resource": action, "Class": "None"},
+                "None",
+            )
+            self.usage[key] = 0
+        self.usage[key] += 1
+        series.add(now)
+
+    def calls_per_second(self, window: int = 10) -> float:
+        """API calls per simulated second over the last `window` seconds."""
+        end = int(self.clock.now())
+        total = sum(sum(s.sums(end, window)) for s in self._usage_series.values())
+        return total / window

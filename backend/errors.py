@@ -1,0 +1,61 @@
+"""AWS errors: the one exception every service raises and every face renders.
+
+An error carries what each AWS protocol needs to say it: the shape name (JSON
+`__type`), the legacy code of query-compatible services (`x-amzn-query-error`
+and the query protocol's `<Code>`), the HTTP status and who was at fault.
+Services declare their codes once as `ErrorCode` constants and raise
+`Code("message")`, so a code's status can never drift between call sites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AwsError(Exception):
+    """An error as AWS reports it; raised by services, rendered by the faces."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        sender_fault: bool = True,
+        legacy_code: str | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.sender_fault = sender_fault
+        self.legacy_code = legacy_code or code
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One AWS error code with its fixed status and legacy code."""
+
+    code: str
+    status: int = 400
+    legacy_code: str | None = None
+    sender_fault: bool = True
+
+    def __call__(self, message: str) -> AwsError:
+        return AwsError(
+            self.code,
+            message,
+            status=self.status,
+            sender_fault=self.sender_fault,
+            legacy_code=self.legacy_code,
+        )
+
+
+# Codes common to every service (AWS "common errors").
+InternalFailure = ErrorCode("InternalFailure", 500, sender_fault=False)
+InvalidAction = ErrorCode("InvalidAction", 400)
+InvalidParameterValue = ErrorCode("InvalidParameterValue", 400)
+MissingParameter = ErrorCode("MissingParameter", 400)
+ValidationException = ErrorCode("ValidationException", 400)
+UnknownOperationException = ErrorCode("UnknownOperationException", 400)
+SerializationException = ErrorCode("SerializationException", 400)

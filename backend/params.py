@@ -1,0 +1,74 @@
+"""Reading AWS request parameters, with AWS's errors for missing or ill-typed ones.
+
+Handlers receive params in botocore's member names and Python types (str,
+int, bool, bytes for blobs, lists and dicts). Anything can arrive, from a
+scenario file or the network, so each read checks the type and answers with
+the error AWS gives rather than letting a Python exception escape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.errors import ErrorCode, InvalidParameterValue, MissingParameter
+
+Params = dict[str, Any]
+
+
+def required_str(params: Params, name: str, *, missing: ErrorCode = MissingParameter) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise missing(f"The request must contain the parameter {name}.")
+    if not isinstance(value, str):
+        raise InvalidParameterValue(
+            f"Value for parameter {name} is invalid. Reason: must be a string."
+        )
+    return value
+
+
+def optional_str(params: Params, name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidParameterValue(
+            f"Value for parameter {name} is invalid. Reason: must be a string."
+        )
+    return value
+
+
+def optional_int(
+    params: Params, name: str, low: int, high: int, reason: str | None = None
+) -> int | None:
+    """An integer parameter within [low, high], or None when absent."""
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        why = reason or f"Must be >= {low} and <= {high}, if provided."
+        raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {why}")
+    return value
+
+
+def optional_list(params: Params, name: str) -> list[Any]:
+    value = params.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidParameterValue(
+            f"Value for parameter {name} is invalid. Reason: must be a list."
+        )
+    return value
+
+
+def optional_map(params: Params, name: str) -> dict[str, Any]:
+    value = params.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameterValue(
+            f"Value for parameter {name} is invalid. Reason: must be a map."
+        )
+    return value

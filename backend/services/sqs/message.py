@@ -1,0 +1,219 @@
+"""SQS messages: their lifecycle states, checksums and attribute rules.
+
+A message is plain data owned by its `Queue`; the queue moves it between
+states on the clock. The MD5 digests are computed exactly as AWS computes
+them, because SDKs (Go v2, Java v2) verify `MD5OfMessageAttributes` and reject
+a response whose digest does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from enum import Enum
+from typing import Any
+
+from backend.errors import InvalidParameterValue
+from backend.services.sqs.errors import InvalidMessageContents
+
+MAX_MESSAGE_ATTRIBUTES = 10
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+#: Characters AWS allows in a body (XML 1.0's Char production).
+_INVALID_BODY_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class State(Enum):
+    DELAYED = "delayed"
+    VISIBLE = "visible"
+    INFLIGHT = "in flight"
+    GONE = "gone"
+
+
+class Message:
+    """One message and where it is in its life.
+
+    `deadline` is when the current state ends on its own: the end of the delay
+    for DELAYED, the end of the visibility timeout for INFLIGHT. `timer_token`
+    changes whenever the deadline does, so stale timer entries are ignored.
+    """
+
+    __slots__ = (
+        "attributes",
+        "body",
+        "dead_letter_source",
+        "deadline",
+        "dedup_id",
+        "enqueued_at",
+        "first_receive_at",
+        "group_id",
+        "host",
+        "md5_attributes",
+        "md5_body",
+        "md5_system_attributes",
+        "message_id",
+        "receipt",
+        "receive_count",
+        "received_at",
+        "sender_id",
+        "sent_at",
+        "sequence_number",
+        "size",
+        "state",
+        "system_attributes",
+        "timer_token",
+    )
+
+    def __init__(
+        self,
+        message_id: str,
+        body: str,
+        attributes: dict[str, dict[str, Any]],
+        system_attributes: dict[str, dict[str, Any]],
+        sent_at: float,
+        sender_id: str,
+        size: int,
+        md5_body: str,
+        md5_attributes: str | None,
+        md5_system_attributes: str | None,
+    ) -> None:
+        self.message_id = message_id
+        self.body = body
+        self.attributes = attributes
+        self.system_attributes = system_attributes
+        self.sent_at = sent_at
+        self.enqueued_at = sent_at
+        self.sender_id = sender_id
+        self.size = size
+        self.md5_body = md5_body
+        self.md5_attributes = md5_attributes
+        self.md5_system_attributes = md5_system_attributes
+        self.state = State.VISIBLE
+        self.deadline = 0.0
+        self.timer_token = 0
+        self.receive_count = 0
+        self.first_receive_at: float | None = None
+        self.received_at: float | None = None
+        self.receipt = 0
+        self.group_id: str | None = None
+        self.dedup_id: str | None = None
+        self.sequence_number: str | None = None
+        self.dead_letter_source: str | None = None
+        self.host = 0
+
+
+def md5_of_body(body: str) -> str:
+    return hashlib.md5(body.encode("utf-8")).hexdigest()
+
+
+def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str | None:
+    """`MD5OfMessageAttributes`: AWS's length-prefixed encoding, names sorted."""
+    if not attributes:
+        return None
+    digest = hashlib.md5()
+    for name in sorted(attributes):
+        value = attributes[name]
+        data_type: str = value["DataType"]
+        for part in (name.encode("utf-8"), data_type.encode("utf-8")):
+            digest.update(struct.pack(">I", len(part)))
+            digest.update(part)
+        if data_type.startswith("Binary"):
+            raw: bytes = value["BinaryValue"]
+            digest.update(b"\x02")
+        else:
+            raw = value["StringValue"].encode("utf-8")
+            digest.update(b"\x01")
+        digest.update(struct.pack(">I", len(raw)))
+        digest.update(raw)
+    return digest.hexdigest()
+
+
+def check_body(body: object) -> str:
+    """The body as AWS accepts it, or the error AWS gives."""
+    if not isinstance(body, str) or not body:
+        raise InvalidParameterValue(
+            "Value for parameter MessageBody is invalid. Reason: Message must be at least one "
+            "character."
+        )
+    bad = _INVALID_BODY_CHAR.search(body)
+    if bad is not None:
+        raise InvalidMessageContents(
+            f"Invalid binary character '#x{ord(bad.group()):X}' was found in the message body, "
+            "the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD "
+            "| #x10000 to #x10FFFF"
+        )
+    return body
+
+
+def check_attributes(attributes: object, *, system: bool = False) -> dict[str, dict[str, Any]]:
+    """Message attributes as AWS validates them; returns them unchanged when valid."""
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, dict):
+        raise InvalidParameterValue("Message attributes must be a map of name to value.")
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise InvalidParameterValue(
+            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum "
+            f"[{MAX_MESSAGE_ATTRIBUTES}]."
+        )
+    kind = "system" if system else "user"
+    for name, value in attributes.items():
+        if system:
+            if name != "AWSTraceHeader":
+                raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
+        else:
+            _check_attribute_name(name)
+        if not isinstance(value, dict) or not value.get("DataType"):
+            raise InvalidParameterValue(
+                f"The message attribute '{name}' must contain a non-empty message attribute type."
+            )
+        data_type = value["DataType"]
+        base = data_type.split(".", 1)[0]
+        if base not in ("String", "Number", "Binary") or len(data_type) > 256:
+            raise InvalidParameterValue(
+                f"The type of message ({kind}) attribute '{name}' is invalid. You must use only "
+                "the following supported type prefixes: Binary, Number, String."
+            )
+        field = "BinaryValue" if base == "Binary" else "StringValue"
+        raw = value.get(field)
+        if not raw or not isinstance(raw, bytes if base == "Binary" else str):
+            raise InvalidParameterValue(
+                f"The message attribute '{name}' with type '{base}' must use field '{field}'."
+            )
+        if base == "Number":
+            _check_number(name, str(raw), kind)
+    return attributes
+
+
+def _check_attribute_name(name: object) -> None:
+    text = str(name)
+    reason = ""
+    if not isinstance(name, str) or not _ATTRIBUTE_NAME.match(name):
+        reason = "can only contain alphanumeric characters, hyphens, underscores and periods"
+    elif name.lower().startswith(("aws.", "amazon.")):
+        reason = "can not start with the reserved prefixes 'AWS.' or 'Amazon.'"
+    elif name.startswith(".") or name.endswith(".") or ".." in name:
+        reason = "can not start or end with a period or contain successive periods"
+    if reason:
+        raise InvalidParameterValue(
+            f"Message (user) attribute name '{text}' is invalid: it {reason}."
+        )
+
+
+def _check_number(name: str, raw: str, kind: str) -> None:
+    try:
+        float(raw)
+    except ValueError:
+        raise InvalidParameterValue(
+            f"Can't cast the value of message ({kind}) attribute '{name}' to a number."
+        ) from None
+
+
+def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
+    """Bytes the attributes add to a message's size (names, types and values count)."""
+    size = 0
+    for name, value in attributes.items():
+        size += len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8"))
+        raw = value.get("BinaryValue") if value["DataType"].startswith("Binary") else None
+        size += len(raw) if raw is not None else len(value["StringValue"].encode("utf-8"))
+    return size

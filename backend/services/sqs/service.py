@@ -1,0 +1,822 @@
+"""SQS actions: validate and translate AWS request shapes onto the `Queue` model.
+
+Each handler is registered under its AWS action name and speaks botocore's
+member names, so the dashboard, the actors and the HTTP endpoint share it.
+Behaviour lives in `queue.py`; what lives here is what AWS checks at the API:
+names, ranges, receipt handles, batch entries, and which error each gets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from backend.bus import CloudEvent
+from backend.clock import TimerHandle
+from backend.cloud import Cloud, Params, Request, Response, Service, action
+from backend.errors import AwsError, InvalidParameterValue, MissingParameter
+from backend.params import optional_int, optional_list, optional_map, optional_str, required_str
+from backend.services.sqs import attributes as attrs
+from backend.services.sqs.errors import (
+    BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
+    EmptyBatchRequest,
+    InvalidAddress,
+    InvalidAttributeName,
+    InvalidBatchEntryId,
+    MessageNotInflight,
+    OverLimit,
+    PurgeQueueInProgress,
+    QueueDeletedRecently,
+    QueueDoesNotExist,
+    QueueNameExists,
+    ReceiptHandleIsInvalid,
+    ThrottlingException,
+    TooManyEntriesInBatchRequest,
+)
+from backend.services.sqs.message import (
+    Message,
+    State,
+    attributes_size,
+    check_attributes,
+    check_body,
+    md5_of_attributes,
+    md5_of_body,
+)
+from backend.services.sqs.queue import (
+    DEDUP_INTERVAL,
+    INFLIGHT_LIMIT,
+    PURGE_COOLDOWN,
+    Delivery,
+    Queue,
+)
+
+_NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_DEDUP_ID = re.compile(r"^[!-~]{1,128}$")
+MAX_BATCH = 10
+MAX_TAGS = 50
+MAX_LIST_RESULTS = 1000
+#: A queue's name can't be reused for this long after the queue is deleted.
+DELETE_COOLDOWN = 60
+
+_SYSTEM_ATTRIBUTES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
+
+
+def _handle_key(arn: str) -> bytes:
+    return hashlib.md5(arn.encode()).digest()[:8]
+
+
+class SqsService(Service):
+    """Amazon SQS: standard and FIFO queues in every region of the account."""
+
+    name: ClassVar[str] = "sqs"
+    event_source: ClassVar[str] = "sqs.amazonaws.com"
+    usage_name: ClassVar[str] = "SQS"
+
+    def __init__(self, cloud: Cloud) -> None:
+        super().__init__(cloud)
+        self.delivery = Delivery()
+        self._rng = cloud.rng("sqs")
+        self.queues: dict[tuple[str, str], Queue] = {}
+        self._by_arn: dict[str, Queue] = {}
+        self._handle_keys: dict[bytes, Queue] = {}
+        self._deleted_at: dict[tuple[str, str], float] = {}
+        self._attempts: dict[tuple[str, str], tuple[float, list[tuple[Message, int]]]] = {}
+        self._sampler: TimerHandle | None = None
+
+    def reset(self) -> None:
+        for queue in self.queues.values():
+            queue.close()
+        self.queues.clear()
+        self._by_arn.clear()
+        self._handle_keys.clear()
+        self._deleted_at.clear()
+        self._attempts.clear()
+
+    # -- lookups ----------------------------------------------------------------
+
+    def queue_url(self, queue: Queue, request: Request | None = None) -> str:
+        base = (request.endpoint if request else None) or self.cloud.endpoint
+        if not base:
+            base = f"https://sqs.{queue.region}.amazonaws.com"
+        return f"{base}{queue.url_path}"
+
+    def queue_by_url(self, url: str, region: str) -> Queue:
+        """The queue a QueueUrl names: the last two path segments, whatever the host."""
+        try:
+            path = urlsplit(url).path if "://" in url else url
+        except ValueError:
+            path = ""
+        parts = [p for p in path.split("/") if p]
+        if not parts or len(parts) > 2:
+            raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
+        if len(parts) == 2 and parts[0] != self.cloud.account:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return self.queue_by_name(parts[-1], region)
+
+    def queue_by_name(self, name: str, region: str) -> Queue:
+        queue = self.queues.get((region, name))
+        if queue is None:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return queue
+
+    def queue_by_arn(self, arn: str) -> Queue | None:
+        return self._by_arn.get(arn)
+
+    def _queue(self, params: Params, request: Request) -> Queue:
+        return self.queue_by_url(required_str(params, "QueueUrl"), request.region)
+
+    def trail_resources(self, action: str, params: Params, region: str) -> list[dict[str, str]]:
+        url = params.get("QueueUrl")
+        name = params.get("QueueName")
+        if isinstance(url, str):
+            name = url.rstrip("/").rsplit("/", 1)[-1]
+        if not isinstance(name, str) or not name:
+            return []
+        arn = f"arn:aws:sqs:{region}:{self.cloud.account}:{name}"
+        return [{"accountId": self.cloud.account, "type": "AWS::SQS::Queue", "ARN": arn}]
+
+    # -- queues -----------------------------------------------------------------
+
+    @action("CreateQueue")
+    def create_queue(self, params: Params, request: Request) -> Response:
+        name = required_str(params, "QueueName")
+        given = optional_map(params, "Attributes")
+        fifo_asked = str(given.get("FifoQueue", "")).lower() == "true"
+        if name.endswith(".fifo") or fifo_asked:
+            if not _FIFO_NAME.match(name):
+                raise InvalidParameterValue(
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, "
+                    "or underscores, must end with .fifo suffix and be 1 to 80 in length."
+                )
+            if not fifo_asked:
+                raise InvalidParameterValue(_NAME_RULE)
+        elif not _QUEUE_NAME.match(name):
+            raise InvalidParameterValue(_NAME_RULE)
+        fifo = name.endswith(".fifo")
+        values = attrs.validate(given, fifo=fifo, creating=True)
+        tags = self._check_tags(optional_map(params, "tags"), {})
+        key = (request.region, name)
+        existing = self.queues.get(key)
+        if existing is not None:
+            for attr, value in values.items():
+                if existing.attributes.get(attr) != value:
+                    raise QueueNameExists(
+                        "A queue already exists with the same name and a different value for "
+                        f"attribute {attr}"
+                    )
+            return {"QueueUrl": self.queue_url(existing, request)}
+        deleted = self._deleted_at.get(key)
+        if deleted is not None and request.now - deleted < DELETE_COOLDOWN:
+            raise QueueDeletedRecently(
+                "You must wait 60 seconds after deleting a queue before you can create another "
+                "with the same name."
+            )
+        arn = f"arn:aws:sqs:{request.region}:{request.account}:{name}"
+        self._check_redrive(values, arn, fifo, request.region)
+        cloud = self.cloud
+        queue = Queue(
+            name=name,
+            region=request.region,
+            account=request.account,
+            attributes={**attrs.defaults(fifo), **values},
+            tags=tags,
+            created_at=request.now,
+            clock=cloud.clock,
+            rng=cloud.rng(f"sqs/{request.region}/{name}"),
+            metrics=cloud.metrics,
+            bus=cloud.bus,
+            delivery=self.delivery,
+            resolve_arn=self.queue_by_arn,
+        )
+        self.queues[key] = queue
+        self._by_arn[queue.arn] = queue
+        self._handle_keys[_handle_key(queue.arn)] = queue
+        self._start_sampler()
+        return {"QueueUrl": self.queue_url(queue, request)}
+
+    def _check_redrive(self, values: dict[str, str], arn: str, fifo: bool, region: str) -> None:
+        policy = attrs.parse_redrive_policy(values.get("RedrivePolicy", ""))
+        attrs.parse_redrive_allow_policy(values.get("RedriveAllowPolicy", ""))
+        if policy is None:
+            return
+        target = self._by_arn.get(policy.dead_letter_target_arn)
+        reason = ""
+        if target is None:
+            reason = "Dead letter target does not exist."
+        elif target.fifo != fifo:
+            reason = "Dead-letter queue must be same type of queue as the source."
+        elif target.arn == arn:
+            reason = "Dead-letter target can not be the source queue itself."
+        elif not target.redrive_allow.allows(arn):
+            reason = f"Queue {target.arn} does not allow {arn} to use it as a dead-letter queue."
+        if reason:
+            raise InvalidParameterValue(
+                f"Value {values['RedrivePolicy']} for parameter RedrivePolicy is invalid. "
+                f"Reason: {reason}"
+            )
+
+    @action("DeleteQueue")
+    def delete_queue(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        queue.close()
+        del self.queues[(queue.region, queue.name)]
+        del self._by_arn[queue.arn]
+        del self._handle_keys[_handle_key(queue.arn)]
+        self._deleted_at[(queue.region, queue.name)] = request.now
+        return {}
+
+    @action("ListQueues", read_only=True)
+    def list_queues(self, params: Params, request: Request) -> Response:
+        prefix = optional_str(params, "QueueNamePrefix") or ""
+        limit = optional_int(
+            params, "MaxResults", 1, MAX_LIST_RESULTS,
+            "MaxResults must be an integer between 1 and 1000.",
+        )  # fmt: skip
+        token = optional_str(params, "NextToken")
+        after = ""
+        if token is not None:
+            if limit is None:
+                raise InvalidParameterValue("NextToken can only be used together with MaxResults.")
+            after = _decode_token(token, prefix)
+        names = sorted(
+            name
+            for (region, name) in self.queues
+            if region == request.region and name.startswith(prefix) and name > after
+        )
+        page = names[: limit or MAX_LIST_RESULTS]
+        response: Response = {}
+        if page:
+            response["QueueUrls"] = [
+                self.queue_url(self.queues[(request.region, n)], request) for n in page
+            ]
+        if limit is not None and len(names) > limit:
+            response["NextToken"] = _encode_token(page[-1], prefix)
+        return response
+
+    @action("GetQueueUrl", read_only=True)
+    def get_queue_url(self, params: Params, request: Request) -> Response:
+        name = required_str(params, "QueueName")
+        owner = optional_str(params, "QueueOwnerAWSAccountId")
+        if owner is not None and owner != request.account:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return {"QueueUrl": self.queue_url(self.queue_by_name(name, request.region), request)}
+
+    @action("GetQueueAttributes", read_only=True)
+    def get_queue_attributes(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        names = optional_list(params, "AttributeNames")
+        everything = self.queue_attributes(queue)
+        if "All" in names:
+            chosen = everything
+        else:
+            chosen = {}
+            for name in names:
+                if name not in everything:
+                    if name in attrs.SETTABLE and not attrs.SETTABLE[name].fifo_only:
+                        continue
+                    raise InvalidAttributeName(f"Unknown Attribute {name}.")
+                chosen[name] = everything[name]
+        return {"Attributes": chosen} if chosen else {}
+
+    def queue_attributes(self, queue: Queue) -> dict[str, str]:
+        """Every attribute GetQueueAttributes reports for `queue`, as strings."""
+        return {
+            "QueueArn": queue.arn,
+            "ApproximateNumberOfMessages": str(queue.n_visible),
+            "ApproximateNumberOfMessagesNotVisible": str(queue.n_inflight),
+            "ApproximateNumberOfMessagesDelayed": str(queue.n_delayed),
+            "CreatedTimestamp": str(int(queue.created_at)),
+            "LastModifiedTimestamp": str(int(queue.modified_at)),
+            **queue.attributes,
+        }
+
+    @action("SetQueueAttributes")
+    def set_queue_attributes(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        if "Attributes" not in params:
+            raise MissingParameter("The request must contain the parameter Attributes.")
+        values = attrs.validate(optional_map(params, "Attributes"), fifo=queue.fifo, creating=False)
+        self._check_redrive(values, queue.arn, queue.fifo, queue.region)
+        queue.configure(values)
+        queue.modified_at = request.now
+        return {}
+
+    @action("TagQueue")
+    def tag_queue(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        if "Tags" not in params:
+            raise MissingParameter("The request must contain the parameter Tags.")
+        queue.tags = self._check_tags(optional_map(params, "Tags"), queue.tags)
+        return {}
+
+    @action("UntagQueue")
+    def untag_queue(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        if "TagKeys" not in params:
+            raise MissingParameter("The request must contain the parameter TagKeys.")
+        for key in optional_list(params, "TagKeys"):
+            queue.tags.pop(key, None)
+        return {}
+
+    @action("ListQueueTags", read_only=True)
+    def list_queue_tags(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        return {"Tags": dict(queue.tags)} if queue.tags else {}
+
+    def _check_tags(self, new: dict[str, Any], current: dict[str, str]) -> dict[str, str]:
+        merged = dict(current)
+        for key, value in new.items():
+            if not isinstance(key, str) or not 1 <= len(key) <= 128:
+                raise InvalidParameterValue(f"Tag key {key!r} must be 1 to 128 characters.")
+            if not isinstance(value, str) or len(value) > 256:
+                raise InvalidParameterValue(f"Tag value for {key} must be at most 256 characters.")
+            if key.lower().startswith("aws:"):
+                raise InvalidParameterValue("Tag keys can not start with the reserved prefix aws:.")
+            merged[key] = value
+        if len(merged) > MAX_TAGS:
+            raise InvalidParameterValue(f"Too many tags: a queue can have at most {MAX_TAGS}.")
+        return merged
+
+    @action("PurgeQueue")
+    def purge_queue(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        now = request.now
+        if queue.last_purge is not None and now - queue.last_purge < PURGE_COOLDOWN:
+            raise PurgeQueueInProgress(
+                f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds."
+            )
+        count = queue.purge(now)
+        self.cloud.bus.publish(
+            CloudEvent(now, "sqs", "QueuePurged", f"{queue.name} purged: {count} messages deleted",
+                       "warning", queue.arn)
+        )  # fmt: skip
+        return {}
+
+    @action("ListDeadLetterSourceQueues", read_only=True)
+    def list_dead_letter_source_queues(self, params: Params, request: Request) -> Response:
+        target = self._queue(params, request)
+        limit = optional_int(
+            params, "MaxResults", 1, MAX_LIST_RESULTS,
+            "MaxResults must be an integer between 1 and 1000.",
+        )  # fmt: skip
+        token = optional_str(params, "NextToken")
+        after = _decode_token(token, target.arn) if token else ""
+        names = sorted(
+            q.name
+            for q in self.queues.values()
+            if q.redrive is not None
+            and q.redrive.dead_letter_target_arn == target.arn
+            and q.name > after
+        )
+        page = names[: limit or MAX_LIST_RESULTS]
+        response: Response = {
+            "queueUrls": [self.queue_url(self.queues[(target.region, n)], request) for n in page]
+        }
+        if limit is not None and len(names) > limit:
+            response["NextToken"] = _encode_token(page[-1], target.arn)
+        return response
+
+    # -- sending ----------------------------------------------------------------
+
+    @action("SendMessage", data_event=True)
+    def send_message(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        self._admit(queue, "SendMessage", request.now)
+        return self._send(queue, params, request, None)
+
+    @action("SendMessageBatch", data_event=True)
+    def send_message_batch(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        entries = self._batch_entries(params, "SendMessageBatchRequestEntry")
+        total = sum(len(str(e.get("MessageBody", "")).encode("utf-8")) for e in entries)
+        if total > attrs.MAX_MESSAGE_SIZE:
+            raise BatchRequestTooLong(
+                f"Batch requests cannot be longer than {attrs.MAX_MESSAGE_SIZE} bytes. You have "
+                f"sent {total} bytes."
+            )
+        self._admit(queue, "SendMessage", request.now)
+        return self._each_entry(entries, lambda e: self._send(queue, e, request, e["Id"]))
+
+    def _send(self, queue: Queue, params: Params, request: Request, entry: str | None) -> Response:
+        if "MessageBody" not in params:
+            raise MissingParameter("The request must contain the parameter MessageBody.")
+        body = check_body(params["MessageBody"])
+        user = check_attributes(params.get("MessageAttributes"))
+        system = check_attributes(params.get("MessageSystemAttributes"), system=True)
+        size = len(body.encode("utf-8")) + (attributes_size(user) if user else 0)
+        if size > queue.maximum_message_size:
+            raise InvalidParameterValue(
+                "One or more parameters are invalid. Reason: Message must be shorter than "
+                f"{queue.maximum_message_size} bytes."
+            )
+        now = request.now
+        delay = optional_int(
+            params, "DelaySeconds", 0, attrs.MAX_DELAY,
+            f"DelaySeconds must be >= 0 and <= {attrs.MAX_DELAY}.",
+        )  # fmt: skip
+        group_id = optional_str(params, "MessageGroupId")
+        dedup_id = optional_str(params, "MessageDeduplicationId")
+        if queue.fifo:
+            if delay is not None and delay != 0:
+                raise InvalidParameterValue(
+                    f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request "
+                    "include parameter that is not valid for this queue type."
+                )
+            if group_id is None:
+                raise MissingParameter("The request must contain the parameter MessageGroupId.")
+            _check_id("MessageGroupId", group_id)
+            if dedup_id is None:
+                if not queue.content_based_deduplication:
+                    raise InvalidParameterValue(
+                        "The queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly"
+                    )
+                dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            else:
+                _check_id("MessageDeduplicationId", dedup_id)
+            original = queue.find_duplicate(group_id, dedup_id, now)
+            if original is not None:
+                return self._send_result(original, entry)
+        else:
+            if dedup_id is not None:
+                raise InvalidParameterValue(
+                    f"Value {dedup_id} for parameter MessageDeduplicationId is invalid. Reason: "
+                    "The request includes a parameter that is not valid for this queue type."
+                )
+            if group_id is not None:
+                _check_id("MessageGroupId", group_id)
+        rng = self._rng
+        message = Message(
+            _uuid(rng.getrandbits(128)), body, user, system, now, request.caller.principal_id,
+            size, md5_of_body(body), md5_of_attributes(user), md5_of_attributes(system),
+        )  # fmt: skip
+        if group_id is not None:
+            message.group_id = group_id
+        if queue.fifo:
+            message.dedup_id = dedup_id
+            message.sequence_number = queue.next_sequence_number()
+        queue.enqueue(message, queue.delay_seconds if delay is None else delay, now)
+        queue.counters.sent += 1
+        queue.metrics.sent.add(now)
+        queue.metrics.sent_size.add(now, size)
+        return self._send_result(message, entry)
+
+    @staticmethod
+    def _send_result(message: Message, entry: str | None) -> Response:
+        result: Response = {"MD5OfMessageBody": message.md5_body, "MessageId": message.message_id}
+        if entry is not None:
+            result["Id"] = entry
+        if message.md5_attributes:
+            result["MD5OfMessageAttributes"] = message.md5_attributes
+        if message.md5_system_attributes:
+            result["MD5OfMessageSystemAttributes"] = message.md5_system_attributes
+        if message.sequence_number is not None:
+            result["SequenceNumber"] = message.sequence_number
+        return result
+
+    # -- receiving --------------------------------------------------------------
+
+    @action("ReceiveMessage", read_only=True, data_event=True)
+    async def receive_message(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        wanted = optional_int(
+            params, "MaxNumberOfMessages", 1, 10, "Must be between 1 and 10, if provided."
+        )
+        timeout = optional_int(params, "VisibilityTimeout", 0, attrs.MAX_VISIBILITY_TIMEOUT)
+        wait = optional_int(params, "WaitTimeSeconds", 0, attrs.MAX_WAIT_TIME)
+        attempt = optional_str(params, "ReceiveRequestAttemptId")
+        system_names = {
+            *optional_list(params, "AttributeNames"),
+            *optional_list(params, "MessageSystemAttributeNames"),
+        }
+        user_names = optional_list(params, "MessageAttributeNames")
+        self._admit(queue, "ReceiveMessage", request.now)
+        if attempt is not None and queue.fifo:
+            _check_id("ReceiveRequestAttemptId", attempt)
+            replay = self._replay(queue, attempt, request.now)
+            if replay is not None:
+                return self._receive_result(queue, replay, system_names, user_names)
+        wanted = wanted or 1
+        timeout = queue.visibility_timeout if timeout is None else timeout
+        wait = queue.wait_time_seconds if wait is None else wait
+        taken = self._take(queue, wanted, timeout, request.now, short_poll=wait == 0)
+        if not taken and wait > 0:
+            clock = self.cloud.clock
+            deadline = request.now + wait
+            while not taken and not queue.deleted:
+                remaining = deadline - clock.now()
+                if remaining <= 0:
+                    break
+                await clock.wait(queue.arrived, remaining)
+                if not queue.deleted:
+                    taken = self._take(queue, wanted, timeout, clock.now(), short_poll=False)
+        now = self.cloud.clock.now()
+        if not taken:
+            queue.counters.empty_receives += 1
+            queue.metrics.empty_receives.add(now)
+            return {}
+        queue.counters.received += len(taken)
+        queue.metrics.received.add(now, len(taken))
+        received = [(m, m.receipt) for m in taken]
+        if attempt is not None and queue.fifo:
+            self._attempts[(queue.arn, attempt)] = (now, received)
+        return self._receive_result(queue, received, system_names, user_names)
+
+    def _take(
+        self, queue: Queue, wanted: int, timeout: int, now: float, *, short_poll: bool
+    ) -> list[Message]:
+        if not queue.fifo and queue.n_inflight >= INFLIGHT_LIMIT:
+            raise OverLimit(
+                f"Too many messages in flight: a standard queue allows {INFLIGHT_LIMIT}."
+            )
+        return queue.receive(wanted, timeout, now, short_poll=short_poll)
+
+    def _replay(self, queue: Queue, attempt: str, now: float) -> list[tuple[Message, int]] | None:
+        """A retried FIFO receive's earlier result, if its messages are still held for it."""
+        found = self._attempts.get((queue.arn, attempt))
+        if found is None:
+            return None
+        when, received = found
+        still_held = all(m.state is State.INFLIGHT and m.receipt == r for m, r in received)
+        if now - when > DEDUP_INTERVAL or not still_held:
+            del self._attempts[(queue.arn, attempt)]
+            return None
+        return received
+
+    def _receive_result(
+        self,
+        queue: Queue,
+        received: list[tuple[Message, int]],
+        system_names: set[str],
+        user_names: list[str],
+    ) -> Response:
+        key = _handle_key(queue.arn)
+        out = []
+        for message, receipt in received:
+            item: Response = {
+                "MessageId": message.message_id,
+                "ReceiptHandle": _encode_handle(key, message.message_id, receipt),
+                "MD5OfBody": message.md5_body,
+                "Body": message.body,
+            }
+            if system_names:
+                system = _system_attributes(message, system_names)
+                if system:
+                    item["Attributes"] = system
+            if user_names and message.attributes:
+                chosen = _select_attributes(message.attributes, user_names)
+                if chosen:
+                    item["MessageAttributes"] = chosen
+                    item["MD5OfMessageAttributes"] = (
+                        message.md5_attributes
+                        if len(chosen) == len(message.attributes)
+                        else md5_of_attributes(chosen)
+                    )
+            out.append(item)
+        return {"Messages": out}
+
+    # -- deleting and visibility -------------------------------------------------
+
+    def _message(self, queue: Queue, handle: object) -> tuple[Message | None, int]:
+        """The message a receipt handle names (None if already gone) and its receive number."""
+        if not isinstance(handle, str) or not handle:
+            raise MissingParameter("The request must contain the parameter ReceiptHandle.")
+        decoded = _decode_handle(handle)
+        if decoded is None or self._handle_keys.get(decoded[0]) is not queue:
+            raise ReceiptHandleIsInvalid(
+                f'The input receipt handle "{handle}" is not a valid receipt handle.'
+            )
+        _, message_id, receipt = decoded
+        message = queue.message(message_id)
+        if (
+            message is not None
+            and queue.fifo
+            and (message.receipt != receipt or message.state is not State.INFLIGHT)
+        ):
+            raise InvalidParameterValue(
+                f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
+                "handle has expired."
+            )
+        return message, receipt
+
+    @action("DeleteMessage", data_event=True)
+    def delete_message(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        self._admit(queue, "DeleteMessage", request.now)
+        self._delete(queue, params, request)
+        return {}
+
+    @action("DeleteMessageBatch", data_event=True)
+    def delete_message_batch(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        entries = self._batch_entries(params, "DeleteMessageBatchRequestEntry")
+        self._admit(queue, "DeleteMessage", request.now)
+        return self._each_entry(entries, lambda e: self._delete(queue, e, request))
+
+    def _delete(self, queue: Queue, params: Params, request: Request) -> Response:
+        message, _ = self._message(queue, params.get("ReceiptHandle"))
+        queue.counters.deleted += 1
+        queue.metrics.deleted.add(request.now)
+        if message is not None:
+            queue.delete(message)
+        return {"Id": params["Id"]} if "Id" in params else {}
+
+    @action("ChangeMessageVisibility", data_event=True)
+    def change_message_visibility(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        self._change_visibility(queue, params, request)
+        return {}
+
+    @action("ChangeMessageVisibilityBatch", data_event=True)
+    def change_message_visibility_batch(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        entries = self._batch_entries(params, "ChangeMessageVisibilityBatchRequestEntry")
+        return self._each_entry(entries, lambda e: self._change_visibility(queue, e, request))
+
+    def _change_visibility(self, queue: Queue, params: Params, request: Request) -> Response:
+        message, _ = self._message(queue, params.get("ReceiptHandle"))
+        if "VisibilityTimeout" not in params:
+            raise MissingParameter("The request must contain the parameter VisibilityTimeout.")
+        timeout = optional_int(params, "VisibilityTimeout", 0, attrs.MAX_VISIBILITY_TIMEOUT)
+        assert timeout is not None
+        if message is None or message.state is not State.INFLIGHT:
+            raise MessageNotInflight(
+                "Message does not exist or is not available for visibility timeout change."
+            )
+        assert message.received_at is not None
+        if request.now - message.received_at + timeout > attrs.MAX_VISIBILITY_TIMEOUT:
+            raise InvalidParameterValue(
+                f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
+                f"VisibilityTimeout for the message is beyond the limit "
+                f"[{attrs.MAX_VISIBILITY_TIMEOUT} seconds]"
+            )
+        queue.change_visibility(message, timeout, request.now)
+        return {"Id": params["Id"]} if "Id" in params else {}
+
+    # -- batches ----------------------------------------------------------------
+
+    def _batch_entries(self, params: Params, entry_name: str) -> list[Params]:
+        entries = optional_list(params, "Entries")
+        if not entries:
+            raise EmptyBatchRequest(f"There should be at least one {entry_name} in the request.")
+        if len(entries) > MAX_BATCH:
+            raise TooManyEntriesInBatchRequest(
+                f"Maximum number of entries per request are {MAX_BATCH}. You have sent "
+                f"{len(entries)}."
+            )
+        seen: set[str] = set()
+        for entry in entries:
+            entry_id = entry.get("Id") if isinstance(entry, dict) else None
+            if not isinstance(entry_id, str) or not _BATCH_ID.match(entry_id):
+                raise InvalidBatchEntryId(
+                    "A batch entry id can only contain alphanumeric characters, hyphens and "
+                    "underscores. It can be at most 80 letters long."
+                )
+            if entry_id in seen:
+                raise BatchEntryIdsNotDistinct(f"Id {entry_id} repeated.")
+            seen.add(entry_id)
+        return entries
+
+    @staticmethod
+    def _each_entry(entries: list[Params], run: Any) -> Response:
+        """Run each batch entry on its own: one entry's error fails only that entry."""
+        successful: list[Response] = []
+        failed: list[Response] = []
+        for entry in entries:
+            try:
+                successful.append(run(entry))
+            except AwsError as error:
+                failed.append(
+                    {
+                        "Id": entry["Id"],
+                        "SenderFault": error.sender_fault,
+                        "Code": error.legacy_code,
+                        "Message": error.message,
+                    }
+                )
+        return {"Successful": successful, "Failed": failed}
+
+    def _admit(self, queue: Queue, action_name: str, now: float) -> None:
+        if not queue.admit(action_name, now):
+            raise ThrottlingException("Rate exceeded")
+
+    # -- gauges -----------------------------------------------------------------
+
+    def _start_sampler(self) -> None:
+        if self._sampler is None:
+            clock = self.cloud.clock
+            self._sampler = clock.call_at(int(clock.now()) + 1, self._sample)
+
+    def _sample(self) -> None:
+        """Publish every queue's gauges once per simulated second."""
+        clock = self.cloud.clock
+        now = clock.now()
+        for queue in self.queues.values():
+            queue.publish_gauges(now)
+        self._sampler = clock.call_at(now + 1, self._sample) if self.queues else None
+
+
+def _check_id(name: str, value: str) -> None:
+    if not _DEDUP_ID.match(value):
+        raise InvalidParameterValue(
+            f"Value {value} for parameter {name} is invalid. Reason: {name} can only include "
+            "alphanumeric and punctuation characters. 1 to 128 in length."
+        )
+
+
+def _uuid(bits: int) -> str:
+    """A version-4 UUID string from 128 random bits."""
+    bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_HANDLE_PREFIX = b"\x01\x01\x01"
+
+
+def _encode_handle(key: bytes, message_id: str, receipt: int) -> str:
+    raw = _HANDLE_PREFIX + key + message_id.encode("ascii") + receipt.to_bytes(10, "big")
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _decode_handle(handle: str) -> tuple[bytes, str, int] | None:
+    try:
+        raw = base64.b64decode(handle, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 57 or not raw.startswith(_HANDLE_PREFIX):
+        return None
+    try:
+        message_id = raw[11:47].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return raw[3:11], message_id, int.from_bytes(raw[47:], "big")
+
+
+def _encode_token(last: str, scope: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([scope, last]).encode()).decode()
+
+
+def _decode_token(token: str, scope: str) -> str:
+    try:
+        found_scope, last = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, TypeError):
+        raise InvalidParameterValue("Invalid NextToken value.") from None
+    if found_scope != scope or not isinstance(last, str):
+        raise InvalidParameterValue("Invalid NextToken value.")
+    return last
+
+
+def _system_attributes(message: Message, names: set[str]) -> dict[str, str]:
+    everything = "All" in names
+    values: dict[str, str | None] = {
+        "SenderId": message.sender_id,
+        "SentTimestamp": str(int(message.sent_at * 1000)),
+        "ApproximateReceiveCount": str(message.receive_count),
+        "ApproximateFirstReceiveTimestamp": (
+            str(int(message.first_receive_at * 1000)) if message.first_receive_at else None
+        ),
+        "SequenceNumber": message.sequence_number,
+        "MessageDeduplicationId": message.dedup_id,
+        "MessageGroupId": message.group_id,
+        "AWSTraceHeader": message.system_attributes.get("AWSTraceHeader", {}).get("StringValue"),
+        "DeadLetterQueueSourceArn": message.dead_letter_source,
+    }
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None and (everything or name in names)
+    }
+
+
+def _select_attributes(
+    attributes: dict[str, dict[str, Any]], names: list[str]
+) -> dict[str, dict[str, Any]]:
+    if "All" in names or ".*" in names:
+        return attributes
+    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
+    wanted = set(names)
+    return {
+        name: value
+        for name, value in attributes.items()
+        if name in wanted or (prefixes and name.startswith(prefixes))
+    }
