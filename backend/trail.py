@@ -14,6 +14,7 @@ two rings so a burst of data events can never push management events out.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from collections import deque
@@ -48,18 +49,33 @@ def _lower_first(name: str) -> str:
 
 
 def trail_shape(params: dict[str, Any]) -> dict[str, Any]:
-    """AWS member names as CloudTrail writes them: lower camel case.
+    """A request or response structure as CloudTrail writes it.
 
-    Structure members are renamed; map keys (queue attributes, tags, message
-    attribute names) are data and stay as they are. Top-level dicts here are
-    always maps in the services skydeck models, and lists hold structures.
+    Structure members are renamed to lower camel case; a dict under a member
+    is a map, whose keys are data and stay as they are (queue attributes, tags,
+    message attribute names) while its dict values are structures again
+    (`MessageAttributeValue`). Lists hold structures or scalars. Blobs become
+    base64 text, as in AWS's JSON, so every record can be serialised: a raw
+    `bytes` value would break LookupEvents and the S3 delivery of the record.
     """
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, list):
-            value = [trail_shape(v) if isinstance(v, dict) else v for v in value]
-        out[_lower_first(key)] = value
-    return out
+    return {_lower_first(key): _shape_value(value) for key, value in params.items()}
+
+
+def _shape_map(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: trail_shape(value) if isinstance(value, dict) else _shape_value(value)
+        for key, value in values.items()
+    }
+
+
+def _shape_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _shape_map(value)
+    if isinstance(value, list):
+        return [trail_shape(v) if isinstance(v, dict) else _shape_value(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return value
 
 
 class TrailEntry:
@@ -179,6 +195,8 @@ class Trail:
         self.data: deque[TrailEntry] = deque(maxlen=capacity)
         self.resource_finders: dict[str, ResourceFinder] = {}
         self._seq = 0
+        #: (second, failed calls in it), newest last: error counts without scanning rings.
+        self._errors: deque[list[int]] = deque(maxlen=3600)
 
     @property
     def recorded(self) -> int:
@@ -205,7 +223,24 @@ class Trail:
             caller, region, read_only, data_event, request_id,
         )  # fmt: skip
         (self.data if data_event else self.management).append(entry)
+        if error is not None:
+            second = int(time)
+            errors = self._errors
+            if errors and errors[-1][0] == second:
+                errors[-1][1] += 1
+            else:
+                errors.append([second, 1])
         return entry
+
+    def recent_errors(self, now: float, window: int = 60) -> int:
+        """Failed calls in the last `window` seconds."""
+        start = int(now) - window
+        total = 0
+        for second, count in reversed(self._errors):
+            if second <= start:
+                break
+            total += count
+        return total
 
     def history(self, now: float, *, include_data: bool = False) -> Iterator[TrailEntry]:
         """Entries newest first, within the 90-day event history window."""

@@ -1,1 +1,1 @@
-"""skydeck widgets."""
+"""Reusable Textual widgets. They take plain data and never import `backend`."""

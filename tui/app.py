@@ -1,0 +1,240 @@
+"""The skydeck dashboard: one cloud, its clock, and a pane per service family.
+
+The app owns the `Cloud` and drives its clock: in real time (speed x wall
+clock, pausable) when a person runs it, or not at all when a test steps the
+clock by hand (`realtime=False`). Panes pull from the cloud on an interval;
+the cloud's bus pushes the few notable happenings, which arrive here as
+notifications, coalesced so a burst is one toast, not fifty.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from backend.bus import CloudEvent
+from backend.clock import RealtimeDriver
+from backend.cloud import Cloud
+from backend.scenarios import Scenario, ScenarioError, apply
+from themes import STYLESHEET, THEMES
+from tui.commands import SqsCommands
+from tui.help import HelpScreen
+from tui.presenters.palette import Palette
+from tui.screens.pane import Pane
+from tui.screens.sqs import SqsPane
+from tui.screens.trail import TrailPane
+from widgets.header_bar import HeaderBar, HeaderState
+from widgets.rail import Rail, RailItem
+
+#: The speeds `+` and `-` step through.
+SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 1000.0)
+#: Seconds of wall time between pane refreshes.
+REFRESH_INTERVAL = 0.25
+PANES: tuple[type[Pane], ...] = (SqsPane, TrailPane)
+
+
+def speed_label(speed: float) -> str:
+    return f"{speed:g}x"
+
+
+class SkydeckApp(App[None]):
+    """The dashboard. Construct it with a scenario; `realtime=False` for tests."""
+
+    TITLE = "skydeck"
+    CSS_PATH = str(STYLESHEET)
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    COMMANDS: ClassVar = App.COMMANDS | {SqsCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause", id="clock.pause",
+                tooltip="Pause or resume simulated time"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", show=False, key_display="+",
+                id="clock.faster",
+                tooltip="Run simulated time faster (up to 1000x)"),
+        Binding("minus", "speed(-1)", "Slower", show=False, key_display="-", id="clock.slower",
+                tooltip="Run simulated time slower (down to 0.1x)"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help",
+                tooltip="Keys and concepts of this pane"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
+                tooltip="Search every command"),
+        Binding("T", "next_theme", "Theme", show=False, id="app.theme",
+                tooltip="Switch between the dark and light themes"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit skydeck"),
+        *(
+            Binding(pane.key, f"show_pane('{pane.pane_id}')", pane.label, show=False,
+                    id=f"pane.{pane.pane_id}", tooltip=f"Show the {pane.label} pane")
+            for pane in PANES
+        ),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        speed: float | None = None,
+        realtime: bool = True,
+        theme: str = "skydeck-dark",
+        wall: Callable[[], float] = time.monotonic,
+        endpoint_port: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.cloud = Cloud(
+            seed=scenario.seed if seed is None else seed,
+            start=scenario.start,
+            region=scenario.region,
+        )
+        self.realtime = realtime
+        self.driver = RealtimeDriver(
+            self.cloud.clock, wall, speed=scenario.speed if speed is None else speed,
+            paused=not realtime,
+        )  # fmt: skip
+        self.endpoint_port = endpoint_port
+        self.endpoint_url = ""
+        self._theme_name = theme
+        self._palette_for: str | None = None
+        self._pending: list[CloudEvent] = []
+        self.panes: list[Pane] = [pane(self.cloud) for pane in PANES]
+        self.cloud.bus.subscribe(self._pending.append)
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            yield Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
+            with ContentSwitcher(initial=self.panes[0].pane_id, id="panes"):
+                yield from self.panes
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self._theme_name
+        try:
+            self.actors = await apply(self.scenario, self.cloud)
+        except ScenarioError as error:
+            self.notify(str(error), title="Scenario not loaded", severity="error", timeout=30)
+            self.actors = []
+        sqs = self.pane(SqsPane)
+        assert isinstance(sqs, SqsPane)
+        sqs.refresh_view()
+        for spec in self.scenario.actors:
+            if sqs.select_queue(spec.queue):
+                break
+        if self.realtime:
+            self.run_worker(self.driver.run(), name="clock", group="clock")
+        self.set_interval(REFRESH_INTERVAL, self.refresh_view)
+        self.refresh_view()
+        self.current_pane.focus_main()
+
+    # -- panes --------------------------------------------------------------------
+
+    @property
+    def current_pane(self) -> Pane:
+        current = self.query_one("#panes", ContentSwitcher).current
+        return next(p for p in self.panes if p.pane_id == current)
+
+    def pane(self, pane_type: type[Pane]) -> Pane:
+        return next(p for p in self.panes if isinstance(p, pane_type))
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one("#panes", ContentSwitcher).current = pane_id
+        self.query_one(Rail).show_pane(pane_id)
+        self.current_pane.refresh_view()
+        self.current_pane.focus_main()
+
+    def on_option_list_option_selected(self, event: Rail.OptionSelected) -> None:
+        if isinstance(event.option_list, Rail) and event.option.id:
+            self.action_show_pane(event.option.id)
+
+    # -- the refresh tick ---------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        """Pull the cloud's state into the header, the rail and the visible pane."""
+        if self._palette_for != self.theme:
+            self._palette_for = self.theme
+            palette = Palette.from_theme(self.theme_variables)
+            for pane in self.panes:
+                pane.palette = palette
+        now = self.cloud.clock.now()
+        stamp = datetime.fromtimestamp(now, UTC)
+        self.query_one(HeaderBar).state = HeaderState(
+            title="skydeck",
+            scenario=f"{self.scenario.name}: {self.scenario.title}",
+            date=stamp.strftime("%Y-%m-%d"),
+            time=stamp.strftime("%H:%M:%S"),
+            speed=speed_label(self.driver.speed),
+            paused=self.driver.paused,
+            endpoint=self.endpoint_url.removeprefix("http://"),
+            calls_per_second=self.cloud.calls_per_second(),
+        )
+        self.query_one(Rail).set_badges(
+            [RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes]
+        )
+        self.current_pane.refresh_view()
+        self._flush_notifications()
+
+    def _flush_notifications(self) -> None:
+        if not self._pending:
+            return
+        events, self._pending[:] = list(self._pending), []
+        kinds = Counter((e.kind, e.resource) for e in events)
+        shown: set[tuple[str, str]] = set()
+        for event in events:
+            key = (event.kind, event.resource)
+            if key in shown:
+                continue
+            shown.add(key)
+            count = kinds[key]
+            message = event.summary if count == 1 else f"{event.summary} (and {count - 1} more)"
+            self.notify(message, title=event.kind, severity=event.severity)
+
+    # -- clock --------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.driver.paused = not self.driver.paused
+        self.refresh_view()
+
+    def action_speed(self, step: int) -> None:
+        current = self.driver.speed
+        if step > 0:
+            faster = [s for s in SPEEDS if s > current]
+            self.driver.speed = faster[0] if faster else SPEEDS[-1]
+        else:
+            slower = [s for s in SPEEDS if s < current]
+            self.driver.speed = slower[-1] if slower else SPEEDS[0]
+        self.refresh_view()
+
+    # -- help, themes, palette ----------------------------------------------------
+
+    def action_help(self) -> None:
+        pane = self.current_pane
+        self.push_screen(HelpScreen(pane.label, pane.help_text, self.screen.active_bindings))
+
+    def action_next_theme(self) -> None:
+        names = [t.name for t in THEMES]
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.refresh_view()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane in self.panes:
+            yield SystemCommand(
+                f"Go to {pane.label}", f"Show the {pane.label} pane ({pane.key})",
+                lambda p=pane.pane_id: self.action_show_pane(p),
+            )  # fmt: skip
+        yield SystemCommand("Pause / resume time", "space", self.action_toggle_pause)
+        yield SystemCommand("Faster", "+", lambda: self.action_speed(1))
+        yield SystemCommand("Slower", "-", lambda: self.action_speed(-1))

@@ -1,0 +1,493 @@
+"""The SQS pane: queues, the selected queue's metrics, and its messages live.
+
+Every action here is an SQS API call through `Cloud.call` as the `console`
+IAM user, so it is checked, recorded in the trail and counted exactly as if
+it came from the AWS console. A message can only be deleted or have its
+visibility changed with a receipt handle, and only its receiver holds one:
+the pane keeps the handles of the messages *you* received (marked ● in the
+list) and uses them, so what works here is what works on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from backend.cloud import Cloud
+from backend.errors import AwsError
+from backend.services.sqs import Queue, SqsService
+from backend.services.sqs.message import State
+from tui.presenters.sqs import (
+    FIFO_MESSAGE_COLUMNS,
+    MESSAGE_COLUMNS,
+    MESSAGE_LIMIT,
+    QUEUE_COLUMNS,
+    message_rows,
+    queue_row,
+    settings_line,
+)
+from tui.screens.pane import Pane
+from widgets.confirm import ConfirmScreen
+from widgets.form import Field, FormScreen, integer, required
+from widgets.resource_table import ResourceTable
+from widgets.spark_row import SparkRow
+
+SPARK_SECONDS = 60
+DISTRIBUTED = {"duplicate_rate": 0.02, "reorder_window": 4, "short_poll_sample": 0.5}
+
+HELP = """\
+A queue holds messages until a consumer deletes them. ReceiveMessage hands a
+message out and hides it for the VisibilityTimeout: in flight, with a bar that
+runs down on the simulated clock. Delete it with the receipt handle from that
+receive, or it becomes visible again and its receive count grows. After
+maxReceiveCount receives, the redrive policy moves it to the dead-letter queue.
+FIFO queues deliver each message group in order, one batch in flight at a time.
+A short poll (WaitTimeSeconds 0) answers at once, often empty; a long poll waits
+up to 20 s for a message. Compare the two notifications queues' API calls/min.
+Press a to switch standard queues to at-least-once delivery (rare duplicates,
+loose order, short polls that sample servers), as SQS really behaves."""
+
+
+def _attributes(text: str) -> dict[str, dict[str, str]]:
+    """`name=value, name2=value2` as String message attributes."""
+    out: dict[str, dict[str, str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        out[name.strip()] = {"DataType": "String", "StringValue": value.strip()}
+    return out
+
+
+def _check_attributes(text: str) -> str | None:
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            return "write attributes as name=value, separated by commas"
+    return None
+
+
+class SqsPane(Pane):
+    pane_id: ClassVar[str] = "sqs"
+    label: ClassVar[str] = "SQS"
+    key: ClassVar[str] = "1"
+    help_text: ClassVar[str] = HELP
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "create_queue", "New", id="sqs.create_queue",
+                tooltip="CreateQueue: a standard or FIFO queue"),
+        Binding("s", "send", "Send", id="sqs.send", tooltip="SendMessage to the selected queue"),
+        Binding("r", "receive", "Recv", id="sqs.receive",
+                tooltip="ReceiveMessage: short or long poll"),
+        Binding("d", "delete_message", "Delete", id="sqs.delete_message",
+                tooltip="DeleteMessage with your receipt handle"),
+        Binding("v", "change_visibility", "Vis", id="sqs.change_visibility",
+                tooltip="ChangeMessageVisibility with your receipt handle"),
+        Binding("P", "purge", "Purge", id="sqs.purge", tooltip="PurgeQueue (asks first)"),
+        Binding("D", "delete_queue", "Delete queue", show=False, id="sqs.delete_queue",
+                tooltip="DeleteQueue (asks first)"),
+        Binding("a", "toggle_delivery", "At-least-once", show=False, id="sqs.delivery",
+                tooltip="Switch standard queues between exact and at-least-once delivery"),
+    ]  # fmt: skip
+
+    def __init__(self, cloud: Cloud) -> None:
+        super().__init__(cloud)
+        self.sqs = cloud.service(SqsService)
+        #: Receipt handles of messages the console received, by message id.
+        self.receipts: dict[str, str] = {}
+        #: A long poll the console is waiting in: (queue name, simulated deadline).
+        self.receiving: tuple[str, float] | None = None
+        self._fifo_columns: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(
+            "Queues", QUEUE_COLUMNS, id="queues", empty="no queues yet: press n to create one"
+        )
+        yield Static("", id="queue-settings")
+        yield SparkRow(["sent", "recv", "del", "empty"], id="sparks")
+        yield ResourceTable("Messages", MESSAGE_COLUMNS, id="messages", empty="no messages")
+
+    @property
+    def queues_table(self) -> ResourceTable:
+        return self.query_one("#queues", ResourceTable)
+
+    @property
+    def messages_table(self) -> ResourceTable:
+        return self.query_one("#messages", ResourceTable)
+
+    def focus_main(self) -> None:
+        self.queues_table.focus_table()
+
+    # -- what is selected ---------------------------------------------------------
+
+    def selected_queue(self) -> Queue | None:
+        key = self.queues_table.cursor_key
+        return self.sqs.queue_by_arn(key) if key else None
+
+    def select_queue(self, name: str) -> bool:
+        for queue in self.sqs.queues.values():
+            if queue.name == name:
+                return self.queues_table.table.move_to_key(queue.arn)
+        return False
+
+    def selected_message_id(self) -> str | None:
+        return self.messages_table.cursor_key
+
+    def _dlq_name(self, queue: Queue) -> str | None:
+        if queue.redrive is None:
+            return None
+        target = self.sqs.queue_by_arn(queue.redrive.dead_letter_target_arn)
+        return target.name if target else queue.redrive.dead_letter_target_arn.rsplit(":", 1)[-1]
+
+    # -- refresh ------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        now = self.cloud.clock.now()
+        queues = sorted(self.sqs.queues.values(), key=lambda q: (q.region, q.name))
+        self.queues_table.set_rows([queue_row(q, now, self._dlq_name(q)) for q in queues])
+        self._refresh_detail(now)
+
+    def _refresh_detail(self, now: float) -> None:
+        queue = self.selected_queue()
+        settings = self.query_one("#queue-settings", Static)
+        sparks = self.query_one("#sparks", SparkRow)
+        messages = self.messages_table
+        if queue is None:
+            settings.update("")
+            sparks.set_series({})
+            messages.set_title("Messages")
+            messages.set_rows([])
+            return
+        if self._fifo_columns is not queue.fifo:
+            self._fifo_columns = queue.fifo
+            messages.set_columns(FIFO_MESSAGE_COLUMNS if queue.fifo else MESSAGE_COLUMNS)
+        end = int(now)
+        m = queue.metrics
+        calls = sum(
+            sum(s.sums(end, 60))
+            for s in (m.sent, m.received, m.deleted, m.empty_receives)
+        )
+        settings.update(settings_line(queue, self._dlq_name(queue), calls))
+        sparks.set_series(
+            {
+                "sent": m.sent.sums(end, SPARK_SECONDS),
+                "recv": m.received.sums(end, SPARK_SECONDS),
+                "del": m.deleted.sums(end, SPARK_SECONDS),
+                "empty": m.empty_receives.sums(end, SPARK_SECONDS),
+            }
+        )
+        held = {mid for mid in self.receipts if (msg := queue.message(mid)) is not None
+                and msg.state is State.INFLIGHT}  # fmt: skip
+        shown = list(queue.peek(MESSAGE_LIMIT))
+        messages.set_rows(message_rows(shown, now, self.palette, fifo=queue.fifo, held=held))
+        title = f"Messages · {queue.name} · {len(queue):,}"
+        if len(queue) > len(shown):
+            title += f" (oldest {len(shown)} shown)"
+        if self.receiving is not None and self.receiving[0] == queue.name:
+            left = max(0.0, self.receiving[1] - now)
+            title += f" · ReceiveMessage long poll waiting… {left:.0f}s left"
+        messages.set_title(title)
+
+    def badge(self) -> tuple[str, bool]:
+        backlog = sum(1 for q in self.sqs.queues.values() if q.n_visible)
+        targets = {q.redrive.dead_letter_target_arn for q in self.sqs.queues.values() if q.redrive}
+        dead = any(len(q) for q in self.sqs.queues.values() if q.arn in targets)
+        return (str(backlog) if backlog else ""), dead
+
+    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        if event.table.id == "queues":
+            self._refresh_detail(self.cloud.clock.now())
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("send", "receive", "purge", "delete_queue"):
+            return True if self.selected_queue() is not None else None
+        if action in ("delete_message", "change_visibility"):
+            return True if self.selected_message_id() in self.receipts else None
+        return True
+
+    # -- calling the cloud --------------------------------------------------------
+
+    async def call(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """`cloud.call` as the console; an AWS error becomes a notification (and None)."""
+        try:
+            return await self.cloud.call("sqs", action, params)
+        except AwsError as error:
+            self.report(error, action)
+            return None
+
+    def _ask(
+        self,
+        title: str,
+        fields: list[Field],
+        run: Callable[[dict[str, str]], Awaitable[AwsError | None]],
+        *,
+        description: str = "",
+        submit: str = "OK",
+    ) -> None:
+        """Show a form; if the call it makes fails, show it again with the values and why."""
+
+        async def done(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            error = await run(values)
+            if error is not None:
+                again = [
+                    Field(f.name, f.label, values.get(f.name, f.value), f.placeholder, f.check,
+                          f.choices)
+                    for f in fields
+                ]  # fmt: skip
+                self._ask(title, again, run, description=f"{error.code}: {error.message}",
+                          submit=submit)  # fmt: skip
+
+        self.app.push_screen(
+            FormScreen(title, fields, submit=submit, description=description), done
+        )
+
+    async def _try(self, action: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, AwsError | None]:
+        try:
+            return await self.cloud.call("sqs", action, params), None
+        except AwsError as error:
+            return None, error
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_create_queue(self) -> None:
+        names = sorted(q.name for q in self.sqs.queues.values())
+        fields = [
+            Field("name", "QueueName (FIFO names end in .fifo)", placeholder="my-queue",
+                  check=required),
+            Field("type", "Type", "standard", choices=("standard", "fifo")),
+            Field("VisibilityTimeout", "VisibilityTimeout (s)", "30", check=integer(0, 43_200)),
+            Field("MessageRetentionPeriod", "MessageRetentionPeriod (s)", "345600",
+                  check=integer(60, 1_209_600)),
+            Field("DelaySeconds", "DelaySeconds", "0", check=integer(0, 900)),
+            Field("ReceiveMessageWaitTimeSeconds", "ReceiveMessageWaitTimeSeconds", "0",
+                  check=integer(0, 20)),
+            Field("dlq", "Dead-letter queue", "(none)", choices=("(none)", *names)),
+            Field("maxReceiveCount", "maxReceiveCount", "3", check=integer(1, 1000)),
+        ]  # fmt: skip
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            name = values["name"].strip()
+            attributes: dict[str, str] = {
+                key: values[key]
+                for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
+                            "ReceiveMessageWaitTimeSeconds")
+            }  # fmt: skip
+            if values["type"] == "fifo":
+                attributes["FifoQueue"] = "true"
+            if values["dlq"] != "(none)":
+                target = next(q for q in self.sqs.queues.values() if q.name == values["dlq"])
+                attributes["RedrivePolicy"] = json.dumps(
+                    {"deadLetterTargetArn": target.arn, "maxReceiveCount": values["maxReceiveCount"]}
+                )
+            response, error = await self._try(
+                "CreateQueue", {"QueueName": name, "Attributes": attributes}
+            )
+            if response is not None:
+                self.refresh_view()
+                self.select_queue(name)
+                self.app.notify(response["QueueUrl"], title=f"Created {name}")
+            return error
+
+        self._ask("CreateQueue", fields, run, submit="Create")
+
+    def action_send(self) -> None:
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        fields = [
+            Field("MessageBody", "MessageBody", '{"order": 1, "sku": "A-17", "qty": 1}',
+                  check=required),
+            Field("attributes", "MessageAttributes (name=value, …; optional)",
+                  check=_check_attributes),
+        ]  # fmt: skip
+        if queue.fifo:
+            fields += [
+                Field("MessageGroupId", "MessageGroupId", "customer-1", check=required),
+                Field("MessageDeduplicationId",
+                      "MessageDeduplicationId (optional with ContentBasedDeduplication)"),
+            ]  # fmt: skip
+        else:
+            fields.append(
+                Field("DelaySeconds", "DelaySeconds (empty: the queue's)",
+                      check=integer(0, 900, optional=True))
+            )  # fmt: skip
+        url = self.sqs.queue_url(queue)
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            params: dict[str, Any] = {"QueueUrl": url, "MessageBody": values["MessageBody"]}
+            attributes = _attributes(values.get("attributes", ""))
+            if attributes:
+                params["MessageAttributes"] = attributes
+            for key in ("MessageGroupId", "MessageDeduplicationId"):
+                if values.get(key, "").strip():
+                    params[key] = values[key].strip()
+            if values.get("DelaySeconds", "").strip():
+                params["DelaySeconds"] = int(values["DelaySeconds"])
+            response, error = await self._try("SendMessage", params)
+            if response is not None:
+                self.app.notify(f"MessageId {response['MessageId']}", title=f"Sent to {queue.name}")
+                self.refresh_view()
+            return error
+
+        self._ask(f"SendMessage → {queue.name}", fields, run, submit="Send")
+
+    def action_receive(self) -> None:
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        fields = [
+            Field("MaxNumberOfMessages", "MaxNumberOfMessages (1-10)", "1", check=integer(1, 10)),
+            Field("VisibilityTimeout", f"VisibilityTimeout (empty: the queue's {queue.visibility_timeout}s)",
+                  check=integer(0, 43_200, optional=True)),
+            Field("WaitTimeSeconds", "WaitTimeSeconds (0 short poll, up to 20 long poll)",
+                  str(queue.wait_time_seconds), check=integer(0, 20)),
+        ]  # fmt: skip
+        url = self.sqs.queue_url(queue)
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            params: dict[str, Any] = {
+                "QueueUrl": url,
+                "MaxNumberOfMessages": int(values["MaxNumberOfMessages"]),
+                "WaitTimeSeconds": int(values["WaitTimeSeconds"]),
+                "AttributeNames": ["All"],
+                "MessageAttributeNames": ["All"],
+            }
+            if values["VisibilityTimeout"].strip():
+                params["VisibilityTimeout"] = int(values["VisibilityTimeout"])
+            self.run_worker(self._receive(queue.name, params), group="receive")
+            return None
+
+        self._ask(f"ReceiveMessage ← {queue.name}", fields, run, submit="Receive")
+
+    async def _receive(self, name: str, params: dict[str, Any]) -> None:
+        wait = int(params["WaitTimeSeconds"])
+        if wait:
+            self.receiving = (name, self.cloud.clock.now() + wait)
+        try:
+            response = await self.call("ReceiveMessage", params)
+        finally:
+            self.receiving = None
+        if response is None:
+            return
+        messages = response.get("Messages", [])
+        for message in messages:
+            self.receipts[message["MessageId"]] = message["ReceiptHandle"]
+        if messages:
+            ids = ", ".join(m["MessageId"][:8] for m in messages)
+            self.app.notify(f"{ids} — in flight, ● in the list; d deletes, v changes visibility",
+                            title=f"Received {len(messages)} from {name}")  # fmt: skip
+            self.select_queue(name)
+            self.refresh_view()
+            self.messages_table.table.move_to_key(messages[0]["MessageId"])
+        else:
+            self.app.notify("No message was available: an empty receive (still a billed call).",
+                            title=f"Received nothing from {name}", severity="warning")  # fmt: skip
+        self.refresh_bindings()
+
+    def _held(self) -> tuple[Queue, str, str] | None:
+        queue = self.selected_queue()
+        message_id = self.selected_message_id()
+        if queue is None or message_id is None:
+            return None
+        handle = self.receipts.get(message_id)
+        if handle is None:
+            self.app.notify(
+                "Only the receiver of a message holds its receipt handle: receive it first (r).",
+                title="No receipt handle", severity="warning",
+            )  # fmt: skip
+            return None
+        return queue, message_id, handle
+
+    async def action_delete_message(self) -> None:
+        held = self._held()
+        if held is None:
+            return
+        queue, message_id, handle = held
+        params = {"QueueUrl": self.sqs.queue_url(queue), "ReceiptHandle": handle}
+        if await self.call("DeleteMessage", params) is not None:
+            del self.receipts[message_id]
+            self.app.notify(f"{message_id[:8]} deleted from {queue.name}", title="DeleteMessage")
+            self.refresh_view()
+
+    def action_change_visibility(self) -> None:
+        held = self._held()
+        if held is None:
+            return
+        queue, message_id, handle = held
+        fields = [
+            Field("VisibilityTimeout", "VisibilityTimeout from now (s; 0 = visible now)", "0",
+                  check=integer(0, 43_200)),
+        ]  # fmt: skip
+        url = self.sqs.queue_url(queue)
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            timeout = int(values["VisibilityTimeout"])
+            params = {"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": timeout}
+            response, error = await self._try("ChangeMessageVisibility", params)
+            if response is not None:
+                self.app.notify(f"{message_id[:8]} visible again in {timeout}s",
+                                title="ChangeMessageVisibility")  # fmt: skip
+                self.refresh_view()
+            return error
+
+        self._ask(f"ChangeMessageVisibility · {message_id[:8]}", fields, run)
+
+    def action_purge(self) -> None:
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        url = self.sqs.queue_url(queue)
+
+        async def answered(yes: bool | None) -> None:
+            if yes and await self.call("PurgeQueue", {"QueueUrl": url}) is not None:
+                self.refresh_view()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Purge {queue.name}? Its {len(queue):,} messages are deleted and can't be "
+                "recovered. You can purge a queue once every 60 seconds.",
+                yes="Purge",
+            ),
+            answered,
+        )
+
+    def action_delete_queue(self) -> None:
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        url = self.sqs.queue_url(queue)
+        name = queue.name
+
+        async def answered(yes: bool | None) -> None:
+            if yes and await self.call("DeleteQueue", {"QueueUrl": url}) is not None:
+                self.app.notify(f"{name} deleted; its name can be reused after 60 seconds.",
+                                title="DeleteQueue")  # fmt: skip
+                self.refresh_view()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete queue {name} and its {len(queue):,} messages?", yes="Delete"),
+            answered,
+        )
+
+    def action_toggle_delivery(self) -> None:
+        delivery = self.sqs.delivery
+        if delivery.exact:
+            for knob, value in DISTRIBUTED.items():
+                setattr(delivery, knob, value)
+            self.app.notify(
+                "Standard queues now deliver at least once: ~2% of deletes miss a copy (the "
+                "message comes back), order is loose, and short polls sample half the servers.",
+                title="At-least-once delivery on",
+            )
+        else:
+            delivery.duplicate_rate = 0.0
+            delivery.reorder_window = 1
+            delivery.short_poll_sample = 1.0
+            self.app.notify("Standard queues deliver exactly once, oldest first.",
+                            title="At-least-once delivery off")  # fmt: skip

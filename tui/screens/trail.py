@@ -1,0 +1,121 @@
+"""The trail pane: CloudTrail's event history, and the data events a trail could add.
+
+Event history holds management events only (90 days, as AWS keeps it). Data
+events (SendMessage, ReceiveMessage, DeleteMessage, ...) are recorded only by
+a trail with data-event selectors; `e` adds them, so the two kinds can be
+seen side by side, data events in their own colour.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import ClassVar
+
+from rich.json import JSON
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from backend.cloud import Cloud
+from backend.trail import TrailEntry
+from tui.presenters.trail import TRAIL_COLUMNS, entry_row
+from tui.screens.pane import Pane
+from widgets.live_table import Row
+from widgets.resource_table import ResourceTable
+
+#: Newest events the table holds; the filter searches these.
+EVENT_LIMIT = 500
+
+HELP = """\
+Every call is a CloudTrail event: who (userIdentity), what (eventName), from
+where (sourceIPAddress, userAgent), the request parameters, the response, and
+the error when it failed. Event history keeps management events (CreateQueue,
+PurgeQueue, ...) for 90 days. Data events (SendMessage, ReceiveMessage, ...)
+are only recorded by a trail with data-event selectors: press e to add them.
+Calls made with boto3 or the aws CLI show under their access key and agent."""
+
+
+class TrailPane(Pane):
+    pane_id: ClassVar[str] = "trail"
+    label: ClassVar[str] = "Trail"
+    key: ClassVar[str] = "2"
+    help_text: ClassVar[str] = HELP
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "toggle_data_events", "Data events", id="trail.data_events",
+                tooltip="Add the data events a trail with data-event selectors records"),
+    ]  # fmt: skip
+
+    def __init__(self, cloud: Cloud) -> None:
+        super().__init__(cloud)
+        self.data_events = False
+        self._rows: dict[int, Row] = {}
+        self._shown_seq: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(self._title(), TRAIL_COLUMNS, id="events", empty="no events yet")
+        with VerticalScroll(id="event-detail"):
+            yield Static("", id="event-json")
+
+    @property
+    def events_table(self) -> ResourceTable:
+        return self.query_one("#events", ResourceTable)
+
+    def focus_main(self) -> None:
+        self.events_table.focus_table()
+
+    def _title(self) -> str:
+        if self.data_events:
+            return "Event history + data events (as a trail with data-event selectors records)"
+        return "Event history (management events, 90 days)"
+
+    def _entries(self) -> list[TrailEntry]:
+        history = self.cloud.trail.history(self.cloud.clock.now(), include_data=self.data_events)
+        return list(itertools.islice(history, EVENT_LIMIT))
+
+    def refresh_view(self) -> None:
+        entries = self._entries()
+        rows = self._rows
+        fresh: dict[int, Row] = {}
+        for entry in entries:
+            row = rows.get(entry.seq)
+            if row is None:
+                row = entry_row(entry, self.palette)
+            fresh[entry.seq] = row
+        self._rows = fresh
+        self.events_table.set_rows(list(fresh.values()))
+        self._show_json()
+
+    def _show_json(self) -> None:
+        key = self.events_table.cursor_key
+        seq = int(key) if key else None
+        if seq == self._shown_seq:
+            return
+        self._shown_seq = seq
+        target = self.query_one("#event-json", Static)
+        entry = self._find(seq) if seq is not None else None
+        target.update(JSON(json.dumps(entry.record())) if entry is not None else "")
+
+    def _find(self, seq: int) -> TrailEntry | None:
+        trail = self.cloud.trail
+        for ring in (trail.management, trail.data):
+            for entry in reversed(ring):
+                if entry.seq == seq:
+                    return entry
+                if entry.seq < seq:
+                    break
+        return None
+
+    def badge(self) -> tuple[str, bool]:
+        errors = self.cloud.trail.recent_errors(self.cloud.clock.now())
+        return (str(errors) if errors else ""), errors > 0
+
+    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        self._show_json()
+
+    def action_toggle_data_events(self) -> None:
+        self.data_events = not self.data_events
+        self.events_table.set_title(self._title())
+        self.refresh_view()
