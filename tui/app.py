@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -51,8 +51,8 @@ class SkydeckApp(App[None]):
 
     TITLE = "skydeck"
     CSS_PATH = str(STYLESHEET)
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
-    COMMANDS: ClassVar = App.COMMANDS | {SqsCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    COMMANDS = App.COMMANDS | {SqsCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Pause", id="clock.pause",
@@ -228,7 +228,7 @@ class SkydeckApp(App[None]):
         self.theme = names[(index + 1) % len(names)]
         self.refresh_view()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for pane in self.panes:
             yield SystemCommand(

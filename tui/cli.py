@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
     scenario_option(parser)
     parser.add_argument("--speed", type=float, help="simulated seconds per wall second (0.1-1000)")
-    parser.add_argument("--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light"))
+    parser.add_argument(
+        "--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light")
+    )
     commands = parser.add_subparsers(dest="command", metavar="command")
     run = commands.add_parser("run", help="fast-forward a scenario headless and print a summary")
     scenario_option(run)

@@ -22,11 +22,11 @@ class SqsCommands(Provider):
         pane = app.pane(SqsPane)
         assert isinstance(pane, SqsPane)
 
-        def run(action: str, queue: str | None = None) -> None:
+        async def run(action: str, queue: str | None = None) -> None:
             app.action_show_pane(pane.pane_id)
             if queue is not None:
                 pane.select_queue(queue)
-            pane.run_action(action)
+            await pane.run_action(action)
 
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("sqs: create queue", "CreateQueue", partial(run, "create_queue")),

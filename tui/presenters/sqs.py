@@ -121,9 +121,7 @@ def message_row(
 def message_rows(
     messages: Iterable[Message], now: float, palette: Palette, *, fifo: bool, held: set[str]
 ) -> list[Row]:
-    return [
-        message_row(m, now, palette, fifo=fifo, held=m.message_id in held) for m in messages
-    ]
+    return [message_row(m, now, palette, fifo=fifo, held=m.message_id in held) for m in messages]
 
 
 def settings_line(queue: Queue, dlq_name: str | None, calls_per_minute: float) -> str:

@@ -20,12 +20,19 @@ TRAIL_COLUMNS = (
 )
 
 
+def user_label(entry: TrailEntry) -> str:
+    """Who called: the user or role session; outside SDKs by access key and agent."""
+    caller = entry.caller
+    if caller.user_agent.startswith(("aws-cli", "Boto", "boto", "aws-sdk")):
+        key = caller.access_key_id
+        return f"{key[:4]}…{key[-4:]} ({caller.user_agent.split(' ')[0]})"
+    return caller.username
+
+
 def entry_row(entry: TrailEntry, palette: Palette) -> Row:
     clock = datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")
     name = Text(entry.action, palette.data_event) if entry.data_event else Text(entry.action)
-    user = entry.caller.username
-    if entry.caller.user_agent.startswith(("aws-cli", "Boto", "boto", "aws-sdk")):
-        user = f"{entry.caller.access_key_id[:4]}…{entry.caller.access_key_id[-4:]} ({entry.caller.user_agent.split(' ')[0]})"
+    user = user_label(entry)
     return Row(
         key=str(entry.seq),
         cells=(

@@ -166,10 +166,7 @@ class SqsPane(Pane):
             messages.set_columns(FIFO_MESSAGE_COLUMNS if queue.fifo else MESSAGE_COLUMNS)
         end = int(now)
         m = queue.metrics
-        calls = sum(
-            sum(s.sums(end, 60))
-            for s in (m.sent, m.received, m.deleted, m.empty_receives)
-        )
+        calls = sum(sum(s.sums(end, 60)) for s in (m.sent, m.received, m.deleted, m.empty_receives))
         settings.update(settings_line(queue, self._dlq_name(queue), calls))
         sparks.set_series(
             {
@@ -247,7 +244,9 @@ class SqsPane(Pane):
             FormScreen(title, fields, submit=submit, description=description), done
         )
 
-    async def _try(self, action: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, AwsError | None]:
+    async def _try(
+        self, action: str, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, AwsError | None]:
         try:
             return await self.cloud.call("sqs", action, params), None
         except AwsError as error:
@@ -283,7 +282,10 @@ class SqsPane(Pane):
             if values["dlq"] != "(none)":
                 target = next(q for q in self.sqs.queues.values() if q.name == values["dlq"])
                 attributes["RedrivePolicy"] = json.dumps(
-                    {"deadLetterTargetArn": target.arn, "maxReceiveCount": values["maxReceiveCount"]}
+                    {
+                        "deadLetterTargetArn": target.arn,
+                        "maxReceiveCount": values["maxReceiveCount"],
+                    }
                 )
             response, error = await self._try(
                 "CreateQueue", {"QueueName": name, "Attributes": attributes}
@@ -343,7 +345,8 @@ class SqsPane(Pane):
             return
         fields = [
             Field("MaxNumberOfMessages", "MaxNumberOfMessages (1-10)", "1", check=integer(1, 10)),
-            Field("VisibilityTimeout", f"VisibilityTimeout (empty: the queue's {queue.visibility_timeout}s)",
+            Field("VisibilityTimeout",
+                  f"VisibilityTimeout (empty: the queue's {queue.visibility_timeout}s)",
                   check=integer(0, 43_200, optional=True)),
             Field("WaitTimeSeconds", "WaitTimeSeconds (0 short poll, up to 20 long poll)",
                   str(queue.wait_time_seconds), check=integer(0, 20)),
