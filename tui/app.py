@@ -51,7 +51,7 @@ class SkydeckApp(App[None]):
 
     TITLE = "skydeck"
     CSS_PATH = str(STYLESHEET)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Textual)
     COMMANDS = App.COMMANDS | {SqsCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,15 +105,20 @@ class SkydeckApp(App[None]):
         self._palette_for: str | None = None
         self._pending: list[CloudEvent] = []
         self.panes: list[Pane] = [pane(self.cloud) for pane in PANES]
+        # Held, not queried: while a form or help is open the active screen is that
+        # modal, and the refresh tick must still reach the main screen's widgets.
+        self.header = HeaderBar(id="header")
+        self.rail = Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
+        self.switcher = ContentSwitcher(initial=self.panes[0].pane_id, id="panes")
         self.cloud.bus.subscribe(self._pending.append)
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
+        yield self.header
         with Horizontal(id="body"):
-            yield Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
-            with ContentSwitcher(initial=self.panes[0].pane_id, id="panes"):
+            yield self.rail
+            with self.switcher:
                 yield from self.panes
         yield Footer(compact=True)
 
@@ -142,15 +147,15 @@ class SkydeckApp(App[None]):
 
     @property
     def current_pane(self) -> Pane:
-        current = self.query_one("#panes", ContentSwitcher).current
+        current = self.switcher.current
         return next(p for p in self.panes if p.pane_id == current)
 
     def pane(self, pane_type: type[Pane]) -> Pane:
         return next(p for p in self.panes if isinstance(p, pane_type))
 
     def action_show_pane(self, pane_id: str) -> None:
-        self.query_one("#panes", ContentSwitcher).current = pane_id
-        self.query_one(Rail).show_pane(pane_id)
+        self.switcher.current = pane_id
+        self.rail.show_pane(pane_id)
         self.current_pane.refresh_view()
         self.current_pane.focus_main()
 
@@ -169,7 +174,7 @@ class SkydeckApp(App[None]):
                 pane.palette = palette
         now = self.cloud.clock.now()
         stamp = datetime.fromtimestamp(now, UTC)
-        self.query_one(HeaderBar).state = HeaderState(
+        self.header.state = HeaderState(
             title="skydeck",
             scenario=f"{self.scenario.name}: {self.scenario.title}",
             date=stamp.strftime("%Y-%m-%d"),
@@ -179,9 +184,7 @@ class SkydeckApp(App[None]):
             endpoint=self.endpoint_url.removeprefix("http://"),
             calls_per_second=self.cloud.calls_per_second(),
         )
-        self.query_one(Rail).set_badges(
-            [RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes]
-        )
+        self.rail.set_badges([RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes])
         self.current_pane.refresh_view()
         self._flush_notifications()
 

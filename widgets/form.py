@@ -67,9 +67,10 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     FormScreen .form--error {
         color: $error;
         height: auto;
-    }
-    FormScreen .form--error:blank {
         display: none;
+    }
+    FormScreen .form--error.-problem {
+        display: block;
     }
     FormScreen Horizontal {
         height: auto;
@@ -81,6 +82,10 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         min-width: 10;
     }
     """
+
+    #: The first field has the focus when the form opens, so a person types at once;
+    #: left to the default, the scrolling container would take it and keys would vanish.
+    AUTO_FOCUS: ClassVar[str | None] = "Input, Select"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -116,7 +121,9 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                         id=f"field-{field.name}",
                     )
                 else:
-                    yield Input(field.value, placeholder=field.placeholder, id=f"field-{field.name}")
+                    yield Input(
+                        field.value, placeholder=field.placeholder, id=f"field-{field.name}"
+                    )
                 yield Static("", id=f"error-{field.name}", classes="form--error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -137,13 +144,24 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         first_bad: str | None = None
         for field in self.fields:
             problem = field.check(values[field.name]) if field.check else None
-            self.query_one(f"#error-{field.name}", Static).update(problem or "")
+            self._show_problem(field.name, problem)
             if problem and first_bad is None:
                 first_bad = field.name
         if first_bad is not None:
             self.query_one(f"#field-{first_bad}").focus()
             return
         self.dismiss(values)
+
+    def _show_problem(self, name: str, problem: str | None) -> None:
+        """Show (or hide) the line under a field that says what is wrong with it.
+
+        The line takes no space while there is nothing to say. Textual has no
+        pseudo-class for a Static without text (`:empty` means "no displayed
+        children", which every Static matches), so a class carries it.
+        """
+        line = self.query_one(f"#error-{name}", Static)
+        line.update(problem or "")
+        line.set_class(bool(problem), "-problem")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

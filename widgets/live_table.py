@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Click, MouseScrollDown, MouseScrollUp
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -145,6 +145,11 @@ class LiveTable(ScrollView, can_focus=True):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self._cursor_key: str | None = None
+        # Computed once per frame's worth of lines, not per line: resolving a
+        # widget's rich style walks the DOM and dominated the render time.
+        self._styles: tuple[object, Style, Style, Style, Style] | None = None
+        self._widths_for: tuple[int, list[int]] | None = None
+        self._frame: tuple[int, int, list[int], Style, Style, Style, Style] | None = None
 
     # -- data -------------------------------------------------------------------
 
@@ -154,7 +159,10 @@ class LiveTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show `rows`; the cursor stays on its row's key if that row is still here."""
-        self.rows = list(rows)
+        rows = list(rows)
+        if rows == self.rows:
+            return
+        self.rows = rows
         index = 0
         if self._cursor_key is not None:
             for i, row in enumerate(self.rows):
@@ -163,7 +171,9 @@ class LiveTable(ScrollView, can_focus=True):
                     break
             else:
                 index = min(self.cursor, max(0, len(self.rows) - 1))
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        size = Size(self.size.width, len(self.rows) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
         self._move_to(index)
         self.refresh()
 
@@ -228,10 +238,31 @@ class LiveTable(ScrollView, can_focus=True):
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self.columns = list(columns)
+        self._widths_for = None
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _line_styles(self) -> tuple[Style, Style, Style, Style]:
+        """Base, header, cursor and empty-table styles, resolved once per theme and focus."""
+        key = (self.app.theme, self.has_focus)
+        if self._styles is None or self._styles[0] != key:
+            base = self.rich_style
+            self._styles = (
+                key,
+                base,
+                base + self.get_component_rich_style("live-table--header"),
+                base + self.get_component_rich_style("live-table--cursor"),
+                base + self.get_component_rich_style("live-table--empty"),
+            )
+        return self._styles[1:]
 
     def _widths(self, total: int) -> list[int]:
         """Column widths for `total` cells (-1 = hidden): fixed first, the rest shared."""
+        if self._widths_for is not None and self._widths_for[0] == total:
+            return self._widths_for[1]
         shown = [i for i, c in enumerate(self.columns) if total + 1 >= c.hide_below]
         gaps = len(shown) - 1
         fixed = sum(self.columns[i].width for i in shown)
@@ -242,6 +273,7 @@ class LiveTable(ScrollView, can_focus=True):
             widths[i] = self.columns[i].width
         for n, i in enumerate(flex):
             widths[i] = spare // len(flex) + (1 if n < spare % len(flex) else 0)
+        self._widths_for = (total, widths)
         return widths
 
     def _line(self, cells: Sequence[Cell], widths: list[int]) -> Text:
@@ -276,24 +308,28 @@ class LiveTable(ScrollView, can_focus=True):
             labels.append(column.label + mark)
         return self._line(labels, widths)
 
-    def render_line(self, y: int) -> Strip:
+    def _new_frame(self) -> tuple[int, int, list[int], Style, Style, Style, Style]:
+        # What every line needs, worked out once per render rather than per line:
+        # `size` and `scroll_y` each recompute the widget's region.
         width = self.size.width
-        base = self.rich_style
-        widths = self._widths(width - 1)
+        self._frame = (width, int(self.scroll_y), self._widths(width - 1), *self._line_styles())
+        return self._frame
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._new_frame()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width, top, widths, base, header, cursor, empty = self._frame or self._new_frame()
         if y == 0:
-            style = base + self.get_component_rich_style("live-table--header")
-            return self._strip(self._header(widths), width, style)
-        index = int(self.scroll_y) + y - 1
+            return self._strip(self._header(widths), width, header)
+        index = top + y - 1
         if index >= len(self.rows):
             if index == 0:
-                style = base + self.get_component_rich_style("live-table--empty")
-                return self._strip(Text(" " + self.empty_text), width, style)
+                return self._strip(Text(" " + self.empty_text), width, empty)
             return Strip.blank(width, base)
         line = self._line(self.rows[index].cells, widths)
-        style = base
-        if index == self.cursor:
-            style = base + self.get_component_rich_style("live-table--cursor")
-        return self._strip(line, width, style)
+        return self._strip(line, width, cursor if index == self.cursor else base)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.pad_left(1)

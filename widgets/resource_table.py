@@ -166,7 +166,7 @@ class ResourceTable(Vertical):
         if self.filter_text:
             title.append(f"   /{self.filter_text}  {len(self.table.rows)} of {len(self._rows)}")
         title.append("   / filter  o sort", "dim")
-        self.query_one(".resource-table--title", Static).update(title)
+        self.query_one(".resource-table--title", Static).update(title, layout=False)
 
     def focus_table(self) -> None:
         self.table.focus()

@@ -23,6 +23,7 @@ class SparkRow(Horizontal):
         padding-right: 1;
     }
     SparkRow > Label.spark--total {
+        width: 8;
         color: $text;
         padding-right: 2;
     }
@@ -48,4 +49,7 @@ class SparkRow(Horizontal):
         for index, label in enumerate(self.labels):
             values = list(series.get(label, ()))
             self.query_one(f"#spark-{index}", Sparkline).data = values or [0.0]
-            self.query_one(f"#total-{index}", Label).update(f"{sum(values):,.0f}")
+            total = self.query_one(f"#total-{index}", Label)
+            text = f"{sum(values):,.0f}"
+            if str(total.content) != text:
+                total.update(text, layout=False)

@@ -20,7 +20,9 @@ def order(n: int, rng: random.Random, group: str | None) -> str:
 
 def payment(n: int, rng: random.Random, group: str | None) -> str:
     cents = rng.randint(100, 50_000)
-    return json.dumps({"payment": n, "customer": group, "amount": f"{cents // 100}.{cents % 100:02d}"})
+    return json.dumps(
+        {"payment": n, "customer": group, "amount": f"{cents // 100}.{cents % 100:02d}"}
+    )
 
 
 def notification(n: int, rng: random.Random, group: str | None) -> str:

@@ -111,7 +111,9 @@ class _Reader:
         if isinstance(value, bool) and kind in (int, float, (int, float)):
             raise self.fail(f"{key} must be a number, not {value!r}")
         if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.fail(f"{key} must be a {names}, not {value!r}")
         return value
 
@@ -138,7 +140,8 @@ class _Reader:
 
     def sub(self, key: str) -> _Reader | None:
         value = self.get(key, dict)
-        return None if value is None else _Reader(self.source, f"{self.where}.{key}", value)
+        where = key if self.where == "top level" else f"{self.where}.{key}"
+        return None if value is None else _Reader(self.source, where, value)
 
     def done(self) -> None:
         unknown = sorted(set(self.table) - self._used)
@@ -208,7 +211,9 @@ def _start_time(head: _Reader, value: dt.datetime | str | None) -> float:
         try:
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise head.fail(f"start must be a date and time like 2026-11-29T09:00:00Z, not {value!r}") from None
+            raise head.fail(
+                f"start must be a date and time like 2026-11-29T09:00:00Z, not {value!r}"
+            ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.timestamp()

@@ -156,7 +156,7 @@ class SqsPane(Pane):
         sparks = self.query_one("#sparks", SparkRow)
         messages = self.messages_table
         if queue is None:
-            settings.update("")
+            settings.update("", layout=False)
             sparks.set_series({})
             messages.set_title("Messages")
             messages.set_rows([])
@@ -167,7 +167,7 @@ class SqsPane(Pane):
         end = int(now)
         m = queue.metrics
         calls = sum(sum(s.sums(end, 60)) for s in (m.sent, m.received, m.deleted, m.empty_receives))
-        settings.update(settings_line(queue, self._dlq_name(queue), calls))
+        settings.update(settings_line(queue, self._dlq_name(queue), calls), layout=False)
         sparks.set_series(
             {
                 "sent": m.sent.sums(end, SPARK_SECONDS),
@@ -200,10 +200,16 @@ class SqsPane(Pane):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out what cannot apply; `d`/`v` stay live on any highlighted message.
+
+        Textual does not run an action whose check fails, so gating `d` and `v`
+        on holding a receipt handle would make them do nothing at all on a
+        message someone else received; kept live, they explain why (`_held`).
+        """
         if action in ("send", "receive", "purge", "delete_queue"):
             return True if self.selected_queue() is not None else None
         if action in ("delete_message", "change_visibility"):
-            return True if self.selected_message_id() in self.receipts else None
+            return True if self.selected_message_id() is not None else None
         return True
 
     # -- calling the cloud --------------------------------------------------------

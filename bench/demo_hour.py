@@ -1,0 +1,35 @@
+"""How long a simulated hour of the demo scenario takes on the manual clock.
+
+python bench/demo_hour.py [--hours H] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from backend.headless import run_headless
+from backend.scenarios import load_scenario
+
+
+def main(hours: float, repeat: int) -> None:
+    scenario = load_scenario("demo")
+    timings = []
+    calls = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        summary = asyncio.run(run_headless(scenario, hours * 3600))
+        timings.append(time.perf_counter() - started)
+        calls = sum(count for _, _, count in summary.calls)
+    best = min(timings)
+    print(f"simulated {hours:g} h of the demo: best {best:.2f} s wall of {repeat} runs "
+          f"({calls:,} API calls, {calls / best:,.0f} calls/s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    main(args.hours, args.repeat)

@@ -1,0 +1,78 @@
+"""Actors: rates, failures and redrive, and surviving what a person does to their queues."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from backend.actors.consumer import Consumer
+from backend.actors.producer import Producer
+from backend.actors.rates import Rate
+from backend.bus import CloudEvent
+from backend.cloud import Cloud
+from backend.services.sqs import SqsService
+from tests.backend.helpers import create_queue, sqs
+
+
+def test_rate_swings_around_its_base() -> None:
+    rate = Rate(base=4, amplitude=3, period=600)
+    assert rate.at(0) == pytest.approx(4)
+    assert rate.at(150) == pytest.approx(7)
+    assert rate.at(450) == pytest.approx(1)
+    with pytest.raises(ValueError, match="base \\+ amplitude"):
+        Rate(base=0)
+
+
+def test_poisson_arrivals_average_the_rate() -> None:
+    rate = Rate(base=5)
+    rng = random.Random(1)
+    elapsed = 0.0
+    arrivals = 0
+    while elapsed < 1000:
+        elapsed += rate.next_arrival(elapsed, rng)
+        arrivals += 1
+    assert 4800 < arrivals < 5200
+
+
+async def test_failing_consumer_drives_messages_to_the_dead_letter_queue() -> None:
+    cloud = Cloud(seed=5)
+    await create_queue(cloud, "dlq")
+    redrive = (
+        '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq", "maxReceiveCount": 2}'
+    )
+    await create_queue(cloud, "work", VisibilityTimeout="10", RedrivePolicy=redrive)
+    producer = Producer(cloud, "api", "work", rate=Rate(base=1))
+    consumer = Consumer(cloud, "worker", "work", failure_rate=1.0, wait_time=20)
+    producer.start()
+    consumer.start()
+    await cloud.clock.advance(120)
+    producer.stop()
+    consumer.stop()
+    service = cloud.service(SqsService)
+    work = service.queue_by_name("work", "us-east-1")
+    dead = service.queue_by_name("dlq", "us-east-1")
+    assert consumer.processed == 0
+    assert work.counters.moved_to_dlq == len(dead) > 50
+    assert work.counters.sent == producer.sent
+
+
+async def test_actor_backs_off_and_recovers_when_its_queue_is_deleted_and_recreated() -> None:
+    cloud = Cloud(seed=2)
+    url = await create_queue(cloud, "work")
+    events: list[CloudEvent] = []
+    cloud.bus.subscribe(events.append)
+    producer = Producer(cloud, "api", "work", rate=Rate(base=2))
+    producer.start()
+    await cloud.clock.advance(10)
+    await sqs(cloud, "DeleteQueue", {"QueueUrl": url})
+    await cloud.clock.advance(30)
+    assert producer.last_error == "QueueDoesNotExist"
+    assert [e.summary for e in events] == ["api: SendMessage failed with QueueDoesNotExist"]
+    sent_before = producer.sent
+    await cloud.clock.advance(35)
+    await create_queue(cloud, "work")
+    await cloud.clock.advance(30)
+    producer.stop()
+    assert producer.sent > sent_before
+    assert producer.last_error == ""
