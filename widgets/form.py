@@ -58,11 +58,17 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         color: $text-muted;
         margin-bottom: 1;
     }
-    FormScreen Label {
-        margin-top: 1;
+    FormScreen .form--row {
+        height: auto;
     }
-    FormScreen Input, FormScreen Select {
-        width: 100%;
+    FormScreen .form--row Label {
+        width: 32;
+        padding-right: 1;
+        color: $text-muted;
+    }
+    FormScreen .form--row Input, FormScreen .form--row Select {
+        width: 1fr;
+        background: $boost;
     }
     FormScreen .form--error {
         color: $error;
@@ -72,9 +78,9 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     FormScreen .form--error.-problem {
         display: block;
     }
-    FormScreen Horizontal {
+    FormScreen .form--buttons {
         height: auto;
-        margin-top: 1;
+        margin: 1 0;
         align-horizontal: right;
     }
     FormScreen Button {
@@ -112,22 +118,27 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             if self.description:
                 yield Static(self.description, classes="form--description")
             for field in self.fields:
-                yield Label(field.label)
-                if field.choices:
-                    yield Select(
-                        [(c, c) for c in field.choices],
-                        value=field.value or field.choices[0],
-                        allow_blank=False,
-                        id=f"field-{field.name}",
-                    )
-                else:
-                    yield Input(
-                        field.value, placeholder=field.placeholder, id=f"field-{field.name}"
-                    )
+                with Horizontal(classes="form--row"):
+                    yield Label(field.label)
+                    if field.choices:
+                        yield Select(
+                            [(c, c) for c in field.choices],
+                            value=field.value or field.choices[0],
+                            allow_blank=False,
+                            compact=True,
+                            id=f"field-{field.name}",
+                        )
+                    else:
+                        yield Input(
+                            field.value,
+                            placeholder=field.placeholder,
+                            compact=True,
+                            id=f"field-{field.name}",
+                        )
                 yield Static("", id=f"error-{field.name}", classes="form--error")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button(self.submit_label, variant="primary", id="submit")
+            with Horizontal(classes="form--buttons"):
+                yield Button("Cancel", compact=True, id="cancel")
+                yield Button(self.submit_label, variant="primary", compact=True, id="submit")
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}

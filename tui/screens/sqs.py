@@ -263,7 +263,7 @@ class SqsPane(Pane):
     def action_create_queue(self) -> None:
         names = sorted(q.name for q in self.sqs.queues.values())
         fields = [
-            Field("name", "QueueName (FIFO names end in .fifo)", placeholder="my-queue",
+            Field("name", "QueueName", placeholder="my-queue (FIFO: my-queue.fifo)",
                   check=required),
             Field("type", "Type", "standard", choices=("standard", "fifo")),
             Field("VisibilityTimeout", "VisibilityTimeout (s)", "30", check=integer(0, 43_200)),
@@ -311,18 +311,18 @@ class SqsPane(Pane):
         fields = [
             Field("MessageBody", "MessageBody", '{"order": 1, "sku": "A-17", "qty": 1}',
                   check=required),
-            Field("attributes", "MessageAttributes (name=value, …; optional)",
+            Field("attributes", "MessageAttributes (optional)", placeholder="name=value, …",
                   check=_check_attributes),
         ]  # fmt: skip
         if queue.fifo:
             fields += [
                 Field("MessageGroupId", "MessageGroupId", "customer-1", check=required),
-                Field("MessageDeduplicationId",
-                      "MessageDeduplicationId (optional with ContentBasedDeduplication)"),
+                Field("MessageDeduplicationId", "MessageDeduplicationId",
+                      placeholder="optional with ContentBasedDeduplication"),
             ]  # fmt: skip
         else:
             fields.append(
-                Field("DelaySeconds", "DelaySeconds (empty: the queue's)",
+                Field("DelaySeconds", "DelaySeconds", placeholder=f"the queue's: {queue.delay_seconds}",
                       check=integer(0, 900, optional=True))
             )  # fmt: skip
         url = self.sqs.queue_url(queue)
@@ -350,12 +350,13 @@ class SqsPane(Pane):
         if queue is None:
             return
         fields = [
-            Field("MaxNumberOfMessages", "MaxNumberOfMessages (1-10)", "1", check=integer(1, 10)),
-            Field("VisibilityTimeout",
-                  f"VisibilityTimeout (empty: the queue's {queue.visibility_timeout}s)",
+            Field("MaxNumberOfMessages", "MaxNumberOfMessages", "1", placeholder="1 to 10",
+                  check=integer(1, 10)),
+            Field("VisibilityTimeout", "VisibilityTimeout",
+                  placeholder=f"the queue's: {queue.visibility_timeout}s",
                   check=integer(0, 43_200, optional=True)),
-            Field("WaitTimeSeconds", "WaitTimeSeconds (0 short poll, up to 20 long poll)",
-                  str(queue.wait_time_seconds), check=integer(0, 20)),
+            Field("WaitTimeSeconds", "WaitTimeSeconds", str(queue.wait_time_seconds),
+                  placeholder="0 short poll … 20 long poll", check=integer(0, 20)),
         ]  # fmt: skip
         url = self.sqs.queue_url(queue)
 
@@ -430,8 +431,8 @@ class SqsPane(Pane):
             return
         queue, message_id, handle = held
         fields = [
-            Field("VisibilityTimeout", "VisibilityTimeout from now (s; 0 = visible now)", "0",
-                  check=integer(0, 43_200)),
+            Field("VisibilityTimeout", "VisibilityTimeout from now", "0",
+                  placeholder="seconds; 0 = visible now", check=integer(0, 43_200)),
         ]  # fmt: skip
         url = self.sqs.queue_url(queue)
 
