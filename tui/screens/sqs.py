@@ -322,7 +322,8 @@ class SqsPane(Pane):
             ]  # fmt: skip
         else:
             fields.append(
-                Field("DelaySeconds", "DelaySeconds", placeholder=f"the queue's: {queue.delay_seconds}",
+                Field("DelaySeconds", "DelaySeconds",
+                      placeholder=f"the queue's: {queue.delay_seconds}",
                       check=integer(0, 900, optional=True))
             )  # fmt: skip
         url = self.sqs.queue_url(queue)
