@@ -9,15 +9,18 @@ notifications, coalesced so a burst is one toast, not fifty.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
@@ -34,6 +37,8 @@ from tui.screens.sqs import SqsPane
 from tui.screens.trail import TrailPane
 from widgets.header_bar import HeaderBar, HeaderState
 from widgets.rail import Rail, RailItem
+
+log = logging.getLogger(__name__)
 
 #: The speeds `+` and `-` step through.
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 1000.0)
@@ -111,6 +116,8 @@ class SkydeckApp(App[None]):
         self.rail = Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
         self.switcher = ContentSwitcher(initial=self.panes[0].pane_id, id="panes")
         self.cloud.bus.subscribe(self._pending.append)
+        #: Unexpected exceptions the dashboard survived; tests assert it stays empty.
+        self.bugs: list[Exception] = []
 
     # -- layout -------------------------------------------------------------------
 
@@ -165,8 +172,39 @@ class SkydeckApp(App[None]):
 
     # -- the refresh tick ---------------------------------------------------------
 
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key, click and palette command lands here: a bug must not end the app."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            self.survive(error, f"action {action!r}")
+            return True
+
+    def survive(self, error: Exception, where: str) -> None:
+        """Log an unexpected error, tell the person once, and carry on."""
+        log.exception("unexpected error in %s", where)
+        first = not any(type(b) is type(error) and str(b) == str(error) for b in self.bugs)
+        self.bugs.append(error)
+        if first:
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title="skydeck hit a bug (details in skydeck.log)",
+                severity="error",
+            )
+
     def refresh_view(self) -> None:
         """Pull the cloud's state into the header, the rail and the visible pane."""
+        try:
+            self._refresh()
+        except Exception as error:
+            self.survive(error, "refresh")
+
+    def _refresh(self) -> None:
         if self._palette_for != self.theme:
             self._palette_for = self.theme
             palette = Palette.from_theme(self.theme_variables)

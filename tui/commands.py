@@ -11,7 +11,8 @@ from backend.services.sqs import SqsService
 
 
 class SqsCommands(Provider):
-    """`sqs: send to orders`, `sqs: purge orders`, ... for every queue that exists."""
+    """`sqs: send to orders`, `sqs: purge orders`, ... for every queue that exists,
+    and delete / change visibility for each message the console holds a handle for."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         from tui.app import SkydeckApp
@@ -22,10 +23,13 @@ class SqsCommands(Provider):
         pane = app.pane(SqsPane)
         assert isinstance(pane, SqsPane)
 
-        async def run(action: str, queue: str | None = None) -> None:
+        async def run(action: str, queue: str | None = None, message: str | None = None) -> None:
             app.action_show_pane(pane.pane_id)
             if queue is not None:
                 pane.select_queue(queue)
+                pane.refresh_view()
+            if message is not None:
+                pane.messages_table.table.move_to_key(message)
             await pane.run_action(action)
 
         commands: list[tuple[str, str, Callable[[], object]]] = [
@@ -43,6 +47,14 @@ class SqsCommands(Provider):
                 (f"sqs: delete queue {name}", "DeleteQueue (asks first)",
                  partial(run, "delete_queue", name)),
             ]  # fmt: skip
+            for message_id in sorted(pane.held_messages(queue)):
+                short = message_id[:8]
+                commands += [
+                    (f"sqs: delete message {short} from {name}", "DeleteMessage (you hold its "
+                     "receipt handle)", partial(run, "delete_message", name, message_id)),
+                    (f"sqs: change visibility of {short} in {name}", "ChangeMessageVisibility",
+                     partial(run, "change_visibility", name, message_id)),
+                ]  # fmt: skip
         return commands
 
     async def discover(self) -> Hits:

@@ -136,6 +136,15 @@ class SqsPane(Pane):
     def selected_message_id(self) -> str | None:
         return self.messages_table.cursor_key
 
+    def held_messages(self, queue: Queue) -> set[str]:
+        """Ids of `queue`'s in-flight messages whose receipt handle the console holds."""
+        return {
+            message_id
+            for message_id in self.receipts
+            if (message := queue.message(message_id)) is not None
+            and message.state is State.INFLIGHT
+        }
+
     def _dlq_name(self, queue: Queue) -> str | None:
         if queue.redrive is None:
             return None
@@ -176,8 +185,7 @@ class SqsPane(Pane):
                 "empty": m.empty_receives.sums(end, SPARK_SECONDS),
             }
         )
-        held = {mid for mid in self.receipts if (msg := queue.message(mid)) is not None
-                and msg.state is State.INFLIGHT}  # fmt: skip
+        held = self.held_messages(queue)
         shown = list(queue.peek(MESSAGE_LIMIT))
         messages.set_rows(message_rows(shown, now, self.palette, fifo=queue.fifo, held=held))
         title = f"Messages · {queue.name} · {len(queue):,}"
@@ -377,6 +385,12 @@ class SqsPane(Pane):
         self._ask(f"ReceiveMessage ← {queue.name}", fields, run, submit="Receive")
 
     async def _receive(self, name: str, params: dict[str, Any]) -> None:
+        try:
+            await self._receive_into_view(name, params)
+        except Exception as error:
+            self.skydeck.survive(error, "ReceiveMessage")
+
+    async def _receive_into_view(self, name: str, params: dict[str, Any]) -> None:
         wait = int(params["WaitTimeSeconds"])
         if wait:
             self.receiving = (name, self.cloud.clock.now() + wait)
