@@ -207,7 +207,7 @@ class SkydeckApp(App[None]):
     def _refresh(self) -> None:
         if self._palette_for != self.theme:
             self._palette_for = self.theme
-            palette = Palette.from_theme(self.theme_variables)
+            palette = Palette.from_theme(self.current_theme)
             for pane in self.panes:
                 pane.palette = palette
         now = self.cloud.clock.now()

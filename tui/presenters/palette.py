@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+
+from textual.theme import Theme
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,21 +14,20 @@ class Palette:
     delayed: str = "cyan"
     gone: str = "bright_black"
     error: str = "red"
-    muted: str = "bright_black"
     data_event: str = "magenta"
     accent: str = "yellow"
 
     @classmethod
-    def from_theme(cls, variables: Mapping[str, str]) -> Palette:
-        """A palette from a theme's variables (`App.theme_variables`)."""
+    def from_theme(cls, theme: Theme) -> Palette:
+        """A palette from a Textual theme: its `sd-*` variables, error and accent."""
         default = cls()
+        variables = theme.variables
         return cls(
             visible=variables.get("sd-visible", default.visible),
             inflight=variables.get("sd-inflight", default.inflight),
             delayed=variables.get("sd-delayed", default.delayed),
             gone=variables.get("sd-gone", default.gone),
-            error=variables.get("error", default.error),
-            muted=variables.get("text-muted", default.muted),
+            error=theme.error or default.error,
             data_event=variables.get("sd-data-event", default.data_event),
-            accent=variables.get("accent", default.accent),
+            accent=theme.accent or default.accent,
         )

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from backend.cloud import Cloud
 from backend.trail import TrailEntry
+from tui.presenters.palette import Palette
 from tui.presenters.trail import TRAIL_COLUMNS, entry_row
 from tui.screens.pane import Pane
 from widgets.live_table import Row
@@ -52,6 +53,7 @@ class TrailPane(Pane):
         super().__init__(cloud)
         self.data_events = False
         self._rows: dict[int, Row] = {}
+        self._rows_palette: Palette | None = None
         self._shown_seq: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -77,6 +79,9 @@ class TrailPane(Pane):
 
     def refresh_view(self) -> None:
         entries = self._entries()
+        if self._rows_palette is not self.palette:
+            self._rows_palette = self.palette
+            self._rows.clear()
         rows = self._rows
         fresh: dict[int, Row] = {}
         for entry in entries:
