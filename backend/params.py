@@ -63,6 +63,20 @@ def optional_list(params: Params, name: str) -> list[Any]:
     return value
 
 
+def optional_str_list(params: Params, name: str) -> list[str]:
+    """A list of names (attribute names, tag keys): every item must be a string.
+
+    Checked before a handler acts, so a bad item fails the call cleanly instead
+    of failing halfway, e.g. after a receive has already taken its messages.
+    """
+    values = optional_list(params, name)
+    if not all(isinstance(v, str) for v in values):
+        raise InvalidParameterValue(
+            f"Value for parameter {name} is invalid. Reason: must be a list of strings."
+        )
+    return values
+
+
 def optional_map(params: Params, name: str) -> dict[str, Any]:
     value = params.get(name)
     if value is None:

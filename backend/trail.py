@@ -44,8 +44,14 @@ def derived_uuid(seed: str, kind: str, seq: int) -> str:
     return str(uuid.UUID(bytes=digest, version=4))
 
 
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
+def _lower_first(name: object) -> str:
+    """A member name in lower camel case.
+
+    The key is taken as text first: one odd key from an in-process caller must
+    not make the whole record unrenderable for the trail pane and LookupEvents.
+    """
+    text = str(name)
+    return text[:1].lower() + text[1:]
 
 
 def trail_shape(params: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ canonical form, and the `Queue` derives its typed settings from that.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +89,15 @@ def _text(name: str, value: object) -> str:
     raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
 
 
-def validate(values: object, *, fifo: bool, creating: bool) -> dict[str, str]:
-    """`values` checked and in canonical string form, or the error AWS gives."""
+def validate(
+    values: object, *, fifo: bool, creating: bool, current: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """`values` checked and in canonical string form, or the error AWS gives.
+
+    `current` is the queue's attributes when `values` would change them: rules
+    that tie two attributes together judge the queue as it would be afterwards,
+    so setting one of the pair alone is judged against the other's current value.
+    """
     if values is None:
         return {}
     if not isinstance(values, dict):
@@ -101,9 +109,15 @@ def validate(values: object, *, fifo: bool, creating: bool) -> dict[str, str]:
             if name in READ_ONLY or (spec is not None and spec.create_only):
                 raise InvalidAttributeName(f"Attribute {name} is read-only.")
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
-        out[name] = _check(name, spec, _text(name, raw), fifo)
-    if out.get("FifoThroughputLimit") == "perMessageGroupId" and (
-        out.get("DeduplicationScope", "queue") != "messageGroup"
+        value = _check(name, spec, _text(name, raw), fifo)
+        if name == "FifoQueue" and not fifo:
+            # FifoQueue=false only confirms the default: AWS reports no FifoQueue on a
+            # standard queue, and storing it would make a repeated CreateQueue conflict.
+            continue
+        out[name] = value
+    after = {**(current or {}), **out}
+    if after.get("FifoThroughputLimit") == "perMessageGroupId" and (
+        after.get("DeduplicationScope", "queue") != "messageGroup"
     ):
         raise InvalidAttributeValue(
             "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId is "

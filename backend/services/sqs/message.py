@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -21,6 +22,9 @@ MAX_MESSAGE_ATTRIBUTES = 10
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 #: Characters AWS allows in a body (XML 1.0's Char production).
 _INVALID_BODY_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_NUMBER_MIN = Decimal("1e-128")
+_NUMBER_MAX = Decimal("1e126")
 
 
 class State(Enum):
@@ -163,11 +167,11 @@ def check_attributes(attributes: object, *, system: bool = False) -> dict[str, d
                 raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
         else:
             _check_attribute_name(name)
-        if not isinstance(value, dict) or not value.get("DataType"):
+        data_type = value.get("DataType") if isinstance(value, dict) else None
+        if not isinstance(data_type, str) or not data_type:
             raise InvalidParameterValue(
                 f"The message attribute '{name}' must contain a non-empty message attribute type."
             )
-        data_type = value["DataType"]
         base = data_type.split(".", 1)[0]
         if base not in ("String", "Number", "Binary") or len(data_type) > 256:
             raise InvalidParameterValue(
@@ -201,12 +205,22 @@ def _check_attribute_name(name: object) -> None:
 
 
 def _check_number(name: str, raw: str, kind: str) -> None:
-    try:
-        float(raw)
-    except ValueError:
+    """AWS's Number: decimal notation, up to 38 significant digits, 1e-128 to 1e126.
+
+    `float()` alone would let through what SQS rejects: "nan", "inf", "1_000",
+    a padded " 7", or 1e400.
+    """
+    valid = _NUMBER.match(raw) is not None
+    if valid:
+        value = Decimal(raw)
+        digits = "".join(map(str, value.as_tuple().digits)).strip("0")
+        valid = value.is_zero() or (
+            len(digits) <= 38 and _NUMBER_MIN <= value.copy_abs() <= _NUMBER_MAX
+        )
+    if not valid:
         raise InvalidParameterValue(
             f"Can't cast the value of message ({kind}) attribute '{name}' to a number."
-        ) from None
+        )
 
 
 def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:

@@ -81,7 +81,15 @@ class Delivery:
 
 @dataclass
 class Counters:
-    """What happened to a queue's messages since it was created (for summaries)."""
+    """What happened to a queue's messages since it was created (for summaries).
+
+    Each message is counted once, where it ended: `deleted + expired +
+    moved_to_dlq + purged` plus those still in the queue equals `sent` (and, in
+    a dead-letter queue, what its sources moved in, which AWS does not count as
+    sent). So `deleted` counts messages a delete removed, not delete calls
+    (NumberOfMessagesDeleted counts those, repeats included), and a delete that
+    a missed copy survived counts in `duplicates` instead.
+    """
 
     sent: int = 0
     received: int = 0
@@ -304,7 +312,10 @@ class Queue:
             self._set_deadline(message, now + delay)
         else:
             self._make_visible(message, front=False)
-        if self._wakeup is None:
+        # A message redriven from a standard queue keeps its original enqueue time, so
+        # it can expire before whatever the queue's timer is already waiting for.
+        wakeup = self._wakeup
+        if wakeup is None or message.enqueued_at + self.retention_period < wakeup.when:
             self._arm()
 
     # -- receiving --------------------------------------------------------------
@@ -319,6 +330,12 @@ class Queue:
             taken = self._take_standard(max_messages, short_poll)
         for message in taken:
             self._to_inflight(message, visibility_timeout, now)
+        if visibility_timeout == 0:
+            # Visible again at once, as ChangeMessageVisibility to 0 makes it: waiting for
+            # the clock to fire a timer due now would hide it from a receive in this same
+            # instant. Reversed, so the messages return to the front in their order.
+            for message in reversed(taken):
+                self.change_visibility(message, 0, now)
         return taken
 
     def _over_receive_limit(self, message: Message) -> bool:
@@ -404,6 +421,7 @@ class Queue:
             self.counters.duplicates += 1
             return False
         self._remove(message)
+        self.counters.deleted += 1
         return True
 
     def change_visibility(self, message: Message, timeout: int, now: float) -> None:

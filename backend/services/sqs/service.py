@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -20,7 +21,14 @@ from backend.bus import CloudEvent
 from backend.clock import TimerHandle
 from backend.cloud import Cloud, Params, Request, Response, Service, action
 from backend.errors import AwsError, InvalidParameterValue, MissingParameter
-from backend.params import optional_int, optional_list, optional_map, optional_str, required_str
+from backend.params import (
+    optional_int,
+    optional_list,
+    optional_map,
+    optional_str,
+    optional_str_list,
+    required_str,
+)
 from backend.services.sqs import attributes as attrs
 from backend.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
@@ -99,7 +107,11 @@ class SqsService(Service):
         self._by_arn: dict[str, Queue] = {}
         self._handle_keys: dict[bytes, Queue] = {}
         self._deleted_at: dict[tuple[str, str], float] = {}
-        self._attempts: dict[tuple[str, str], tuple[float, list[tuple[Message, int]]]] = {}
+        #: FIFO receives by (queue ARN, ReceiveRequestAttemptId), oldest first, so
+        #: entries past the five minutes AWS honours a retry for can be dropped.
+        self._attempts: OrderedDict[tuple[str, str], tuple[float, list[tuple[Message, int]]]] = (
+            OrderedDict()
+        )
         self._sampler: TimerHandle | None = None
 
     def reset(self) -> None:
@@ -222,6 +234,8 @@ class SqsService(Service):
         reason = ""
         if target is None:
             reason = "Dead letter target does not exist."
+        elif target.region != region:
+            reason = "Dead-letter target must be in the same region as the source queue."
         elif target.fifo != fifo:
             reason = "Dead-letter queue must be same type of queue as the source."
         elif target.arn == arn:
@@ -283,7 +297,7 @@ class SqsService(Service):
     @action("GetQueueAttributes", read_only=True)
     def get_queue_attributes(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
-        names = optional_list(params, "AttributeNames")
+        names = optional_str_list(params, "AttributeNames")
         everything = self.queue_attributes(queue)
         if "All" in names:
             chosen = everything
@@ -314,7 +328,12 @@ class SqsService(Service):
         queue = self._queue(params, request)
         if "Attributes" not in params:
             raise MissingParameter("The request must contain the parameter Attributes.")
-        values = attrs.validate(optional_map(params, "Attributes"), fifo=queue.fifo, creating=False)
+        values = attrs.validate(
+            optional_map(params, "Attributes"),
+            fifo=queue.fifo,
+            creating=False,
+            current=queue.attributes,
+        )
         self._check_redrive(values, queue.arn, queue.fifo, queue.region)
         queue.configure(values)
         queue.modified_at = request.now
@@ -333,7 +352,7 @@ class SqsService(Service):
         queue = self._queue(params, request)
         if "TagKeys" not in params:
             raise MissingParameter("The request must contain the parameter TagKeys.")
-        for key in optional_list(params, "TagKeys"):
+        for key in optional_str_list(params, "TagKeys"):
             queue.tags.pop(key, None)
         return {}
 
@@ -380,19 +399,20 @@ class SqsService(Service):
         )  # fmt: skip
         token = optional_str(params, "NextToken")
         after = _decode_token(token, target.arn) if token else ""
-        names = sorted(
-            q.name
-            for q in self.queues.values()
-            if q.redrive is not None
-            and q.redrive.dead_letter_target_arn == target.arn
-            and q.name > after
+        sources = sorted(
+            (
+                q
+                for q in self.queues.values()
+                if q.redrive is not None
+                and q.redrive.dead_letter_target_arn == target.arn
+                and q.name > after
+            ),
+            key=lambda q: q.name,
         )
-        page = names[: limit or MAX_LIST_RESULTS]
-        response: Response = {
-            "queueUrls": [self.queue_url(self.queues[(target.region, n)], request) for n in page]
-        }
-        if limit is not None and len(names) > limit:
-            response["NextToken"] = _encode_token(page[-1], target.arn)
+        page = sources[: limit or MAX_LIST_RESULTS]
+        response: Response = {"queueUrls": [self.queue_url(q, request) for q in page]}
+        if limit is not None and len(sources) > limit:
+            response["NextToken"] = _encode_token(page[-1].name, target.arn)
         return response
 
     # -- sending ----------------------------------------------------------------
@@ -505,10 +525,10 @@ class SqsService(Service):
         wait = optional_int(params, "WaitTimeSeconds", 0, attrs.MAX_WAIT_TIME)
         attempt = optional_str(params, "ReceiveRequestAttemptId")
         system_names = {
-            *optional_list(params, "AttributeNames"),
-            *optional_list(params, "MessageSystemAttributeNames"),
+            *optional_str_list(params, "AttributeNames"),
+            *optional_str_list(params, "MessageSystemAttributeNames"),
         }
-        user_names = optional_list(params, "MessageAttributeNames")
+        user_names = optional_str_list(params, "MessageAttributeNames")
         self._admit(queue, "ReceiveMessage", request.now)
         if attempt is not None and queue.fifo:
             _check_id("ReceiveRequestAttemptId", attempt)
@@ -538,7 +558,7 @@ class SqsService(Service):
         queue.metrics.received.add(now, len(taken))
         received = [(m, m.receipt) for m in taken]
         if attempt is not None and queue.fifo:
-            self._attempts[(queue.arn, attempt)] = (now, received)
+            self._remember_attempt((queue.arn, attempt), now, received)
         return self._receive_result(queue, received, system_names, user_names)
 
     def _take(
@@ -549,6 +569,23 @@ class SqsService(Service):
                 f"Too many messages in flight: a standard queue allows {INFLIGHT_LIMIT}."
             )
         return queue.receive(wanted, timeout, now, short_poll=short_poll)
+
+    def _remember_attempt(
+        self, key: tuple[str, str], now: float, received: list[tuple[Message, int]]
+    ) -> None:
+        """Keep a FIFO receive for retries, forgetting those too old to replay.
+
+        Without the pruning a consumer that sends a fresh attempt id with every
+        receive would grow this map for as long as it runs.
+        """
+        attempts = self._attempts
+        attempts[key] = (now, received)
+        attempts.move_to_end(key)
+        while attempts:
+            oldest_key, (when, _) = next(iter(attempts.items()))
+            if now - when <= DEDUP_INTERVAL:
+                break
+            del attempts[oldest_key]
 
     def _replay(self, queue: Queue, attempt: str, now: float) -> list[tuple[Message, int]] | None:
         """A retried FIFO receive's earlier result, if its messages are still held for it."""
@@ -634,7 +671,8 @@ class SqsService(Service):
 
     def _delete(self, queue: Queue, params: Params, request: Request) -> Response:
         message, _ = self._message(queue, params.get("ReceiptHandle"))
-        queue.counters.deleted += 1
+        # AWS counts every delete with a valid handle in NumberOfMessagesDeleted,
+        # repeats included; the queue's own counter counts messages actually removed.
         queue.metrics.deleted.add(request.now)
         if message is not None:
             queue.delete(message)
@@ -654,10 +692,9 @@ class SqsService(Service):
 
     def _change_visibility(self, queue: Queue, params: Params, request: Request) -> Response:
         message, _ = self._message(queue, params.get("ReceiptHandle"))
-        if "VisibilityTimeout" not in params:
-            raise MissingParameter("The request must contain the parameter VisibilityTimeout.")
         timeout = optional_int(params, "VisibilityTimeout", 0, attrs.MAX_VISIBILITY_TIMEOUT)
-        assert timeout is not None
+        if timeout is None:
+            raise MissingParameter("The request must contain the parameter VisibilityTimeout.")
         if message is None or message.state is not State.INFLIGHT:
             raise MessageNotInflight(
                 "Message does not exist or is not available for visibility timeout change."

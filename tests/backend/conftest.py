@@ -1,0 +1,12 @@
+"""Fixtures for the backend suite: a fresh seeded cloud per test, on the manual clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.cloud import Cloud
+
+
+@pytest.fixture
+def cloud() -> Cloud:
+    return Cloud(seed="tests")
