@@ -134,7 +134,6 @@ class Cloud:
         #: The endpoint's base URL while it serves, so in-process callers get URLs
         #: that outside clients can use too.
         self.endpoint: str | None = None
-        self.usage: dict[tuple[str, str], int] = {}
         self._usage_series: dict[tuple[str, str], Series] = {}
         self.services: dict[str, Service] = {}
         if services is None:
@@ -227,9 +226,12 @@ class Cloud:
                 {"Service": svc.usage_name, "Type": "API", "Resource": action, "Class": "None"},
                 "None",
             )
-            self.usage[key] = 0
-        self.usage[key] += 1
         series.add(now)
+
+    @property
+    def usage(self) -> dict[tuple[str, str], int]:
+        """Calls so far by (service, action), from the AWS/Usage series' counts."""
+        return {key: series.count for key, series in self._usage_series.items()}
 
     def calls_per_second(self, window: int = 10) -> float:
         """API calls per simulated second over the last `window` seconds."""

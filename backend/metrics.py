@@ -56,14 +56,17 @@ class Bin:
 class Series:
     """One metric's per-second points over the retention window."""
 
-    __slots__ = ("_bins", "id", "unit")
+    __slots__ = ("_bins", "count", "id", "unit")
 
     def __init__(self, metric_id: MetricId, unit: str, retention: int) -> None:
         self.id = metric_id
         self.unit = unit
+        #: Points ever added, also those past the retention window.
+        self.count = 0
         self._bins: deque[Bin] = deque(maxlen=retention)
 
     def add(self, t: float, value: float = 1.0) -> None:
+        self.count += 1
         second = int(t)
         bins = self._bins
         if bins:

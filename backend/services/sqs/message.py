@@ -106,10 +106,6 @@ class Message:
         self.host = 0
 
 
-def md5_of_body(body: str) -> str:
-    return hashlib.md5(body.encode("utf-8")).hexdigest()
-
-
 def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str | None:
     """`MD5OfMessageAttributes`: AWS's length-prefixed encoding, names sorted."""
     if not attributes:

@@ -54,7 +54,6 @@ from backend.services.sqs.message import (
     check_attributes,
     check_body,
     md5_of_attributes,
-    md5_of_body,
 )
 from backend.services.sqs.queue import (
     DEDUP_INTERVAL,
@@ -72,6 +71,12 @@ _DEDUP_ID = re.compile(r"^[!-~]{1,128}$")
 MAX_BATCH = 10
 MAX_TAGS = 50
 MAX_LIST_RESULTS = 1000
+#: Seconds between samples of the ApproximateNumberOf* and age gauges (AWS: one minute).
+GAUGE_PERIOD = 60
+#: QueueUrl spellings remembered at once (see `SqsService._queue`).
+_URL_MEMO = 1024
+#: Shared by every message sent without attributes; never mutated.
+_NO_ATTRIBUTES: dict[str, dict[str, Any]] = {}
 #: A queue's name can't be reused for this long after the queue is deleted.
 DELETE_COOLDOWN = 60
 
@@ -106,6 +111,7 @@ class SqsService(Service):
         self.queues: dict[tuple[str, str], Queue] = {}
         self._by_arn: dict[str, Queue] = {}
         self._handle_keys: dict[bytes, Queue] = {}
+        self._by_url: dict[tuple[str, str], Queue] = {}
         self._deleted_at: dict[tuple[str, str], float] = {}
         #: FIFO receives by (queue ARN, ReceiveRequestAttemptId), oldest first, so
         #: entries past the five minutes AWS honours a retry for can be dropped.
@@ -120,6 +126,7 @@ class SqsService(Service):
         self.queues.clear()
         self._by_arn.clear()
         self._handle_keys.clear()
+        self._by_url.clear()
         self._deleted_at.clear()
         self._attempts.clear()
 
@@ -154,7 +161,22 @@ class SqsService(Service):
         return self._by_arn.get(arn)
 
     def _queue(self, params: Params, request: Request) -> Queue:
-        return self.queue_by_url(required_str(params, "QueueUrl"), request.region)
+        """The queue a request's QueueUrl names; resolved URLs are remembered.
+
+        Every message call starts here, so the parse is skipped for a URL seen
+        before. The memo is bounded (clients may spell one queue many ways) and
+        an entry for a deleted queue falls through to a fresh lookup.
+        """
+        url = params.get("QueueUrl")
+        if isinstance(url, str):
+            found = self._by_url.get((url, request.region))
+            if found is not None and not found.deleted:
+                return found
+        queue = self.queue_by_url(required_str(params, "QueueUrl"), request.region)
+        if len(self._by_url) >= _URL_MEMO:
+            self._by_url.clear()
+        self._by_url[(str(url), request.region)] = queue
+        return queue
 
     def trail_resources(self, action: str, params: Params, region: str) -> list[dict[str, str]]:
         url = params.get("QueueUrl")
@@ -420,7 +442,8 @@ class SqsService(Service):
     @action("SendMessage", data_event=True)
     def send_message(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
-        self._admit(queue, "SendMessage", request.now)
+        if queue.fifo:
+            self._admit(queue, "SendMessage", request.now)
         return self._send(queue, params, request, None)
 
     @action("SendMessageBatch", data_event=True)
@@ -433,16 +456,21 @@ class SqsService(Service):
                 f"Batch requests cannot be longer than {attrs.MAX_MESSAGE_SIZE} bytes. You have "
                 f"sent {total} bytes."
             )
-        self._admit(queue, "SendMessage", request.now)
+        if queue.fifo:
+            self._admit(queue, "SendMessage", request.now)
         return self._each_entry(entries, lambda e: self._send(queue, e, request, e["Id"]))
 
     def _send(self, queue: Queue, params: Params, request: Request, entry: str | None) -> Response:
         if "MessageBody" not in params:
             raise MissingParameter("The request must contain the parameter MessageBody.")
         body = check_body(params["MessageBody"])
-        user = check_attributes(params.get("MessageAttributes"))
-        system = check_attributes(params.get("MessageSystemAttributes"), system=True)
-        size = len(body.encode("utf-8")) + (attributes_size(user) if user else 0)
+        raw = body.encode("utf-8")
+        user = system = _NO_ATTRIBUTES
+        if "MessageAttributes" in params:
+            user = check_attributes(params["MessageAttributes"])
+        if "MessageSystemAttributes" in params:
+            system = check_attributes(params["MessageSystemAttributes"], system=True)
+        size = len(raw) + (attributes_size(user) if user else 0)
         if size > queue.maximum_message_size:
             raise InvalidParameterValue(
                 "One or more parameters are invalid. Reason: Message must be shorter than "
@@ -487,7 +515,8 @@ class SqsService(Service):
         rng = self._rng
         message = Message(
             _uuid(rng.getrandbits(128)), body, user, system, now, request.caller.principal_id,
-            size, md5_of_body(body), md5_of_attributes(user), md5_of_attributes(system),
+            size, hashlib.md5(raw).hexdigest(), md5_of_attributes(user) if user else None,
+            md5_of_attributes(system) if system else None,
         )  # fmt: skip
         if group_id is not None:
             message.group_id = group_id
@@ -529,7 +558,8 @@ class SqsService(Service):
             *optional_str_list(params, "MessageSystemAttributeNames"),
         }
         user_names = optional_str_list(params, "MessageAttributeNames")
-        self._admit(queue, "ReceiveMessage", request.now)
+        if queue.fifo:
+            self._admit(queue, "ReceiveMessage", request.now)
         if attempt is not None and queue.fifo:
             _check_id("ReceiveRequestAttemptId", attempt)
             replay = self._replay(queue, attempt, request.now)
@@ -658,7 +688,8 @@ class SqsService(Service):
     @action("DeleteMessage", data_event=True)
     def delete_message(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
-        self._admit(queue, "DeleteMessage", request.now)
+        if queue.fifo:
+            self._admit(queue, "DeleteMessage", request.now)
         self._delete(queue, params, request)
         return {}
 
@@ -666,7 +697,8 @@ class SqsService(Service):
     def delete_message_batch(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
         entries = self._batch_entries(params, "DeleteMessageBatchRequestEntry")
-        self._admit(queue, "DeleteMessage", request.now)
+        if queue.fifo:
+            self._admit(queue, "DeleteMessage", request.now)
         return self._each_entry(entries, lambda e: self._delete(queue, e, request))
 
     def _delete(self, queue: Queue, params: Params, request: Request) -> Response:
@@ -761,15 +793,21 @@ class SqsService(Service):
     def _start_sampler(self) -> None:
         if self._sampler is None:
             clock = self.cloud.clock
-            self._sampler = clock.call_at(int(clock.now()) + 1, self._sample)
+            minute = (int(clock.now()) // GAUGE_PERIOD + 1) * GAUGE_PERIOD
+            self._sampler = clock.call_at(minute, self._sample)
 
     def _sample(self) -> None:
-        """Publish every queue's gauges once per simulated second."""
+        """Publish every queue's gauges at each whole simulated minute, as AWS/SQS does.
+
+        Once a minute, not once a second: the counters (sent, received, ...)
+        already have per-second points, and a per-second timer would make a
+        simulated month of a quiet scenario cost millions of wake-ups.
+        """
         clock = self.cloud.clock
         now = clock.now()
         for queue in self.queues.values():
             queue.publish_gauges(now)
-        self._sampler = clock.call_at(now + 1, self._sample) if self.queues else None
+        self._sampler = clock.call_at(now + GAUGE_PERIOD, self._sample) if self.queues else None
 
 
 def _check_id(name: str, value: str) -> None:
