@@ -198,7 +198,14 @@ class SkydeckApp(App[None]):
             )
 
     def refresh_view(self) -> None:
-        """Pull the cloud's state into the header, the rail and the visible pane."""
+        """Pull the cloud's state into the header, the rail and the visible pane.
+
+        Nothing to do once the app is closing: Textual removes the screens
+        before it stops the app's timers, so a tick in between would find the
+        panes half torn down and report a bug on every quit.
+        """
+        if not self.is_running:
+            return
         try:
             self._refresh()
         except Exception as error:

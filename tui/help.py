@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from rich.table import Table
@@ -14,19 +15,41 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def key_rows(bindings: Mapping[str, ActiveBinding]) -> list[tuple[str, str]]:
-    """(key, what it does) for each active binding with a description, first key wins."""
-    rows: list[tuple[str, str]] = []
+def key_rows(
+    bindings: Mapping[str, ActiveBinding], display: Callable[[Binding], str] | None = None
+) -> list[tuple[str, str]]:
+    """(key, what it does) for each active binding with a description, first key wins.
+
+    `display` names a key as the footer does (`App.get_key_display`: `/`, `^p`);
+    without it, a key shows under its Textual name (`slash`, `ctrl+p`).
+
+    skydeck's own keys (declared with a tooltip) come first, Textual's generic
+    ones (cursor, scrolling, focus) after: the focused table's arrows are first
+    in the binding chain and would otherwise fill an 80x24 help box on their own.
+    """
+    own: list[tuple[str, str]] = []
+    generic: list[tuple[str, str]] = []
     seen: set[str] = set()
     for key, active in bindings.items():
         binding = active.binding
         if not binding.description or binding.action in seen:
             continue
         seen.add(binding.action)
-        label = binding.key_display or key
+        label = display(binding) if display is not None else binding.key_display or key
         text = binding.tooltip or binding.description
-        rows.append((label, text))
-    return rows
+        (own if binding.tooltip else generic).append((label, text))
+    return own + generic
+
+
+def reflow(text: str) -> str:
+    """`text` with its hard line breaks joined, blank lines kept as paragraph breaks.
+
+    Panes write their help wrapped for the source file; shown as is in a box
+    narrower than those lines (80 columns), every line would wrap again and
+    leave a ragged word alone on the next.
+    """
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -53,9 +76,11 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.pane = pane
         self.text = text
-        self.rows = key_rows(bindings)
+        self.shown_bindings = bindings
+        self.rows: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
+        self.rows = key_rows(self.shown_bindings, self.app.get_key_display)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
@@ -63,6 +88,6 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, text)
         with VerticalScroll():
             yield Static(Text(f"{self.pane} — keys", style="bold"))
-            yield Static(self.text + "\n")
+            yield Static(Text(reflow(self.text) + "\n"))
             yield Static(table)
             yield Static(Text("\nesc closes", style="dim"))

@@ -22,10 +22,11 @@ class SparkRow(Horizontal):
         color: $text-muted;
         padding-right: 1;
     }
+    /* A cell of air on the left: the total would otherwise touch the last bar. */
     SparkRow > Label.spark--total {
         width: 8;
         color: $text;
-        padding-right: 2;
+        padding: 0 1;
     }
     SparkRow > Sparkline {
         width: 1fr;

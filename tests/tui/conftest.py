@@ -1,0 +1,25 @@
+"""Fixtures for the dashboard suite: the demo's queues on a clock only the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.tui.helpers import quiet_demo
+from tui.app import SkydeckApp
+
+
+@pytest.fixture
+def app() -> Iterator[SkydeckApp]:
+    """The demo's five queues, no actors, the clock stepped by hand (`helpers.step`).
+
+    Run it inside the test (`async with app.run_test(...)`), not in a fixture:
+    Textual keeps the active app in a context variable, which a fixture's task
+    would not share with the test's. Afterwards, the app must have survived no
+    bug of its own: `SkydeckApp.survive` turns them into toasts, not crashes, so
+    a test that only looked at the screen would miss them.
+    """
+    app = SkydeckApp(quiet_demo(), realtime=False)
+    yield app
+    assert app.bugs == []

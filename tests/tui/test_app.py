@@ -1,0 +1,302 @@
+"""The frame around the panes: switching, the clock's keys, help, the palette, robustness."""
+
+from __future__ import annotations
+
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Input
+
+from tests.tui.helpers import (
+    SIZE,
+    AppPilot,
+    console_calls,
+    fill,
+    form,
+    has_queue,
+    queue,
+    screen,
+    select_queue,
+    send,
+    settle,
+    sqs_pane,
+    sqs_service,
+    step,
+    toasts,
+    trail_pane,
+)
+from tui.app import SkydeckApp
+from tui.help import HelpScreen, reflow
+from widgets.confirm import ConfirmScreen
+from widgets.form import FormScreen
+
+
+def paused(app: SkydeckApp) -> bool:
+    return app.driver.paused
+
+
+def header_text(app: SkydeckApp) -> str:
+    return app.header.render().plain
+
+
+# -- panes ------------------------------------------------------------------------
+
+
+async def test_number_keys_switch_panes_and_move_focus(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.current_pane is sqs_pane(app)
+        assert app.focused is sqs_pane(app).queues_table.table
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.switcher.current == "trail"
+        assert app.rail.highlighted == 1
+        assert app.focused is trail_pane(app).events_table.table
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.switcher.current == "sqs"
+        assert app.rail.highlighted == 0
+        assert app.focused is sqs_pane(app).queues_table.table
+
+
+async def test_the_rail_switches_panes_by_mouse_and_keyboard(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.rail.display
+        assert await pilot.click("#rail", offset=(3, 1))
+        await pilot.pause()
+        assert app.switcher.current == "trail"
+        app.rail.focus()
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.switcher.current == "sqs"
+
+
+async def test_below_100_columns_the_rail_folds_away_and_keys_still_switch(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.rail.display
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.switcher.current == "trail"
+
+
+# -- the clock --------------------------------------------------------------------
+
+
+async def test_space_pauses_and_resumes_and_the_header_says_so(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        # A test app starts paused: only the test moves its clock.
+        assert paused(app)
+        assert "‖ paused 1x" in header_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert not paused(app)
+        assert app.header.state.paused is False
+        assert "▶ 1x" in header_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert paused(app)
+        assert "‖ paused 1x" in header_text(app)
+
+
+async def test_plus_and_minus_step_the_speed_within_its_bounds(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        await pilot.pause()
+        assert app.driver.speed == 2.0
+        assert app.header.state.speed == "2x"
+        await pilot.press("equals_sign", "plus")
+        await pilot.pause()
+        assert app.header.state.speed == "10x"
+        await pilot.press("minus", "minus", "minus", "minus")
+        await pilot.pause()
+        assert app.header.state.speed == "0.5x"
+        assert "0.5x" in header_text(app)
+        await pilot.press("minus", "minus", "minus")
+        await pilot.pause()
+        assert app.driver.speed == 0.1
+        app.driver.speed = 300.0
+        await pilot.press("plus", "plus")
+        await pilot.pause()
+        assert app.driver.speed == 1000.0
+        assert app.header.state.speed == "1000x"
+
+
+async def test_the_header_shows_simulated_time(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.header.state.time == "09:00:00"
+        assert app.header.state.date == "2026-11-29"
+        await step(pilot, 3725)
+        assert app.header.state.time == "10:02:05"
+        assert "sim 2026-11-29 10:02:05" in header_text(app)
+
+
+# -- help and the palette -----------------------------------------------------------
+
+
+async def test_question_mark_lists_the_keys_of_the_pane(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = screen(app)
+        assert isinstance(help_screen, HelpScreen)
+        assert help_screen.pane == "SQS"
+        keys = dict(help_screen.rows)
+        assert keys["n"] == "CreateQueue: a standard or FIFO queue"
+        assert keys["P"] == "PurgeQueue (asks first)"
+        for key in ("s", "r", "d", "v", "D", "a", "/", "o", "O", "space", "+", "-", "?", "1"):
+            assert key in keys, key
+        assert "e" not in keys
+        # The pane's keys before Textual's generic ones, so 80x24 shows them unscrolled.
+        labels = [key for key, _ in help_screen.rows]
+        assert labels.index("P") < labels.index("↑")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(screen(app), HelpScreen)
+
+        await pilot.press("2", "question_mark")
+        await pilot.pause()
+        help_screen = screen(app)
+        assert isinstance(help_screen, HelpScreen)
+        assert help_screen.pane == "Trail"
+        keys = dict(help_screen.rows)
+        assert keys["e"].startswith("Add the data events")
+        assert "P" not in keys
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not isinstance(screen(app), HelpScreen)
+
+
+def test_help_text_is_reflowed_to_the_box_keeping_paragraphs() -> None:
+    text = "A queue holds\nmessages until\n  deleted.\n\nFIFO queues\ndeliver in order.\n"
+    assert reflow(text) == "A queue holds messages until deleted.\n\nFIFO queues deliver in order."
+
+
+async def palette_titles(pilot: AppPilot, query: str) -> list[str]:
+    """Type `query` into the open command palette; the titles of what it found."""
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(Input).value = query
+    for _ in range(5):
+        await pilot.pause()
+    return [str(o.prompt).split("\n")[0] for o in palette.query_one(CommandList).options]
+
+
+async def test_ctrl_p_lists_sqs_commands_and_runs_them(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(screen(app), CommandPalette)
+        titles = await palette_titles(pilot, "purge orders")
+        assert titles[:2] == ["sqs: purge orders", "sqs: purge orders-dlq"]
+
+        await pilot.press("enter")
+        await settle(pilot)
+        confirm = screen(app)
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.question.startswith("Purge orders?")
+        await pilot.press("n")
+        await settle(pilot)
+        assert console_calls(app) == []
+
+
+async def test_ctrl_p_offers_delete_for_a_message_you_hold(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        sent = await send(app, "orders", "work")
+        await select_queue(pilot, "orders")
+        await pilot.press("r", "ctrl+s")
+        await settle(pilot)
+        assert sent in sqs_pane(app).receipts
+        await pilot.press("2", "ctrl+p")
+        await pilot.pause()
+        titles = await palette_titles(pilot, f"delete message {sent[:8]}")
+        assert titles[0] == f"sqs: delete message {sent[:8]} from orders"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_pane is sqs_pane(app)
+        assert queue(app, "orders").message(sent) is None
+
+
+# -- robustness ---------------------------------------------------------------------
+
+
+async def test_every_key_with_nothing_to_act_on_is_harmless(app: SkydeckApp) -> None:
+    """With no queue at all, each key does nothing or explains; none raises."""
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        service = sqs_service(app)
+        for name in [q.name for q in service.queues.values()]:
+            url = service.queue_url(queue(app, name))
+            await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
+        app.refresh_view()
+        await pilot.pause()
+        assert sqs_pane(app).selected_queue() is None
+        for key in ("s", "r", "d", "v", "P", "D", "a", "a", "o", "O", "o", "space", "plus"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(screen(app), FormScreen | ConfirmScreen), key
+        await pilot.press("n", "escape", "slash", *"x(", "escape", "T", "T")
+        await settle(pilot)
+        await pilot.press("2", "e", "o", "O", "home", "end", "down", "enter", "e", "1")
+        await settle(pilot)
+        assert app.is_running
+        assert app.current_pane is sqs_pane(app)
+
+
+async def test_a_queue_deleted_under_an_open_form_is_an_aws_error_in_the_form(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await select_queue(pilot, "orders")
+        await pilot.press("s")
+        await pilot.pause()
+        url = sqs_service(app).queue_url(queue(app, "orders"))
+        await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
+        await fill(pilot, MessageBody="too late")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        again = form(app)
+        assert again.description.startswith("QueueDoesNotExist: ")
+        assert again.query_one("#field-MessageBody", Input).value == "too late"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(screen(app), FormScreen)
+        assert not has_queue(app, "orders")
+
+
+async def test_a_long_poll_on_a_queue_deleted_while_waiting_ends_quietly(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await select_queue(pilot, "orders")
+        await pilot.press("r")
+        await pilot.pause()
+        await fill(pilot, WaitTimeSeconds="20")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert sqs_pane(app).receiving is not None
+        url = sqs_service(app).queue_url(queue(app, "orders"))
+        await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
+        await step(pilot, 20)
+        assert sqs_pane(app).receiving is None
+        assert any(t.startswith("Received nothing from orders") for t in toasts(app))
+
+
+async def test_a_dlq_choice_of_the_wrong_type_comes_back_as_the_aws_error(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(pilot, name="jobs.fifo", type="fifo", dlq="orders-dlq")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "must be same type of queue" in form(app).description
+        assert not has_queue(app, "jobs.fifo")
+
+
+async def test_a_refresh_tick_after_the_app_closed_does_nothing(app: SkydeckApp) -> None:
+    """Textual removes the screens before it stops the app's timers: a tick in between
+    must not reach the half-removed panes (it used to report a bug on every quit)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    assert not app.is_running
+    app.refresh_view()
+    assert app.bugs == []

@@ -1,0 +1,230 @@
+"""Presenters: backend objects in, plain rows out. No app, no widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.text import Text
+
+from backend.cloud import Cloud
+from backend.errors import AwsError
+from backend.identity import CONSOLE, Caller, role
+from backend.services.sqs import Queue, SqsService
+from backend.services.sqs.message import Message, State
+from backend.trail import TrailEntry
+from tui.presenters.palette import Palette
+from tui.presenters.sqs import message_row, message_state, queue_row, settings_line
+from tui.presenters.trail import entry_row, user_label
+
+PALETTE = Palette(
+    visible="v-style", inflight="i-style", delayed="d-style", gone="g-style", error="e-style",
+    data_event="de-style", accent="a-style",
+)  # fmt: skip
+NOW = 1_800_000_000.0
+
+
+def plain(cell: str | Text) -> str:
+    return cell.plain if isinstance(cell, Text) else cell
+
+
+def message(
+    body: str = "{}", *, message_id: str = "3f2a9c11-0000-4000-8000-000000000001"
+) -> Message:
+    return Message(message_id, body, {}, {}, NOW, "AIDA", len(body), "md5", None, None)
+
+
+# -- message_state: the words and the bar -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "deadline", "text"),
+    [
+        (NOW, NOW + 40, "in flight ████████ 40s"),
+        (NOW - 10, NOW + 30, "in flight ██████░░ 30s"),
+        (NOW - 35, NOW + 5, "in flight █░░░░░░░  5s"),
+        (NOW - 40, NOW, "in flight ░░░░░░░░  0s"),
+        # The clock can be a hair past the deadline before the queue's timer runs.
+        (NOW - 41, NOW - 1, "in flight ░░░░░░░░  0s"),
+        (NOW - 600, NOW + 600, "in flight ████░░░░ 10m00s"),
+    ],
+)
+def test_an_in_flight_message_shows_its_visibility_timeout_running_down(
+    received: float, deadline: float, text: str
+) -> None:
+    m = message()
+    m.state, m.received_at, m.deadline = State.INFLIGHT, received, deadline
+    state = message_state(m, NOW, PALETTE)
+    assert state.plain == text
+    assert state.style == "i-style"
+
+
+def test_a_delayed_message_shows_its_delay_running_down() -> None:
+    m = message()
+    m.state, m.sent_at, m.deadline = State.DELAYED, NOW - 15, NOW + 45
+    state = message_state(m, NOW, PALETTE)
+    assert state.plain == "delayed   ██████░░ 45s"
+    assert state.style == "d-style"
+
+
+def test_visible_and_gone_are_words_in_their_colours() -> None:
+    m = message()
+    assert (message_state(m, NOW, PALETTE).plain, message_state(m, NOW, PALETTE).style) == (
+        "visible",
+        "v-style",
+    )
+    m.state = State.GONE
+    assert message_state(m, NOW, PALETTE) == Text("gone", "g-style")
+
+
+def test_in_flight_and_delayed_states_have_the_same_width() -> None:
+    """The state column is 22 cells: the bars line up, whatever the state."""
+    inflight, delayed = message(), message()
+    inflight.state, inflight.received_at, inflight.deadline = State.INFLIGHT, NOW, NOW + 9
+    delayed.state, delayed.sent_at, delayed.deadline = State.DELAYED, NOW, NOW + 9
+    a, b = message_state(inflight, NOW, PALETTE).plain, message_state(delayed, NOW, PALETTE).plain
+    assert len(a) == len(b) == 22
+    assert a.index("█") == b.index("█")
+
+
+# -- message_row --------------------------------------------------------------------
+
+
+def test_a_standard_message_row() -> None:
+    m = message('{"order": 1}\n{"more": 2}')
+    m.receive_count = 2
+    row = message_row(m, NOW, PALETTE, fifo=False)
+    assert row.key == m.message_id
+    assert [plain(c) for c in row.cells] == ["3f2a9c11", "visible", "2", '{"order": 1} {"more": 2}']
+
+
+def test_a_held_message_is_marked_in_the_accent_colour() -> None:
+    m = message()
+    m.state, m.received_at, m.deadline, m.receive_count = State.INFLIGHT, NOW, NOW + 30, 1
+    receives = message_row(m, NOW, PALETTE, fifo=False, held=True).cells[2]
+    assert receives == Text("●1", "a-style")
+    assert plain(message_row(m, NOW, PALETTE, fifo=False).cells[2]) == "1"
+
+
+def test_a_fifo_message_row_has_its_group_and_sequence_number() -> None:
+    m = message("x" * 500)
+    m.group_id, m.sequence_number = "customer-1", "18849496460467696128"
+    row = message_row(m, NOW, PALETTE, fifo=True)
+    cells = [plain(c) for c in row.cells]
+    assert cells[3:5] == ["customer-1", "696128"]
+    assert cells[5] == "x" * 200
+
+
+# -- queue_row and settings_line, on a real queue -------------------------------------
+
+
+async def make_queue(cloud: Cloud, name: str, **attributes: Any) -> tuple[Queue, str]:
+    response = await cloud.call("sqs", "CreateQueue", {"QueueName": name, "Attributes": attributes})
+    service = cloud.service(SqsService)
+    return service.queues[(cloud.region, name)], response["QueueUrl"]
+
+
+async def test_queue_row_counts_ages_and_rates() -> None:
+    cloud = Cloud(seed="presenters")
+    q, url = await make_queue(cloud, "orders")
+    assert [plain(c) for c in queue_row(q, cloud.clock.now(), None).cells] == [
+        "orders", "std", "0", "0", "0", "-", "0.0", "0.0", "-",
+    ]  # fmt: skip
+    for body in ("a", "b", "c"):
+        await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body})
+    await cloud.call(
+        "sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "d", "DelaySeconds": 60}
+    )
+    await cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url})
+    await cloud.clock.advance(1)
+    row = queue_row(q, cloud.clock.now(), "orders-dlq")
+    assert row.key == q.arn
+    assert [plain(c) for c in row.cells] == [
+        "orders", "std", "2", "1", "1", "1s", "0.4", "0.1", "orders-dlq",
+    ]  # fmt: skip
+    await cloud.clock.advance(250)
+    row = queue_row(q, cloud.clock.now(), "orders-dlq")
+    assert [plain(c) for c in row.cells][2:8] == ["4", "0", "0", "4m11s", "0.0", "0.0"]
+    assert row.sort[:6] == ("orders", False, 4, 0, 0, 251.0)
+
+
+async def test_settings_line_names_what_shapes_the_queue() -> None:
+    cloud = Cloud(seed="presenters")
+    dlq, _ = await make_queue(cloud, "jobs-dlq.fifo", FifoQueue="true")
+    redrive = f'{{"deadLetterTargetArn": "{dlq.arn}", "maxReceiveCount": 3}}'
+    q, _ = await make_queue(
+        cloud, "jobs.fifo", FifoQueue="true", ContentBasedDeduplication="true",
+        DelaySeconds="5", ReceiveMessageWaitTimeSeconds="20", RedrivePolicy=redrive,
+    )  # fmt: skip
+    assert settings_line(q, "jobs-dlq.fifo", 12) == (
+        "jobs.fifo · VisibilityTimeout 30s · Retention 4d0h · DelaySeconds 5 · "
+        "ReceiveMessageWaitTimeSeconds 20 · maxReceiveCount 3 → jobs-dlq.fifo · "
+        "ContentBasedDeduplication · 12 API calls/min"
+    )
+    assert settings_line(dlq, None, 0) == (
+        "jobs-dlq.fifo · VisibilityTimeout 30s · Retention 4d0h · 0 API calls/min"
+    )
+
+
+# -- trail ----------------------------------------------------------------------------
+
+
+BOTO = Caller(
+    type="IAMUser", name="dev", access_key_id="AKIAIOSFODNN7EXAMPLE",
+    user_agent="Boto3/1.44.8 md/Botocore#1.44.8 ua/2.1 os/linux#6.1",
+)  # fmt: skip
+CLI = Caller(
+    type="IAMUser", name="dev", access_key_id="AKIAIOSFODNN7EXAMPLE",
+    user_agent="aws-cli/2.15.0 md/awscrt#0.19.19 ua/2.0",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("caller", "label"),
+    [
+        (CONSOLE, "console"),
+        (role("orders-worker"), "orders-worker"),
+        (role("orders-worker", session="i-0abc"), "i-0abc"),
+        (BOTO, "AKIA…MPLE (Boto3/1.44.8)"),
+        (CLI, "AKIA…MPLE (aws-cli/2.15.0)"),
+    ],
+)
+async def test_user_label_names_the_caller(caller: Caller, label: str) -> None:
+    cloud = Cloud(seed="presenters")
+    await cloud.call("sqs", "ListQueues", {}, caller=caller)
+    [entry] = cloud.trail.management
+    assert user_label(entry) == label
+
+
+async def _entries(cloud: Cloud) -> list[TrailEntry]:
+    _, url = await make_queue(cloud, "orders")
+    await cloud.clock.advance(3723)
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "x"})
+    await cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url})
+    await cloud.call("sqs", "PurgeQueue", {"QueueUrl": url})
+    with pytest.raises(AwsError, match="PurgeQueue"):
+        await cloud.call("sqs", "PurgeQueue", {"QueueUrl": url})
+    return sorted([*cloud.trail.management, *cloud.trail.data], key=lambda e: e.seq)
+
+
+async def test_entry_row_shows_time_event_source_user_read_only_and_error() -> None:
+    cloud = Cloud(seed="presenters", start=NOW)
+    create, send, receive, purge, refused = await _entries(cloud)
+    rows = [entry_row(e, PALETTE) for e in (create, send, receive, purge, refused)]
+    assert [[plain(c) for c in r.cells] for r in rows] == [
+        ["08:00:00", "CreateQueue", "sqs.amazonaws.com", "console", "", ""],
+        ["09:02:03", "SendMessage", "sqs.amazonaws.com", "console", "", ""],
+        ["09:02:03", "ReceiveMessage", "sqs.amazonaws.com", "console", "ro", ""],
+        ["09:02:03", "PurgeQueue", "sqs.amazonaws.com", "console", "", ""],
+        ["09:02:03", "PurgeQueue", "sqs.amazonaws.com", "console", "", "PurgeQueueInProgress"],
+    ]
+    assert [r.key for r in rows] == [str(e.seq) for e in (create, send, receive, purge, refused)]
+    # Data events in their own colour; management events plain; errors in the error colour.
+    assert [r.cells[1].style for r in rows if isinstance(r.cells[1], Text)] == [
+        "", "de-style", "de-style", "", "",
+    ]  # fmt: skip
+    error = rows[4].cells[5]
+    assert isinstance(error, Text)
+    assert error.style == "e-style"
+    # Sorting by time sorts by sequence: same-second events keep their order.
+    assert [r.sort[0] for r in rows] == [e.seq for e in (create, send, receive, purge, refused)]

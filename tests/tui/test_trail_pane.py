@@ -1,0 +1,142 @@
+"""The trail pane: event history, data events on `e`, and the highlighted record."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tests.tui.helpers import (
+    SIZE,
+    queue,
+    select_queue,
+    send,
+    settle,
+    shown_json,
+    sqs_service,
+    step,
+    trail_pane,
+)
+from tui.app import SkydeckApp
+from widgets.live_table import Row
+
+
+def cell(row: Row, index: int) -> str:
+    value = row.cells[index]
+    return value.plain if isinstance(value, Text) else value
+
+
+def event_names(app: SkydeckApp) -> list[str]:
+    return [cell(r, 1) for r in trail_pane(app).events_table.shown]
+
+
+async def test_event_history_holds_management_events_and_e_adds_data_events(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await send(app, "orders", "an order")
+        await pilot.press("2")
+        await pilot.pause()
+        pane = trail_pane(app)
+        assert app.current_pane is pane
+        assert event_names(app) == ["CreateQueue"] * 5
+        first = pane.events_table.shown[0]
+        assert cell(first, 3) == "skydeck-scenario"
+        assert cell(first, 2) == "sqs.amazonaws.com"
+        assert pane.events_table.title == "Event history (management events, 90 days)"
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert pane.data_events
+        assert event_names(app) == ["SendMessage"] + ["CreateQueue"] * 5
+        assert pane.events_table.title.startswith("Event history + data events")
+        name = pane.events_table.shown[0].cells[1]
+        assert isinstance(name, Text)
+        assert name.style == pane.palette.data_event
+
+        # Live: what happens next comes in at the top, data and management alike.
+        await send(app, "orders", "another")
+        url = sqs_service(app).queue_url(queue(app, "orders"))
+        await app.cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url})
+        await step(pilot, 1)
+        assert event_names(app)[:3] == ["ReceiveMessage", "SendMessage", "SendMessage"]
+        assert cell(pane.events_table.shown[0], 4) == "ro"
+        assert cell(pane.events_table.shown[0], 3) == "console"
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert event_names(app) == ["CreateQueue"] * 5
+
+
+async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await send(app, "orders", "an order")
+        await pilot.press("2", "e")
+        await pilot.pause()
+        pane = trail_pane(app)
+        await pilot.press("home")
+        await pilot.pause()
+        record = shown_json(app)
+        assert record is not None
+        newest = app.cloud.trail.data[-1]
+        assert pane.events_table.cursor_key == str(newest.seq)
+        assert record == newest.record()
+        assert record["eventName"] == "SendMessage"
+        assert record["eventCategory"] == "Data"
+        assert record["requestParameters"]["messageBody"] == "an order"
+
+        await pilot.press("down")
+        await pilot.pause()
+        record = shown_json(app)
+        assert record is not None
+        assert record["eventName"] == "CreateQueue"
+        assert record["managementEvent"] is True
+        assert record["userIdentity"]["type"] == "AssumedRole"
+
+        # New events arrive above; the cursor, and so the record shown, stay put.
+        key = pane.events_table.cursor_key
+        await send(app, "orders", "later")
+        await step(pilot, 1)
+        assert pane.events_table.cursor_key == key
+        assert shown_json(app) == record
+
+
+async def test_a_failed_call_shows_its_error_code_and_the_rail_badge_counts_it(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await select_queue(pilot, "orders")
+        for _ in range(2):
+            await pilot.press("P", "y")
+            await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        rows = trail_pane(app).events_table.shown
+        assert [(cell(r, 1), cell(r, 5)) for r in rows[:2]] == [
+            ("PurgeQueue", "PurgeQueueInProgress"),
+            ("PurgeQueue", ""),
+        ]
+        error = rows[0].cells[5]
+        assert isinstance(error, Text)
+        assert error.style == trail_pane(app).palette.error
+        assert trail_pane(app).badge() == ("1", True)
+        assert app.rail.items[1].badge == "1"
+        assert app.rail.items[1].alert
+
+        # The error leaves the badge a minute later; the event stays in the history.
+        await step(pilot, 61)
+        assert app.rail.items[1].badge == ""
+        assert event_names(app)[0] == "PurgeQueue"
+
+
+async def test_slash_filters_the_trail(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await select_queue(pilot, "orders")
+        await pilot.press("P", "y")
+        await settle(pilot)
+        await pilot.press("2", "slash", *"purge")
+        await pilot.pause()
+        assert event_names(app) == ["PurgeQueue"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert event_names(app) == ["PurgeQueue"] + ["CreateQueue"] * 5
