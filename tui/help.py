@@ -1,4 +1,4 @@
-"""`?`: what the current pane shows, and every key that works right now."""
+"""`?`: what the current pane shows, and its keys (dimmed where they don't apply now)."""
 
 from __future__ import annotations
 
@@ -78,14 +78,22 @@ class HelpScreen(ModalScreen[None]):
         self.text = text
         self.shown_bindings = bindings
         self.rows: list[tuple[str, str]] = []
+        #: Keys shown dimmed: they exist here but don't apply to what is selected now.
+        self.disabled: set[str] = set()
 
     def compose(self) -> ComposeResult:
         self.rows = key_rows(self.shown_bindings, self.app.get_key_display)
+        self.disabled = {
+            self.app.get_key_display(active.binding)
+            for active in self.shown_bindings.values()
+            if not active.enabled
+        }
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
         for key, text in self.rows:
-            table.add_row(key, text)
+            style = "dim" if key in self.disabled else ""
+            table.add_row(Text(key, style), Text(text, style))
         with VerticalScroll():
             yield Static(Text(f"{self.pane} — keys", style="bold"))
             yield Static(Text(reflow(self.text) + "\n"))

@@ -271,11 +271,11 @@ async def test_a_long_poll_on_a_queue_deleted_while_waiting_ends_quietly(
         await fill(pilot, WaitTimeSeconds="20")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert sqs_pane(app).receiving is not None
+        assert sqs_pane(app).receiving
         url = sqs_service(app).queue_url(queue(app, "orders"))
         await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
         await step(pilot, 20)
-        assert sqs_pane(app).receiving is None
+        assert not sqs_pane(app).receiving
         assert any(t.startswith("Received nothing from orders") for t in toasts(app))
 
 

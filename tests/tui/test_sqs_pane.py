@@ -50,7 +50,7 @@ def state_of(app: SkydeckApp, name: str, message_id: str) -> State:
 
 
 def long_polling(app: SkydeckApp) -> bool:
-    return sqs_pane(app).receiving is not None
+    return bool(sqs_pane(app).receiving)
 
 
 def cell(row: Row, index: int) -> str:

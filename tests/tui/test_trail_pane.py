@@ -41,7 +41,7 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         first = pane.events_table.shown[0]
         assert cell(first, 3) == "skydeck-scenario"
         assert cell(first, 2) == "sqs.amazonaws.com"
-        assert pane.events_table.title == "Event history (management events, 90 days)"
+        assert pane.events_table.title == "Event history (management, 90 days)"
 
         await pilot.press("e")
         await pilot.pause()

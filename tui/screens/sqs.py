@@ -98,8 +98,8 @@ class SqsPane(Pane):
         self.sqs = cloud.service(SqsService)
         #: Receipt handles of messages the console received, by message id.
         self.receipts: dict[str, str] = {}
-        #: A long poll the console is waiting in: (queue name, simulated deadline).
-        self.receiving: tuple[str, float] | None = None
+        #: Long polls the console is waiting in: (queue name, simulated deadline) each.
+        self.receiving: list[tuple[str, float]] = []
         self._fifo_columns: bool | None = None
 
     def compose(self) -> ComposeResult:
@@ -191,8 +191,9 @@ class SqsPane(Pane):
         title = f"Messages · {queue.name} · {len(queue):,}"
         if len(queue) > len(shown):
             title += f" (oldest {len(shown)} shown)"
-        if self.receiving is not None and self.receiving[0] == queue.name:
-            left = max(0.0, self.receiving[1] - now)
+        deadlines = [deadline for name, deadline in self.receiving if name == queue.name]
+        if deadlines:
+            left = max(0.0, min(deadlines) - now)
             title += f" · ReceiveMessage long poll waiting… {left:.0f}s left"
         messages.set_title(title)
 
@@ -392,12 +393,14 @@ class SqsPane(Pane):
 
     async def _receive_into_view(self, name: str, params: dict[str, Any]) -> None:
         wait = int(params["WaitTimeSeconds"])
+        poll = (name, self.cloud.clock.now() + wait)
         if wait:
-            self.receiving = (name, self.cloud.clock.now() + wait)
+            self.receiving.append(poll)
         try:
             response = await self.call("ReceiveMessage", params)
         finally:
-            self.receiving = None
+            if wait:
+                self.receiving.remove(poll)
         if response is None:
             return
         messages = response.get("Messages", [])
@@ -407,9 +410,10 @@ class SqsPane(Pane):
             ids = ", ".join(m["MessageId"][:8] for m in messages)
             self.app.notify(f"{ids} — in flight, ● in the list; d deletes, v changes visibility",
                             title=f"Received {len(messages)} from {name}")  # fmt: skip
-            self.select_queue(name)
             self.refresh_view()
-            self.messages_table.table.move_to_key(messages[0]["MessageId"])
+            selected = self.selected_queue()
+            if selected is not None and selected.name == name:
+                self.messages_table.table.move_to_key(messages[0]["MessageId"])
         else:
             self.app.notify("No message was available: an empty receive (still a billed call).",
                             title=f"Received nothing from {name}", severity="warning")  # fmt: skip

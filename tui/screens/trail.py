@@ -70,8 +70,8 @@ class TrailPane(Pane):
 
     def _title(self) -> str:
         if self.data_events:
-            return "Event history + data events (as a trail with data-event selectors records)"
-        return "Event history (management events, 90 days)"
+            return "Event history + data events"
+        return "Event history (management, 90 days)"
 
     def _entries(self) -> list[TrailEntry]:
         history = self.cloud.trail.history(self.cloud.clock.now(), include_data=self.data_events)
