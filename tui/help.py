@@ -79,11 +79,11 @@ class HelpScreen(ModalScreen[None]):
         self.shown_bindings = bindings
         self.rows: list[tuple[str, str]] = []
         #: Keys shown dimmed: they exist here but don't apply to what is selected now.
-        self.disabled: set[str] = set()
+        self.inapplicable: set[str] = set()
 
     def compose(self) -> ComposeResult:
         self.rows = key_rows(self.shown_bindings, self.app.get_key_display)
-        self.disabled = {
+        self.inapplicable = {
             self.app.get_key_display(active.binding)
             for active in self.shown_bindings.values()
             if not active.enabled
@@ -92,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold")
         table.add_column()
         for key, text in self.rows:
-            style = "dim" if key in self.disabled else ""
+            style = "dim" if key in self.inapplicable else ""
             table.add_row(Text(key, style), Text(text, style))
         with VerticalScroll():
             yield Static(Text(f"{self.pane} — keys", style="bold"))
