@@ -164,9 +164,17 @@ class Cloud:
         return random.Random(f"{self.seed}/{name}")
 
     def reset(self) -> None:
-        """Wipe every service back to empty, as a fresh account is."""
+        """Wipe the account back to empty, as a fresh start would be.
+
+        Every service's resources go, and so do the event history and the
+        metrics. The clock and the seed stay, and ids keep counting on, so
+        nothing recorded before the reset can be confused with what follows.
+        """
         for service in self.services.values():
             service.reset()
+        self.trail.clear()
+        self.metrics.clear()
+        self._usage_series.clear()
 
     async def call(
         self,

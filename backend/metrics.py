@@ -144,3 +144,6 @@ class MetricStore:
 
     def all(self) -> Iterable[Series]:
         return self._series.values()
+
+    def clear(self) -> None:
+        self._series.clear()

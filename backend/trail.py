@@ -238,6 +238,12 @@ class Trail:
                 errors.append([second, 1])
         return entry
 
+    def clear(self) -> None:
+        """Forget every recorded call (sequence numbers keep counting)."""
+        self.management.clear()
+        self.data.clear()
+        self._errors.clear()
+
     def recent_errors(self, now: float, window: int = 60) -> int:
         """Failed calls in the last `window` seconds."""
         start = int(now) - window

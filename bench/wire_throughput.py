@@ -1,6 +1,6 @@
 """SQS throughput over the HTTP endpoint: what an outside client can push through.
 
-Starts a headless endpoint in its own process (`python -m backend.wire`),
+Starts a headless endpoint in its own process (`skydeck serve`),
 unless `--endpoint` names a running one, then measures:
 
 1. SendMessage over many keep-alive connections, one request in flight per
@@ -12,7 +12,7 @@ The load generator is a raw HTTP/1.1 client on asyncio protocols (uvloop when
 installed), so the client costs little next to the server it measures. With
 the server spawned here, it also reports the server's CPU time per request.
 
-    python bench/wire_throughput.py [--messages 50000] [--connections 64]
+    python bench/wire_throughput.py [--messages 50000] [--connections 32]
 
 Figures only; nothing here asserts. On a shared machine run it a few times.
 """
@@ -120,7 +120,32 @@ def report(name: str, count: int, seconds: float, latencies: list[float], unit: 
     )
 
 
-async def send_phase(client: Client, url: str, messages: int, connections: int) -> None:
+class CpuMeter:
+    """CPU time spent by this process and, when known, the server's, per request."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+
+    def __enter__(self) -> CpuMeter:
+        self._client = time.process_time()
+        self._server = cpu_seconds(self.server_pid) if self.server_pid else None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client = time.process_time() - self._client
+        after = cpu_seconds(self.server_pid) if self.server_pid else None
+        self.server = after - self._server if after is not None and self._server else None
+
+    def report(self, requests: int) -> None:
+        parts = [f"client {self.client / requests * 1e6:.0f} us"]
+        if self.server is not None:
+            parts.insert(0, f"server {self.server / requests * 1e6:.0f} us")
+        print(f"{'  CPU per request':<34} {', '.join(parts)}")
+
+
+async def send_phase(
+    client: Client, url: str, messages: int, connections: int, meter: CpuMeter
+) -> None:
     payload = client.payload("SendMessage", {"QueueUrl": url, "MessageBody": "m" * 100})
     latencies: list[float] = []
     per_connection = messages // connections
@@ -135,16 +160,20 @@ async def send_phase(client: Client, url: str, messages: int, connections: int) 
                 raise RuntimeError(f"SendMessage answered {status}: {body[:200]!r}")
 
     conns = [await client.connect() for _ in range(connections)]
-    started = clock()
-    await asyncio.gather(*(run(c) for c in conns))
-    elapsed = clock() - started
+    with meter:
+        started = clock()
+        await asyncio.gather(*(run(c) for c in conns))
+        elapsed = clock() - started
     for conn in conns:
         assert conn.transport is not None
         conn.transport.close()
     report("SendMessage", len(latencies), elapsed, latencies, "msg")
+    meter.report(len(latencies))
 
 
-async def drain_phase(client: Client, url: str, messages: int, connections: int) -> None:
+async def drain_phase(
+    client: Client, url: str, messages: int, connections: int, meter: CpuMeter
+) -> None:
     receive = client.payload(
         "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0}
     )
@@ -175,9 +204,10 @@ async def drain_phase(client: Client, url: str, messages: int, connections: int)
             done += len(got)
 
     conns = [await client.connect() for _ in range(connections)]
-    started = clock()
-    await asyncio.gather(*(run(c) for c in conns))
-    elapsed = clock() - started
+    with meter:
+        started = clock()
+        await asyncio.gather(*(run(c) for c in conns))
+        elapsed = clock() - started
     for conn in conns:
         assert conn.transport is not None
         conn.transport.close()
@@ -185,6 +215,7 @@ async def drain_phase(client: Client, url: str, messages: int, connections: int)
     report(
         "  of which DeleteMessageBatch", len(delete_latencies), elapsed, delete_latencies, "call"
     )
+    meter.report(len(receive_latencies) + len(delete_latencies))
 
 
 def boto3_phase(endpoint: str, url: str, count: int) -> None:
@@ -223,7 +254,7 @@ def cpu_seconds(pid: int) -> float | None:
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "backend.wire", "--port", "0", "--seed", "bench"],
+        [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--seed", "1"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -252,7 +283,7 @@ def run_async(main: Callable[[], Coroutine[Any, Any, None]], use_uvloop: bool) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=50_000)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--boto3", type=int, default=1000, help="sequential boto3 sends")
     parser.add_argument("--endpoint", help="a running endpoint, e.g. http://127.0.0.1:4566")
     parser.add_argument("--no-uvloop", action="store_true", help="plain asyncio in the client")
@@ -273,14 +304,9 @@ def main() -> None:
         status, body = await conn.request(client.payload("CreateQueue", {"QueueName": queue}))
         if status != 200:
             raise SystemExit(f"CreateQueue answered {status}: {body!r}")
-        cpu_before = cpu_seconds(server.pid) if server else None
-        await send_phase(client, url, args.messages, args.connections)
-        await drain_phase(client, url, args.messages, args.connections)
-        cpu_after = cpu_seconds(server.pid) if server else None
-        if cpu_before is not None and cpu_after is not None:
-            calls = args.messages + 2 * args.messages // 10
-            per_call = (cpu_after - cpu_before) / calls * 1e6
-            print(f"server CPU per request (approx.)   {per_call:9.0f} us")
+        meter = CpuMeter(server.pid if server else None)
+        await send_phase(client, url, args.messages, args.connections, meter)
+        await drain_phase(client, url, args.messages, args.connections, meter)
 
     try:
         run_async(phases, not args.no_uvloop)

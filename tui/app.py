@@ -28,6 +28,7 @@ from backend.bus import CloudEvent
 from backend.clock import RealtimeDriver
 from backend.cloud import Cloud
 from backend.scenarios import Scenario, ScenarioError, apply
+from backend.wire.server import Endpoint, EndpointError, start_endpoint
 from themes import STYLESHEET, THEMES
 from tui.commands import SqsCommands
 from tui.help import HelpScreen
@@ -105,7 +106,7 @@ class SkydeckApp(App[None]):
             paused=not realtime,
         )  # fmt: skip
         self.endpoint_port = endpoint_port
-        self.endpoint_url = ""
+        self.endpoint: Endpoint | None = None
         self._theme_name = theme
         self._palette_for: str | None = None
         self._pending: list[CloudEvent] = []
@@ -144,11 +145,30 @@ class SkydeckApp(App[None]):
         for spec in self.scenario.actors:
             if sqs.select_queue(spec.queue):
                 break
+        if self.endpoint_port is not None:
+            await self.start_endpoint(self.endpoint_port)
         if self.realtime:
             self.run_worker(self.driver.run(), name="clock", group="clock")
         self.set_interval(REFRESH_INTERVAL, self.refresh_view)
         self.refresh_view()
         self.current_pane.focus_main()
+
+    async def start_endpoint(self, port: int) -> None:
+        """Serve the AWS-compatible endpoint; a taken port is a notification, not a crash."""
+        try:
+            self.endpoint = await start_endpoint(self.cloud, port=port)
+        except EndpointError as error:
+            self.notify(
+                f"{error}. The dashboard runs without it; start skydeck with --port N to pick "
+                "another port, or --no-endpoint.",
+                title="AWS endpoint not started",
+                severity="warning",
+                timeout=15,
+            )
+
+    async def on_unmount(self) -> None:
+        if self.endpoint is not None:
+            await self.endpoint.close()
 
     # -- panes --------------------------------------------------------------------
 
@@ -226,7 +246,10 @@ class SkydeckApp(App[None]):
             time=stamp.strftime("%H:%M:%S"),
             speed=speed_label(self.driver.speed),
             paused=self.driver.paused,
-            endpoint=self.endpoint_url.removeprefix("http://"),
+            endpoint=self.endpoint.url.removeprefix("http://") if self.endpoint else "",
+            endpoint_calls_per_second=self.endpoint.stats.calls_per_second()
+            if self.endpoint
+            else 0.0,
             calls_per_second=self.cloud.calls_per_second(),
         )
         self.rail.set_badges([RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes])

@@ -1,7 +1,9 @@
 """The `skydeck` command: the dashboard, and its headless faces.
 
-    skydeck                                  the dashboard on the demo scenario
+    skydeck                                  the dashboard on the demo scenario,
+                                             with the AWS endpoint on 127.0.0.1:4566
     skydeck run --scenario demo --for 1h     fast-forward headless, print a summary
+    skydeck serve [--port 4566] [--speed 60] the AWS endpoint alone, until Ctrl-C
 
 Only the dashboard imports Textual, so headless runs start fast and stay
 light.
@@ -11,21 +13,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from backend.clock import MAX_SPEED, MIN_SPEED
+from backend.cloud import Cloud
 from backend.durations import parse_duration
 from backend.headless import format_summary, run_headless
-from backend.scenarios import Scenario, ScenarioError, builtin_names, load_scenario
+from backend.scenarios import Scenario, ScenarioError, apply, builtin_names, load_scenario
+from backend.wire.serve import loop_factory, serve, tune_gc
+from backend.wire.server import DEFAULT_PORT, EndpointError
 
 
 def data_dir() -> Path:
     """skydeck's folder in the user's XDG data directory."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "skydeck"
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"must be between {MIN_SPEED:g} and {MAX_SPEED:g}")
+    return speed
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,13 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     scenarios = ", ".join(builtin_names())
 
-    def scenario_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--scenario", default="demo",
+    def scenario_option(p: argparse.ArgumentParser, default: str | None = "demo") -> None:
+        p.add_argument("--scenario", default=default,
                        help=f"a built-in scenario ({scenarios}) or a scenario file")  # fmt: skip
         p.add_argument("--seed", type=int, help="seed for the cloud's randomness")
 
+    def port_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                       help=f"the AWS endpoint's port on 127.0.0.1 (default {DEFAULT_PORT}; "
+                            "0 picks a free one)")  # fmt: skip
+
     scenario_option(parser)
-    parser.add_argument("--speed", type=float, help="simulated seconds per wall second (0.1-1000)")
+    parser.add_argument("--speed", type=_speed, help="simulated seconds per wall second (0.1-1000)")
+    port_option(parser)
+    parser.add_argument("--no-endpoint", action="store_true",
+                        help="don't serve the AWS-compatible endpoint")  # fmt: skip
     parser.add_argument(
         "--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light")
     )
@@ -50,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     scenario_option(run)
     run.add_argument("--for", dest="duration", default="1h",
                      help="simulated time to run, e.g. 90s, 30m, 1h, 2d (default 1h)")  # fmt: skip
+    served = commands.add_parser("serve", help="serve the AWS endpoint headless until stopped")
+    scenario_option(served, default=None)
+    port_option(served)
+    served.add_argument("--speed", type=_speed, default=1.0,
+                        help="clock speed, e.g. 60 for an hour a minute (default 1)")  # fmt: skip
     return parser
 
 
@@ -63,6 +100,8 @@ def _load(name: str) -> Scenario:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        raise SystemExit(_serve(args))
     scenario = _load(args.scenario)
     if args.command == "run":
         try:
@@ -76,6 +115,38 @@ def main(argv: Sequence[str] | None = None) -> None:
     _dashboard(args, scenario)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """The endpoint alone: an empty cloud (or a scenario's) on a real-time clock.
+
+    Without a scenario the clock starts at the wall clock's now, so timestamps
+    a client sees (SentTimestamp, CloudTrail's eventTime) read as today's.
+    """
+    scenario = _load(args.scenario) if args.scenario else None
+    if scenario is not None:
+        cloud = Cloud(seed=scenario.seed if args.seed is None else args.seed,
+                      start=scenario.start, region=scenario.region)  # fmt: skip
+    else:
+        cloud = Cloud(seed=args.seed or 0, start=float(int(time.time())))
+
+    async def run() -> None:
+        if scenario is not None:
+            await apply(scenario, cloud)
+        await serve(cloud, port=args.port, speed=args.speed,
+                    out=lambda line: print(line, flush=True))  # fmt: skip
+
+    tune_gc()
+    try:
+        with (
+            contextlib.suppress(KeyboardInterrupt),
+            asyncio.Runner(loop_factory=loop_factory()) as runner,
+        ):
+            runner.run(run())
+    except (EndpointError, ScenarioError) as error:
+        print(f"skydeck: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,10 +157,13 @@ def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
     )
     from tui.app import SkydeckApp
 
-    if args.speed is not None and not 0.1 <= args.speed <= 1000:
-        print("skydeck: --speed must be between 0.1 and 1000", file=sys.stderr)
-        raise SystemExit(2)
-    SkydeckApp(scenario, seed=args.seed, speed=args.speed, theme=args.theme).run()
+    SkydeckApp(
+        scenario,
+        seed=args.seed,
+        speed=args.speed,
+        theme=args.theme,
+        endpoint_port=None if args.no_endpoint else args.port,
+    ).run()
 
 
 if __name__ == "__main__":

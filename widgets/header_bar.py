@@ -1,5 +1,9 @@
 """The top line: what is running, the simulated time, the speed, the endpoint.
 
+On the right: the endpoint's address and the calls per simulated second it
+answers (outside SDKs and CLIs), then every call in the account (actors and
+the console too).
+
 It takes plain strings and fits them to its width: at 80 columns it drops
 the date and the long labels rather than cutting words in half.
 """
@@ -23,6 +27,7 @@ class HeaderState:
     speed: str = "1x"
     paused: bool = False
     endpoint: str = ""
+    endpoint_calls_per_second: float = 0.0
     calls_per_second: float = 0.0
 
 
@@ -68,11 +73,15 @@ class HeaderBar(Widget):
         middle.append("  ")
         middle.append(("‖ paused " if state.paused else "▶ ") + state.speed, clock_style)
         right = Text()
-        if state.endpoint:
-            if wide:
-                right.append(f"endpoint {state.endpoint} · ", muted)
-            else:
-                right.append(":" + state.endpoint.rsplit(":", 1)[-1] + " ", muted)
+        outside = f"{state.endpoint_calls_per_second:,.0f}"
+        if state.endpoint and wide:
+            right.append(f"endpoint {state.endpoint} · ", muted)
+            right.append(f"{outside} calls/s", clock_style)
+            right.append("  all ", muted)
+        elif state.endpoint:
+            right.append(":" + state.endpoint.rsplit(":", 1)[-1] + " ", muted)
+            right.append(f"{outside}/s", clock_style)
+            right.append(" all ", muted)
         right.append(f"{state.calls_per_second:,.0f} calls/s " if wide else
                      f"{state.calls_per_second:,.0f}/s ")  # fmt: skip
         line = Text(no_wrap=True, overflow="ellipsis")

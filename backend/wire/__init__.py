@@ -1,0 +1,1 @@
+"""The AWS-compatible HTTP endpoint: protocol codecs over `Cloud.call`, no service logic."""

@@ -1,0 +1,181 @@
+"""Which service, protocol and action a request is for: routing without service logic.
+
+The order follows what AWS clients send (AWS_FACTS §0):
+
+1. An `X-Amz-Target: <prefix>.<Action>` header is JSON 1.0/1.1; the prefix
+   names the service (`AmazonSQS`, `com.amazonaws.cloudtrail.v20131101...`).
+2. A form body (or a GET query string) with `Action=` is the query protocol.
+   Its service is the SigV4 credential scope's service name when the request
+   is signed; else the request path (`/<account>/<queue>` is SQS); else the
+   `Version` field (2012-11-05 is SQS, 2011-06-15 is STS); else the one
+   query service that has an action of that name.
+3. Anything else cannot be routed: a JSON body without a target is an
+   `UnknownOperationException`, any other body a query `MissingAction`.
+
+A routing failure carries the protocol whose envelope it should be answered
+in, so a JSON client gets a JSON error and a form client an XML one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from backend.errors import (
+    AwsError,
+    InvalidAction,
+    SerializationException,
+    UnknownOperationException,
+)
+from backend.wire import query_protocol
+from backend.wire.errors import MissingAction
+from backend.wire.models import WireService
+from backend.wire.sigv4 import Credentials
+
+Protocol = Literal["json", "query"]
+
+_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
+FORM = "application/x-www-form-urlencoded"
+
+
+class RoutingError(Exception):
+    """A request the wire cannot route, and the envelope to answer it in."""
+
+    def __init__(self, error: AwsError, protocol: Protocol, service: WireService | None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.protocol = protocol
+        self.service = service
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    service: WireService
+    protocol: Protocol
+    action: str
+    #: The query protocol's form fields (empty for JSON, whose body the codec reads).
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    """The services the endpoint answers, indexed the ways routing looks them up."""
+
+    services: dict[str, WireService] = field(default_factory=dict)
+    by_target: dict[str, WireService] = field(default_factory=dict)
+    by_signing_name: dict[str, WireService] = field(default_factory=dict)
+    by_version: dict[str, WireService] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, services: Iterable[WireService]) -> Registry:
+        registry = cls()
+        for service in services:
+            registry.services[service.name] = service
+            registry.by_signing_name[service.signing_name] = service
+            registry.by_signing_name.setdefault(service.name, service)
+            if service.target_prefix:
+                registry.by_target[service.target_prefix] = service
+            if service.query_model is not None:
+                registry.by_version[service.api_version] = service
+        return registry
+
+    def query_services(self) -> list[WireService]:
+        return [s for s in self.services.values() if s.query_model is not None]
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json(media: str) -> bool:
+    return media.startswith("application/x-amz-json") or media == "application/json"
+
+
+def route(
+    registry: Registry,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    body: bytes,
+    signer: Credentials,
+) -> Route:
+    media = media_type(headers.get("Content-Type"))
+    target = headers.get("X-Amz-Target")
+    if target is not None:
+        return _json_route(registry, target, media, signer)
+    if media == FORM or (method == "GET" and "Action" in query):
+        try:
+            fields = query_protocol.parse_form(body if media == FORM else b"", query.items())
+        except AwsError as error:
+            raise RoutingError(error, "query", None) from None
+        return _query_route(registry, path, fields, signer)
+    if is_json(media):
+        service = registry.by_signing_name.get(signer.service or "")
+        raise RoutingError(
+            UnknownOperationException("The request has no X-Amz-Target header naming its action."),
+            "json",
+            service,
+        )
+    raise RoutingError(
+        MissingAction("The request must contain the parameter Action."), "query", None
+    )
+
+
+def _json_route(registry: Registry, target: str, media: str, signer: Credentials) -> Route:
+    prefix, _, action = target.rpartition(".")
+    service = registry.by_target.get(prefix)
+    if service is None or not action:
+        fallback = registry.by_signing_name.get(signer.service or "")
+        raise RoutingError(
+            UnknownOperationException(f"The target {target[:200]} names no known operation."),
+            "json",
+            fallback,
+        )
+    if media and not is_json(media):
+        raise RoutingError(
+            SerializationException(
+                f"Content-Type {media[:100]} is not supported here; send {service.content_type}."
+            ),
+            "json",
+            service,
+        )
+    return Route(service, "json", action)
+
+
+def _query_route(
+    registry: Registry, path: str, fields: dict[str, str], signer: Credentials
+) -> Route:
+    action = fields.get("Action")
+    if not action:
+        raise RoutingError(
+            MissingAction("The request must contain the parameter Action."), "query", None
+        )
+    service = _query_service(registry, path, fields, action, signer)
+    if service is None or service.query_model is None:
+        raise RoutingError(
+            InvalidAction(f"The action {action[:100]} is not valid for this web service."),
+            "query",
+            service,
+        )
+    return Route(service, "query", action, fields)
+
+
+def _query_service(
+    registry: Registry, path: str, fields: dict[str, str], action: str, signer: Credentials
+) -> WireService | None:
+    if signer.service:
+        signed = registry.by_signing_name.get(signer.service)
+        if signed is not None:
+            return signed
+    if _QUEUE_PATH.match(path):
+        for service in registry.query_services():
+            if service.path_member:
+                return service
+    version = fields.get("Version")
+    if version and version in registry.by_version:
+        return registry.by_version[version]
+    having = [s for s in registry.query_services() if s.operation(action, query=True)]
+    return having[0] if len(having) == 1 else None

@@ -1,0 +1,104 @@
+"""A live endpoint on its own loop thread, and the clients the wire tests aim at it.
+
+The endpoint runs on an asyncio loop in a background thread, as it runs on the
+dashboard's loop in the app, and the tests call it from the main thread with
+boto3, the aws CLI or raw HTTP. Nothing drives the virtual clock on its own:
+a test that needs time to pass calls `live.advance(seconds)`, so visibility
+timeouts and long-poll deadlines happen exactly when the test says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from botocore.config import Config
+
+from backend.cloud import Cloud, Service
+from backend.wire.server import Endpoint, start_endpoint
+
+T = TypeVar("T")
+
+ACCOUNT = "123456789012"
+ACCESS_KEY = "AKIAWIRETEST00000001"
+OTHER_KEY = "AKIAWIRETEST00000002"
+#: Wall-clock bound on any one wait in these tests; they never sleep to make time pass.
+TIMEOUT = 30.0
+
+
+class Live:
+    """A running endpoint and the loop its cloud lives on."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, cloud: Cloud, endpoint: Endpoint, session: Any
+    ) -> None:
+        self.loop = loop
+        self.cloud = cloud
+        self.endpoint = endpoint
+        self.url = endpoint.url
+        self._session = session
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run `coro` on the cloud's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(TIMEOUT)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run plain `fn` on the cloud's loop, where the cloud may be touched safely."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper())
+
+    def advance(self, seconds: float) -> None:
+        self.run(self.cloud.clock.advance(seconds))
+
+    def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds on the loop (it polls between loop turns)."""
+
+        async def poll() -> None:
+            for _ in range(200_000):
+                if condition():
+                    return
+                await asyncio.sleep(0)
+            raise AssertionError("condition never held")
+
+        self.run(poll())
+
+    def client(
+        self,
+        service: str,
+        *,
+        region: str = "us-east-1",
+        key: str = ACCESS_KEY,
+        endpoint: str | None = None,
+        validate: bool = True,
+    ) -> Any:
+        """A boto3 client for `service` aimed at this endpoint, with dummy credentials."""
+        return self._session.client(
+            service,
+            endpoint_url=endpoint or self.url,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key="not-checked",
+            config=Config(
+                retries={"max_attempts": 1},
+                connect_timeout=5,
+                read_timeout=TIMEOUT,
+                parameter_validation=validate,
+            ),
+        )
+
+
+def start_live(
+    loop: asyncio.AbstractEventLoop,
+    boto_session: Any,
+    services: list[type[Service]] | None = None,
+) -> Live:
+    async def start() -> tuple[Cloud, Endpoint]:
+        cloud = Cloud(seed="wire-tests", services=services)
+        return cloud, await start_endpoint(cloud, port=0)
+
+    cloud, endpoint = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
+    return Live(loop, cloud, endpoint, boto_session)

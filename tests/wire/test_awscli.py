@@ -1,0 +1,142 @@
+"""The real aws CLI against the endpoint, with the commands people type.
+
+Each command runs as a subprocess of the aws CLI from the registry (v1) with
+AWS_ENDPOINT_URL and dummy credentials only, in a HOME of its own so no user
+configuration leaks in. CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`
+(aws/aws-cli#8737), so the config file loads skydeck's small plugin that
+gives it CLI v2's behaviour (docs/wire.md); the commands stay verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.services.sqs import SqsService
+from tests.wire.live import ACCOUNT, TIMEOUT, Live
+
+pytestmark = pytest.mark.awscli
+
+ACCESS_KEY = "AKIACLITEST000000001"
+
+
+@pytest.fixture
+def aws_env(live: Live, tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "config"
+    config.write_text("[plugins]\nskydeck = backend.wire.awscli_plugin\n")
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_ENDPOINT_URL": live.url,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_PAGER": "",
+    }
+
+
+def aws(env: dict[str, str], *args: str) -> Any:
+    """Run `aws <args>` and return its JSON output (None when it prints nothing)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "awscli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def test_the_sqs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
+    created = aws(aws_env, "sqs", "create-queue", "--queue-name", "cli-queue")
+    url = aws(aws_env, "sqs", "get-queue-url", "--queue-name", "cli-queue")["QueueUrl"]
+    assert url == created["QueueUrl"] == f"{live.url}/{ACCOUNT}/cli-queue"
+
+    attributes = aws(
+        aws_env, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"
+    )["Attributes"]
+    assert attributes["QueueArn"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:cli-queue"
+    assert attributes["VisibilityTimeout"] == "30"
+
+    sent = aws(
+        aws_env, "sqs", "send-message", "--queue-url", url, "--message-body", "INSERTMESSAGE"
+    )
+    received = aws(aws_env, "sqs", "receive-message", "--queue-url", url)["Messages"]
+    assert [(m["MessageId"], m["Body"]) for m in received] == [(sent["MessageId"], "INSERTMESSAGE")]
+    handle = received[0]["ReceiptHandle"]
+    assert (
+        aws(aws_env, "sqs", "delete-message", "--queue-url", url, "--receipt-handle", handle)
+        is None
+    )
+
+    queue = live.cloud.service(SqsService).queues[("us-east-1", "cli-queue")]
+    waiting = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "sqs",
+            "receive-message",
+            "--wait-time-seconds",
+            "10",
+            "--max-number-of-messages",
+            "10",
+            "--queue-url",
+            url,
+        ],
+        env=aws_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    live.wait_until(lambda: queue.arrived.waiting == 1)
+    live.advance(10)
+    out, err = waiting.communicate(timeout=TIMEOUT)
+    assert (waiting.returncode, out.strip()) == (0, ""), err
+
+    for body in ("one", "two"):
+        aws(aws_env, "sqs", "send-message", "--queue-url", url, "--message-body", body)
+    batch = aws(
+        aws_env,
+        "sqs",
+        "--region",
+        "us-east-1",
+        "receive-message",
+        "--wait-time-seconds",
+        "10",
+        "--max-number-of-messages",
+        "10",
+        "--queue-url",
+        url,
+    )["Messages"]
+    assert sorted(m["Body"] for m in batch) == ["one", "two"]
+
+
+def test_lookup_events_and_caller_identity(live: Live, aws_env: dict[str, str]) -> None:
+    for name in ("a", "b", "c"):
+        aws(aws_env, "sqs", "create-queue", "--queue-name", name)
+        live.advance(1)
+    identity = aws(aws_env, "sts", "get-caller-identity")
+    assert identity["Account"] == ACCOUNT
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{ACCESS_KEY}"
+    events = aws(aws_env, "cloudtrail", "lookup-events", "--max-results", "5")["Events"]
+    assert [e["EventName"] for e in events] == [
+        "GetCallerIdentity",
+        "CreateQueue",
+        "CreateQueue",
+        "CreateQueue",
+    ]
+    record = json.loads(events[1]["CloudTrailEvent"])
+    assert record["userIdentity"]["accessKeyId"] == ACCESS_KEY
+    assert record["userAgent"].startswith("aws-cli/")
+    assert record["requestParameters"] == {"queueName": "c"}
