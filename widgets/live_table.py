@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 Cell = str | Text
 
@@ -57,6 +58,19 @@ class Row:
     @property
     def search_text(self) -> str:
         return " ".join(c.plain if isinstance(c, Text) else c for c in self.cells)
+
+
+class RowMessage(Message):
+    """Something happened to the row with `key` in `table` (None: the table is empty)."""
+
+    def __init__(self, table: Widget, key: str | None) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> Widget:
+        return self.table
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -105,29 +119,11 @@ class LiveTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class Highlighted(Message):
+    class Highlighted(RowMessage):
         """The cursor moved to another row (or the row under it changed key)."""
 
-        def __init__(self, table: LiveTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(RowMessage):
         """Enter (or a click) on a row."""
-
-        def __init__(self, table: LiveTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.table
 
     def __init__(
         self,

@@ -17,10 +17,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Input, Static
 
-from widgets.live_table import Column, LiveTable, Row
+from widgets.live_table import Column, LiveTable, Row, RowMessage
 
 
 def row_filter(pattern: str) -> Callable[[Row], bool]:
@@ -89,25 +88,11 @@ class ResourceTable(Vertical):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="table.clear_filter"),
     ]  # fmt: skip
 
-    class Highlighted(Message):
-        def __init__(self, table: ResourceTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
+    class Highlighted(RowMessage):
+        """The cursor moved to another row of this resource table."""
 
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class Selected(Message):
-        def __init__(self, table: ResourceTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
+    class Selected(RowMessage):
+        """Enter (or a double click) on a row of this resource table."""
 
     def __init__(
         self,

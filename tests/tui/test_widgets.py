@@ -29,7 +29,7 @@ class TableApp(App[None]):
         super().__init__()
         self.resource = resource
         self.highlighted: list[str | None] = []
-        self.selected: list[str] = []
+        self.selected: list[str | None] = []
 
     def compose(self) -> ComposeResult:
         if self.resource:
