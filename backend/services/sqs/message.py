@@ -34,6 +34,11 @@ class State(Enum):
     GONE = "gone"
 
 
+#: The states as plain names: an Enum member lookup (`State.VISIBLE`) costs about
+#: 75 ns on Python 3.11, and the queue's hot paths make a dozen per message.
+DELAYED, VISIBLE, INFLIGHT, GONE = State.DELAYED, State.VISIBLE, State.INFLIGHT, State.GONE
+
+
 class Message:
     """One message and where it is in its life.
 

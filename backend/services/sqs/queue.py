@@ -39,7 +39,7 @@ from backend.services.sqs.attributes import (
     parse_redrive_allow_policy,
     parse_redrive_policy,
 )
-from backend.services.sqs.message import Message, State
+from backend.services.sqs.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
 
 #: FIFO deduplication interval, seconds.
 DEDUP_INTERVAL = 300
@@ -247,7 +247,7 @@ class Queue:
     def oldest_enqueued(self) -> float | None:
         """Enqueue time of the oldest message still in the queue."""
         heap = self._enqueued
-        while heap and heap[0][2].state is State.GONE:
+        while heap and heap[0][2].state is GONE:
             heapq.heappop(heap)
             self._dead_enqueued -= 1
         return heap[0][0] if heap else None
@@ -311,7 +311,7 @@ class Queue:
                 group = self._groups[message.group_id] = Group()
             group.messages.append(message)
         if delay > 0:
-            message.state = State.DELAYED
+            message.state = DELAYED
             self.n_delayed += 1
             self._set_deadline(message, now + delay)
         else:
@@ -363,7 +363,7 @@ class Queue:
                 del visible[index]
             else:
                 message = visible.popleft()
-            if message.state is not State.VISIBLE:
+            if message.state is not VISIBLE:
                 continue
             scanned += 1
             if hosts is not None and message.host not in hosts:
@@ -389,7 +389,7 @@ class Queue:
             index = 0
             while len(taken) < wanted and index < len(messages):
                 message = messages[index]
-                if message.state is not State.VISIBLE:
+                if message.state is not VISIBLE:
                     break
                 if self._over_receive_limit(message) and self._dead_letter(message):
                     continue
@@ -403,7 +403,7 @@ class Queue:
         return taken
 
     def _to_inflight(self, message: Message, visibility_timeout: int, now: float) -> None:
-        message.state = State.INFLIGHT
+        message.state = INFLIGHT
         self.n_visible -= 1
         self.n_inflight += 1
         message.receive_count += 1
@@ -448,7 +448,7 @@ class Queue:
     def _clear(self) -> int:
         count = len(self._messages)
         for message in self._messages.values():
-            message.state = State.GONE
+            message.state = GONE
         self._messages.clear()
         self._visible.clear()
         self._groups.clear()
@@ -471,11 +471,7 @@ class Queue:
     # -- state transitions ------------------------------------------------------
 
     def _group_ready(self, group: Group) -> bool:
-        return (
-            group.inflight == 0
-            and bool(group.messages)
-            and (group.messages[0].state is State.VISIBLE)
-        )
+        return group.inflight == 0 and bool(group.messages) and (group.messages[0].state is VISIBLE)
 
     def _offer_group(self, group_id: str) -> None:
         group = self._groups.get(group_id)
@@ -483,7 +479,7 @@ class Queue:
             heapq.heappush(self._ready_groups, (_order(group.messages[0]), group_id))
 
     def _make_visible(self, message: Message, *, front: bool) -> None:
-        message.state = State.VISIBLE
+        message.state = VISIBLE
         message.timer_token += 1
         self.n_visible += 1
         if self.fifo:
@@ -503,15 +499,15 @@ class Queue:
 
     def _remove(self, message: Message, *, in_heap: bool = True) -> None:
         state = message.state
-        if state is State.GONE:
+        if state is GONE:
             return
-        if state is State.INFLIGHT:
+        if state is INFLIGHT:
             self._leave_inflight(message)
-        elif state is State.VISIBLE:
+        elif state is VISIBLE:
             self.n_visible -= 1
         else:
             self.n_delayed -= 1
-        message.state = State.GONE
+        message.state = GONE
         message.timer_token += 1
         del self._messages[message.message_id]
         if in_heap:
@@ -530,7 +526,7 @@ class Queue:
 
     def _compact(self) -> None:
         """Rebuild the enqueue-time heap without deleted messages (amortised O(1))."""
-        self._enqueued = [e for e in self._enqueued if e[2].state is not State.GONE]
+        self._enqueued = [e for e in self._enqueued if e[2].state is not GONE]
         heapq.heapify(self._enqueued)
         self._dead_enqueued = 0
 
@@ -609,10 +605,10 @@ class Queue:
             _, _, token, message = heapq.heappop(deadlines)
             if token != message.timer_token:
                 continue
-            if message.state is State.DELAYED:
+            if message.state is DELAYED:
                 self.n_delayed -= 1
                 self._make_visible(message, front=False)
-            elif message.state is State.INFLIGHT:
+            elif message.state is INFLIGHT:
                 self._leave_inflight(message)
                 self._make_visible(message, front=True)
         expiry = self.retention_period
