@@ -135,6 +135,8 @@ class Cloud:
         #: that outside clients can use too.
         self.endpoint: str | None = None
         self._usage_series: dict[tuple[str, str], Series] = {}
+        #: Failed calls by (service, action): what AWS/Usage alone can't tell.
+        self.errors: dict[tuple[str, str], int] = {}
         self.services: dict[str, Service] = {}
         if services is None:
             from backend.services import ALL_SERVICES
@@ -175,6 +177,7 @@ class Cloud:
         self.trail.clear()
         self.metrics.clear()
         self._usage_series.clear()
+        self.errors.clear()
 
     async def call(
         self,
@@ -220,6 +223,8 @@ class Cloud:
         )  # fmt: skip
         self._count(svc, action, now)
         if error is not None:
+            key = (svc.name, action)
+            self.errors[key] = self.errors.get(key, 0) + 1
             raise error
         assert response is not None
         return response

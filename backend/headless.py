@@ -33,7 +33,8 @@ class Summary:
     start: float
     end: float
     queues: tuple[QueueSummary, ...]
-    calls: tuple[tuple[str, str, int], ...]
+    #: (service, action, calls, of which failed)
+    calls: tuple[tuple[str, str, int, int], ...]
 
 
 async def run_headless(scenario: Scenario, seconds: float, seed: int | None = None) -> Summary:
@@ -52,7 +53,8 @@ async def run_headless(scenario: Scenario, seconds: float, seed: int | None = No
         for q in sorted(sqs.queues.values(), key=lambda q: q.name)
     )
     calls = tuple(
-        (service, action, count) for (service, action), count in sorted(cloud.usage.items())
+        (service, action, count, cloud.errors.get((service, action), 0))
+        for (service, action), count in sorted(cloud.usage.items())
     )
     return Summary(scenario, chosen, scenario.start, cloud.clock.now(), queues, calls)
 
@@ -87,9 +89,10 @@ def format_summary(summary: Summary) -> str:
     lines.append(f"{header[0]:<{width}}" + "".join(f"{h:>11}" for h in header[1:]))
     for row in rows:
         lines.append(f"{row[0]:<{width}}" + "".join(f"{v:>11,}" for v in row[1:]))
-    lines += ["", "API calls by action"]
-    total = sum(count for _, _, count in summary.calls)
-    for service, action, count in summary.calls:
-        lines.append(f"  {service:<6}{action:<32}{count:>10,}")
-    lines.append(f"  {'':<6}{'total':<32}{total:>10,}")
+    lines += ["", f"  {'API calls by action':<38}{'calls':>10}{'failed':>10}"]
+    for service, action, count, failed in summary.calls:
+        lines.append(f"  {service:<6}{action:<32}{count:>10,}{failed:>10,}")
+    total = sum(count for _, _, count, _ in summary.calls)
+    failures = sum(failed for _, _, _, failed in summary.calls)
+    lines.append(f"  {'':<6}{'total':<32}{total:>10,}{failures:>10,}")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ def main(hours: float, repeat: int) -> None:
         started = time.process_time()
         summary = asyncio.run(run_headless(scenario, hours * 3600))
         timings.append(time.process_time() - started)
-        calls = sum(count for _, _, count in summary.calls)
+        calls = sum(count for _, _, count, _ in summary.calls)
     best = min(timings)
     print(f"simulated {hours:g} h of the demo: best {best:.2f} CPU s of {repeat} runs "
           f"({calls:,} API calls, {calls / best:,.0f} calls/s)")  # fmt: skip

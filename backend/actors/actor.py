@@ -12,6 +12,10 @@ from backend.identity import Caller, role
 
 #: How long an actor waits before retrying after an error (simulated seconds).
 BACKOFF = 5.0
+#: Errors a client should wait out rather than drop the request for.
+_WAIT_AND_RETRY = frozenset(
+    {"QueueDoesNotExist", "ThrottlingException", "RequestThrottled", "OverLimit"}
+)
 
 
 class Actor:
@@ -49,7 +53,13 @@ class Actor:
         raise NotImplementedError
 
     async def call(self, action: str, params: dict[str, Any]) -> Response | None:
-        """`cloud.call` as this actor; None (after a back-off) when it fails."""
+        """`cloud.call` as this actor; None when it fails.
+
+        Only errors that waiting can cure (a missing queue, throttling, a fault on
+        AWS's side) make the actor back off; a request AWS rejects as invalid (a
+        message over MaximumMessageSize) is dropped and the actor goes on, as a
+        real producer logging the failure would.
+        """
         try:
             return await self.cloud.call("sqs", action, params, caller=self.caller)
         except AwsError as error:
@@ -64,8 +74,9 @@ class Actor:
                     )
                 )  # fmt: skip
             self.last_error = error.code
-            self.status = f"backing off after {error.code}"
-            await self.cloud.clock.sleep(BACKOFF)
+            if error.code in _WAIT_AND_RETRY or not error.sender_fault:
+                self.status = f"backing off after {error.code}"
+                await self.cloud.clock.sleep(BACKOFF)
             return None
 
     async def queue_url(self) -> str | None:

@@ -76,3 +76,20 @@ async def test_actor_backs_off_and_recovers_when_its_queue_is_deleted_and_recrea
     producer.stop()
     assert producer.sent > sent_before
     assert producer.last_error == ""
+
+
+async def test_a_rejected_message_is_dropped_and_the_producer_carries_on() -> None:
+    cloud = Cloud(seed=4)
+    await create_queue(cloud, "small", MaximumMessageSize="262144")
+    events: list[CloudEvent] = []
+    cloud.bus.subscribe(events.append)
+    producer = Producer(cloud, "scanner", "small", rate=Rate(base=1), body="document")
+    producer.start()
+    await cloud.clock.advance(600)
+    producer.stop()
+    small = cloud.service(SqsService).queue_by_name("small", "us-east-1")
+    rejected = cloud.errors[("sqs", "SendMessage")]
+    assert rejected > 150
+    assert producer.sent == small.counters.sent > 300
+    assert producer.sent + rejected > 550
+    assert [e.summary for e in events] == ["scanner: SendMessage failed with InvalidParameterValue"]

@@ -12,7 +12,7 @@ from tui.app import SkydeckApp
 
 @pytest.fixture
 def app() -> Iterator[SkydeckApp]:
-    """The demo's five queues, no actors, the clock stepped by hand (`helpers.step`).
+    """The demo's seven queues, no actors, the clock stepped by hand (`helpers.step`).
 
     Run it inside the test (`async with app.run_test(...)`), not in a fixture:
     Textual keeps the active app in a context variable, which a fixture's task

@@ -15,7 +15,7 @@ from backend.services.sqs.message import Message, State
 from backend.trail import TrailEntry
 from tui.presenters.palette import Palette
 from tui.presenters.sqs import message_row, message_state, queue_row, settings_line
-from tui.presenters.trail import entry_row, user_label
+from tui.presenters.trail import entry_row, shortened, user_label
 
 PALETTE = Palette(
     visible="v-style", inflight="i-style", delayed="d-style", gone="g-style", error="e-style",
@@ -228,3 +228,15 @@ async def test_entry_row_shows_time_event_source_user_read_only_and_error() -> N
     assert error.style == "e-style"
     # Sorting by time sorts by sequence: same-second events keep their order.
     assert [r.sort[0] for r in rows] == [e.seq for e in (create, send, receive, purge, refused)]
+
+
+def test_long_strings_in_a_shown_record_are_cut_and_say_so() -> None:
+    record: dict[str, Any] = {
+        "requestParameters": {"messageBody": "x" * 5000, "queueUrl": "u"},
+        "list": ["y" * 3],
+    }
+    shown = shortened(record, limit=100)
+    assert shown["requestParameters"]["messageBody"] == "x" * 100 + "… (4,900 more characters)"
+    assert shown["requestParameters"]["queueUrl"] == "u"
+    assert shown["list"] == ["yyy"]
+    assert record["requestParameters"]["messageBody"] == "x" * 5000

@@ -475,7 +475,7 @@ def queue_names(app: SkydeckApp) -> list[str]:
 async def test_slash_filters_the_queues_and_escape_clears(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         table = sqs_pane(app).queues_table
-        assert len(queue_names(app)) == 5
+        assert len(queue_names(app)) == 7
         await pilot.press("slash")
         await pilot.pause()
         box = table.query_one(Input)
@@ -484,21 +484,24 @@ async def test_slash_filters_the_queues_and_escape_clears(app: SkydeckApp) -> No
         await pilot.press(*"^pay")
         await pilot.pause()
         assert queue_names(app) == ["payments.fifo"]
-        assert "/^pay  1 of 5" in str(table.query_one(".resource-table--title").render())
+        assert "/^pay  1 of 7" in str(table.query_one(".resource-table--title").render())
 
         box.value = ""
         await pilot.press(*"!orders")
         await pilot.pause()
-        assert queue_names(app) == ["notifications-long", "notifications-short", "payments.fifo"]
+        assert queue_names(app) == [
+            "documents", "documents-256k", "notifications-long", "notifications-short",
+            "payments.fifo",
+        ]  # fmt: skip
 
         # The filter holds across refreshes, as new rows come in.
         app.refresh_view()
         await pilot.pause()
-        assert len(queue_names(app)) == 3
+        assert len(queue_names(app)) == 5
 
         await pilot.press("escape")
         await pilot.pause()
-        assert len(queue_names(app)) == 5
+        assert len(queue_names(app)) == 7
         assert not shown(box)
         assert focused(app) is table.table
 

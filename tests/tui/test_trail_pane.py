@@ -37,7 +37,7 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         await pilot.pause()
         pane = trail_pane(app)
         assert app.current_pane is pane
-        assert event_names(app) == ["CreateQueue"] * 5
+        assert event_names(app) == ["CreateQueue"] * 7
         first = pane.events_table.shown[0]
         assert cell(first, 3) == "skydeck-scenario"
         assert cell(first, 2) == "sqs.amazonaws.com"
@@ -46,7 +46,7 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         await pilot.press("e")
         await pilot.pause()
         assert pane.data_events
-        assert event_names(app) == ["SendMessage"] + ["CreateQueue"] * 5
+        assert event_names(app) == ["SendMessage"] + ["CreateQueue"] * 7
         assert pane.events_table.title.startswith("Event history + data events")
         name = pane.events_table.shown[0].cells[1]
         assert isinstance(name, Text)
@@ -63,7 +63,7 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
 
         await pilot.press("e")
         await pilot.pause()
-        assert event_names(app) == ["CreateQueue"] * 5
+        assert event_names(app) == ["CreateQueue"] * 7
 
 
 async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
@@ -139,4 +139,4 @@ async def test_slash_filters_the_trail(app: SkydeckApp) -> None:
         assert event_names(app) == ["PurgeQueue"]
         await pilot.press("escape")
         await pilot.pause()
-        assert event_names(app) == ["PurgeQueue"] + ["CreateQueue"] * 5
+        assert event_names(app) == ["PurgeQueue"] + ["CreateQueue"] * 7

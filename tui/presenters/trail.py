@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 
@@ -45,3 +46,22 @@ def entry_row(entry: TrailEntry, palette: Palette) -> Row:
         ),
         sort=(entry.seq, entry.action, entry.event_source, user, entry.read_only, entry.error_code),
     )
+
+
+#: Characters of one string value the JSON view shows before eliding the rest.
+SHOWN_CHARACTERS = 2000
+
+
+def shortened(value: Any, limit: int = SHOWN_CHARACTERS) -> Any:
+    """A record with every long string cut to `limit` characters and the cut said.
+
+    A SendMessage data event carries the whole body, up to 1 MiB; laid out in
+    full, one record would take seconds to render and thousands of lines.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}… ({len(value) - limit:,} more characters)"
+    if isinstance(value, dict):
+        return {key: shortened(item, limit) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shortened(item, limit) for item in value]
+    return value

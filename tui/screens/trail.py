@@ -21,7 +21,7 @@ from textual.widgets import Static
 from backend.cloud import Cloud
 from backend.trail import TrailEntry
 from tui.presenters.palette import Palette
-from tui.presenters.trail import TRAIL_COLUMNS, entry_row
+from tui.presenters.trail import TRAIL_COLUMNS, entry_row, shortened
 from tui.screens.pane import Pane
 from widgets.live_table import Row
 from widgets.resource_table import ResourceTable
@@ -101,7 +101,7 @@ class TrailPane(Pane):
         self._shown_seq = seq
         target = self.query_one("#event-json", Static)
         entry = self._find(seq) if seq is not None else None
-        target.update(JSON(json.dumps(entry.record())) if entry is not None else "")
+        target.update(JSON(json.dumps(shortened(entry.record()))) if entry is not None else "")
 
     def _find(self, seq: int) -> TrailEntry | None:
         trail = self.cloud.trail
