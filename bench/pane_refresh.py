@@ -6,6 +6,7 @@ Runs the real app headless (Textual's test driver) at 160x48 on the demo
 scenario, fills `orders` with N messages, and times `refresh_view` (what the
 app runs four times a second) plus the render of the frame it causes. The
 repaint is measured in CPU time, since the test driver idles between frames.
+The process is tuned as `skydeck` tunes it (`backend.process.tune_gc`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import asyncio
 import statistics
 import time
 
+from backend.process import tune_gc
 from backend.scenarios import load_scenario
 from backend.services.sqs import SqsService
 from tui.app import SkydeckApp
 
 
 async def main(messages: int, ticks: int) -> None:
+    tune_gc()
     app = SkydeckApp(load_scenario("demo"), realtime=False)
     async with app.run_test(size=(160, 48)) as pilot:
         sqs = app.cloud.service(SqsService)

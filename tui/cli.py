@@ -25,8 +25,9 @@ from backend.clock import MAX_SPEED, MIN_SPEED
 from backend.cloud import Cloud
 from backend.durations import parse_duration
 from backend.headless import format_summary, run_headless
+from backend.process import tune_gc
 from backend.scenarios import Scenario, ScenarioError, apply, builtin_names, load_scenario
-from backend.wire.serve import loop_factory, serve, tune_gc
+from backend.wire.serve import loop_factory, serve
 from backend.wire.server import DEFAULT_PORT, EndpointError
 
 
@@ -157,6 +158,7 @@ def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
     )
     from tui.app import SkydeckApp
 
+    tune_gc()
     SkydeckApp(
         scenario,
         seed=args.seed,

@@ -9,7 +9,6 @@ passes in half a second).
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable
 
@@ -57,21 +56,3 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         return None
     return uvloop.new_event_loop
-
-
-def tune_gc() -> None:
-    """Collect garbage less often, for a process that serves heavy traffic.
-
-    A busy cloud holds hundreds of thousands of long-lived objects (messages,
-    trail entries) and each request allocates a few hundred short-lived ones,
-    so with Python's default thresholds the collector runs every few requests
-    and keeps rescanning what will live on: several microseconds a request,
-    growing with the cloud. Freezing what exists at start-up (modules, models)
-    and collecting the youngest generation every 20,000 allocations instead of
-    700 takes most of that away; reference cycles are rare on the hot path, so
-    memory barely changes. Process-wide, so the entry point calls it, not
-    `serve`.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)

@@ -10,8 +10,9 @@ import json
 import pytest
 
 from backend.cloud import Cloud
+from backend.process import tune_gc
 from backend.wire import awscli_plugin
-from backend.wire.serve import loop_factory, serve, tune_gc
+from backend.wire.serve import loop_factory, serve
 from backend.wire.server import Endpoint, EndpointError
 
 
