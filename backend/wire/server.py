@@ -34,6 +34,7 @@ from aiohttp import web
 from backend.cloud import Cloud
 from backend.errors import AwsError, InternalFailure, InvalidAction, UnknownOperationException
 from backend.identity import Caller
+from backend.ids import uuid4
 from backend.trail import iso_time
 from backend.wire import json_protocol, query_protocol, sigv4
 from backend.wire.errors import RequestEntityTooLarge, RequestHeaderSectionTooLarge
@@ -59,9 +60,6 @@ _STATS_WINDOW = 60
 _NO_QUERY: Mapping[str, str] = {}
 #: Endpoints started per cloud (see `_Handler.__init__`).
 _STARTS: weakref.WeakKeyDictionary[Cloud, int] = weakref.WeakKeyDictionary()
-#: Version 4 and the RFC 4122 variant, as bits of a 128-bit UUID.
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 class EndpointError(Exception):
@@ -198,9 +196,7 @@ class _Handler:
 
     def request_id(self) -> str:
         """A version-4-shaped UUID from the cloud's seeded randomness, so runs replay."""
-        bits = self._rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
-        h = f"{bits:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return uuid4(self._rng)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         task = asyncio.current_task()

@@ -232,3 +232,41 @@ def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
         raw = value.get("BinaryValue") if value["DataType"].startswith("Binary") else None
         size += len(raw) if raw is not None else len(value["StringValue"].encode("utf-8"))
     return size
+
+
+def system_attribute_values(message: Message, names: set[str]) -> dict[str, str]:
+    """The message system attributes a ReceiveMessage asked for (`All` or by name)."""
+    everything = "All" in names
+    values: dict[str, str | None] = {
+        "SenderId": message.sender_id,
+        "SentTimestamp": str(int(message.sent_at * 1000)),
+        "ApproximateReceiveCount": str(message.receive_count),
+        "ApproximateFirstReceiveTimestamp": (
+            str(int(message.first_receive_at * 1000)) if message.first_receive_at else None
+        ),
+        "SequenceNumber": message.sequence_number,
+        "MessageDeduplicationId": message.dedup_id,
+        "MessageGroupId": message.group_id,
+        "AWSTraceHeader": message.system_attributes.get("AWSTraceHeader", {}).get("StringValue"),
+        "DeadLetterQueueSourceArn": message.dead_letter_source,
+    }
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None and (everything or name in names)
+    }
+
+
+def selected_attributes(
+    attributes: dict[str, dict[str, Any]], names: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The message attributes a ReceiveMessage asked for: `All`, `.*`, names, `prefix.*`."""
+    if "All" in names or ".*" in names:
+        return attributes
+    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
+    wanted = set(names)
+    return {
+        name: value
+        for name, value in attributes.items()
+        if name in wanted or (prefixes and name.startswith(prefixes))
+    }

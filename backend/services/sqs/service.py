@@ -9,7 +9,6 @@ names, ranges, receipt handles, batch entries, and which error each gets.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -21,6 +20,7 @@ from backend.bus import CloudEvent
 from backend.clock import TimerHandle
 from backend.cloud import Cloud, Params, Request, Response, Service, action
 from backend.errors import AwsError, InvalidParameterValue, MissingParameter
+from backend.ids import uuid4
 from backend.params import (
     optional_int,
     optional_list,
@@ -54,6 +54,8 @@ from backend.services.sqs.message import (
     check_attributes,
     check_body,
     md5_of_attributes,
+    selected_attributes,
+    system_attribute_values,
 )
 from backend.services.sqs.queue import (
     DEDUP_INTERVAL,
@@ -62,6 +64,7 @@ from backend.services.sqs.queue import (
     Delivery,
     Queue,
 )
+from backend.services.sqs.receipts import decode_handle, encode_handle, handle_key
 
 _NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -91,10 +94,6 @@ _SYSTEM_ATTRIBUTES = (
     "AWSTraceHeader",
     "DeadLetterQueueSourceArn",
 )
-
-
-def _handle_key(arn: str) -> bytes:
-    return hashlib.md5(arn.encode()).digest()[:8]
 
 
 class SqsService(Service):
@@ -243,7 +242,7 @@ class SqsService(Service):
         )
         self.queues[key] = queue
         self._by_arn[queue.arn] = queue
-        self._handle_keys[_handle_key(queue.arn)] = queue
+        self._handle_keys[handle_key(queue.arn)] = queue
         self._start_sampler()
         return {"QueueUrl": self.queue_url(queue, request)}
 
@@ -276,7 +275,7 @@ class SqsService(Service):
         queue.close()
         del self.queues[(queue.region, queue.name)]
         del self._by_arn[queue.arn]
-        del self._handle_keys[_handle_key(queue.arn)]
+        del self._handle_keys[handle_key(queue.arn)]
         self._deleted_at[(queue.region, queue.name)] = request.now
         return {}
 
@@ -514,7 +513,7 @@ class SqsService(Service):
                 _check_id("MessageGroupId", group_id)
         rng = self._rng
         message = Message(
-            _uuid(rng.getrandbits(128)), body, user, system, now, request.caller.principal_id,
+            uuid4(rng), body, user, system, now, request.caller.principal_id,
             size, hashlib.md5(raw).hexdigest(), md5_of_attributes(user) if user else None,
             md5_of_attributes(system) if system else None,
         )  # fmt: skip
@@ -636,21 +635,21 @@ class SqsService(Service):
         system_names: set[str],
         user_names: list[str],
     ) -> Response:
-        key = _handle_key(queue.arn)
+        key = handle_key(queue.arn)
         out = []
         for message, receipt in received:
             item: Response = {
                 "MessageId": message.message_id,
-                "ReceiptHandle": _encode_handle(key, message.message_id, receipt),
+                "ReceiptHandle": encode_handle(key, message.message_id, receipt),
                 "MD5OfBody": message.md5_body,
                 "Body": message.body,
             }
             if system_names:
-                system = _system_attributes(message, system_names)
+                system = system_attribute_values(message, system_names)
                 if system:
                     item["Attributes"] = system
             if user_names and message.attributes:
-                chosen = _select_attributes(message.attributes, user_names)
+                chosen = selected_attributes(message.attributes, user_names)
                 if chosen:
                     item["MessageAttributes"] = chosen
                     item["MD5OfMessageAttributes"] = (
@@ -667,7 +666,7 @@ class SqsService(Service):
         """The message a receipt handle names (None if already gone) and its receive number."""
         if not isinstance(handle, str) or not handle:
             raise MissingParameter("The request must contain the parameter ReceiptHandle.")
-        decoded = _decode_handle(handle)
+        decoded = decode_handle(handle)
         if decoded is None or self._handle_keys.get(decoded[0]) is not queue:
             raise ReceiptHandleIsInvalid(
                 f'The input receipt handle "{handle}" is not a valid receipt handle.'
@@ -818,35 +817,6 @@ def _check_id(name: str, value: str) -> None:
         )
 
 
-def _uuid(bits: int) -> str:
-    """A version-4 UUID string from 128 random bits."""
-    bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-    h = f"{bits:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-_HANDLE_PREFIX = b"\x01\x01\x01"
-
-
-def _encode_handle(key: bytes, message_id: str, receipt: int) -> str:
-    raw = _HANDLE_PREFIX + key + message_id.encode("ascii") + receipt.to_bytes(10, "big")
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _decode_handle(handle: str) -> tuple[bytes, str, int] | None:
-    try:
-        raw = base64.b64decode(handle, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(raw) != 57 or not raw.startswith(_HANDLE_PREFIX):
-        return None
-    try:
-        message_id = raw[11:47].decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    return raw[3:11], message_id, int.from_bytes(raw[47:], "big")
-
-
 def _encode_token(last: str, scope: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([scope, last]).encode()).decode()
 
@@ -859,39 +829,3 @@ def _decode_token(token: str, scope: str) -> str:
     if found_scope != scope or not isinstance(last, str):
         raise InvalidParameterValue("Invalid NextToken value.")
     return last
-
-
-def _system_attributes(message: Message, names: set[str]) -> dict[str, str]:
-    everything = "All" in names
-    values: dict[str, str | None] = {
-        "SenderId": message.sender_id,
-        "SentTimestamp": str(int(message.sent_at * 1000)),
-        "ApproximateReceiveCount": str(message.receive_count),
-        "ApproximateFirstReceiveTimestamp": (
-            str(int(message.first_receive_at * 1000)) if message.first_receive_at else None
-        ),
-        "SequenceNumber": message.sequence_number,
-        "MessageDeduplicationId": message.dedup_id,
-        "MessageGroupId": message.group_id,
-        "AWSTraceHeader": message.system_attributes.get("AWSTraceHeader", {}).get("StringValue"),
-        "DeadLetterQueueSourceArn": message.dead_letter_source,
-    }
-    return {
-        name: value
-        for name, value in values.items()
-        if value is not None and (everything or name in names)
-    }
-
-
-def _select_attributes(
-    attributes: dict[str, dict[str, Any]], names: list[str]
-) -> dict[str, dict[str, Any]]:
-    if "All" in names or ".*" in names:
-        return attributes
-    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
-    wanted = set(names)
-    return {
-        name: value
-        for name, value in attributes.items()
-        if name in wanted or (prefixes and name.startswith(prefixes))
-    }
