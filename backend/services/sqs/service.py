@@ -83,18 +83,6 @@ _NO_ATTRIBUTES: dict[str, dict[str, Any]] = {}
 #: A queue's name can't be reused for this long after the queue is deleted.
 DELETE_COOLDOWN = 60
 
-_SYSTEM_ATTRIBUTES = (
-    "SenderId",
-    "SentTimestamp",
-    "ApproximateReceiveCount",
-    "ApproximateFirstReceiveTimestamp",
-    "SequenceNumber",
-    "MessageDeduplicationId",
-    "MessageGroupId",
-    "AWSTraceHeader",
-    "DeadLetterQueueSourceArn",
-)
-
 
 class SqsService(Service):
     """Amazon SQS: standard and FIFO queues in every region of the account."""
