@@ -114,13 +114,6 @@ class Series:
                 out[b.second - start] = b.total
         return out
 
-    def latest(self, end: int, within: int = 60) -> Bin | None:
-        """The newest point before `end`, if it is no older than `within` seconds."""
-        for b in reversed(self._bins):
-            if b.second < end:
-                return b if b.second >= end - within else None
-        return None
-
 
 class MetricStore:
     """All series of one cloud, found by their CloudWatch identity."""

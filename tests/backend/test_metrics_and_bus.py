@@ -29,15 +29,12 @@ def test_late_points_land_in_order() -> None:
     assert [(b.second, b.total) for b in s.bins(0, 100)] == [(10, 4.0), (12, 2.0), (14, 1.0)]
 
 
-def test_latest_and_retention() -> None:
+def test_retention_keeps_the_newest_seconds() -> None:
     store = MetricStore(retention=3)
     s = store.series("NS", "M", {})
     for second in range(10):
         s.add(second, second)
     assert [b.second for b in s.bins(0, 100)] == [7, 8, 9]
-    latest = s.latest(9)
-    assert latest is not None and latest.second == 8
-    assert s.latest(100, within=60) is None
     s.add(1, 1.0)  # older than everything kept: stays out of the window
     assert [b.second for b in s.bins(0, 100)] == [7, 8, 9]
 

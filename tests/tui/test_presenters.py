@@ -166,6 +166,17 @@ async def test_settings_line_names_what_shapes_the_queue() -> None:
     )
 
 
+async def test_settings_line_counts_deletes_that_missed_a_copy() -> None:
+    cloud = Cloud(seed="presenters")
+    q, url = await make_queue(cloud, "work")
+    cloud.service(SqsService).delivery.duplicate_rate = 1.0
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "again"})
+    received = await cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url})
+    handle = received["Messages"][0]["ReceiptHandle"]
+    await cloud.call("sqs", "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": handle})
+    assert " · missed deletes 1 · " in settings_line(q, None, 3)
+
+
 # -- trail ----------------------------------------------------------------------------
 
 

@@ -139,5 +139,7 @@ def settings_line(queue: Queue, dlq_name: str | None, calls_per_minute: float) -
         parts.append(f"maxReceiveCount {queue.redrive.max_receive_count} → {dlq_name or '?'}")
     if queue.fifo and queue.content_based_deduplication:
         parts.append("ContentBasedDeduplication")
+    if queue.counters.duplicates:
+        parts.append(f"missed deletes {queue.counters.duplicates:,}")
     parts.append(f"{calls_per_minute:,.0f} API calls/min")
     return " · ".join(parts)
