@@ -6,6 +6,7 @@ messages in the cloud, on the pane's tables and on the toasts on screen.
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Input
@@ -532,3 +533,22 @@ async def test_o_sorts_by_the_next_column_and_shift_o_reverses(app: SkydeckApp) 
         await pilot.press("O")
         await pilot.pause()
         assert queue_names(app)[-2:] == ["orders-dlq", "payments.fifo"]
+
+
+async def test_y_copies_the_queue_url_or_the_focused_message_body(
+    app: SkydeckApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await select_queue(pilot, "orders")
+        await pilot.press("y")
+        await pilot.pause()
+        assert copied == ["https://sqs.us-east-1.amazonaws.com/123456789012/orders"]
+        await send(app, "orders", "copy me")
+        app.refresh_view()
+        sqs_pane(app).messages_table.focus_table()
+        await pilot.press("y")
+        await pilot.pause()
+        assert copied[-1] == "copy me"
+        assert any("Copied body of" in t for t in toasts(app))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from rich.text import Text
 
 from tests.tui.helpers import (
@@ -140,3 +143,17 @@ async def test_slash_filters_the_trail(app: SkydeckApp) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert event_names(app) == ["PurgeQueue"] + ["CreateQueue"] * 7
+
+
+async def test_y_copies_the_highlighted_record(
+    app: SkydeckApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert len(copied) == 1
+        assert json.loads(copied[0]) == shown_json(app)

@@ -91,6 +91,8 @@ class SqsPane(Pane):
                 tooltip="DeleteQueue (asks first)"),
         Binding("a", "toggle_delivery", "At-least-once", show=False, id="sqs.delivery",
                 tooltip="Switch standard queues between exact and at-least-once delivery"),
+        Binding("y", "copy", "Copy", show=False, id="sqs.copy",
+                tooltip="Copy the selected message's body, or the queue's URL"),
     ]  # fmt: skip
 
     def __init__(self, cloud: Cloud) -> None:
@@ -503,6 +505,27 @@ class SqsPane(Pane):
             ConfirmScreen(f"Delete queue {name} and its {len(queue):,} messages?", yes="Delete"),
             answered,
         )
+
+    def action_copy(self) -> None:
+        """Copy what is selected: the highlighted message's body, else the queue's URL.
+
+        With the URL comes the aws CLI command to read the queue, since that is
+        what a person copies a queue URL for.
+        """
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        message_id = self.selected_message_id()
+        message = queue.message(message_id) if message_id else None
+        if self.messages_table.table.has_focus and message_id and message is not None:
+            self.app.copy_to_clipboard(message.body)
+            self.app.notify(
+                f"{len(message.body):,} characters", title=f"Copied body of {message_id[:8]}"
+            )
+            return
+        url = self.sqs.queue_url(queue)
+        self.app.copy_to_clipboard(url)
+        self.app.notify(f"aws sqs receive-message --queue-url {url}", title="Copied the queue URL")
 
     def action_toggle_delivery(self) -> None:
         delivery = self.sqs.delivery

@@ -47,6 +47,8 @@ class TrailPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "toggle_data_events", "Data events", id="trail.data_events",
                 tooltip="Add the data events a trail with data-event selectors records"),
+        Binding("y", "copy", "Copy", show=False, id="trail.copy",
+                tooltip="Copy the highlighted event's CloudTrail record as JSON"),
     ]  # fmt: skip
 
     def __init__(self, cloud: Cloud) -> None:
@@ -119,6 +121,14 @@ class TrailPane(Pane):
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         self._show_json()
+
+    def action_copy(self) -> None:
+        key = self.events_table.cursor_key
+        entry = self._find(int(key)) if key else None
+        if entry is not None:
+            self.app.copy_to_clipboard(json.dumps(entry.record(), indent=2))
+            self.app.notify(f"{entry.action} at {entry.record()['eventTime']}",
+                            title="Copied the CloudTrail record")  # fmt: skip
 
     def action_toggle_data_events(self) -> None:
         self.data_events = not self.data_events
