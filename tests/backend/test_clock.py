@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from backend.clock import MAX_SPEED, MIN_SPEED, Clock, RealtimeDriver
 
@@ -275,32 +276,38 @@ async def spin(turns: int = 50) -> None:
         await asyncio.sleep(0)
 
 
-async def test_realtime_driver_runs_sim_time_at_speed_times_wall_time() -> None:
-    clock = Clock(START)
-    wall = FakeWall()
-    fired: list[float] = []
-    clock.call_later(4, lambda: fired.append(clock.now()))
-    driver = RealtimeDriver(clock, wall, speed=2.0, max_wait=0)
+@contextlib.asynccontextmanager
+async def running(driver: RealtimeDriver) -> AsyncIterator[None]:
+    """The driver's loop as a task for the block's duration, cancelled after."""
     task = asyncio.create_task(driver.run())
     try:
-        await spin()
-        assert clock.now() == START
-        wall.t += 3
-        await spin_until(clock, START + 6)
-        assert clock.now() == START + 6
-        assert fired == [START + 4]
+        yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
+async def test_realtime_driver_runs_sim_time_at_speed_times_wall_time() -> None:
+    clock = Clock(START)
+    wall = FakeWall()
+    fired: list[float] = []
+    clock.call_later(4, lambda: fired.append(clock.now()))
+    driver = RealtimeDriver(clock, wall, speed=2.0, max_wait=0)
+    async with running(driver):
+        await spin()
+        assert clock.now() == START
+        wall.t += 3
+        await spin_until(clock, START + 6)
+        assert clock.now() == START + 6
+        assert fired == [START + 4]
+
+
 async def test_realtime_driver_pause_freezes_time_and_resume_continues_from_there() -> None:
     clock = Clock(START)
     wall = FakeWall()
     driver = RealtimeDriver(clock, wall, speed=10.0, max_wait=0)
-    task = asyncio.create_task(driver.run())
-    try:
+    async with running(driver):
         wall.t += 1
         await spin_until(clock, START + 10)
         driver.paused = True
@@ -314,18 +321,13 @@ async def test_realtime_driver_pause_freezes_time_and_resume_continues_from_ther
         wall.t += 0.5
         await spin_until(clock, START + 15)
         assert clock.now() == START + 15
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_realtime_driver_speed_change_keeps_the_time_already_run() -> None:
     clock = Clock(START)
     wall = FakeWall()
     driver = RealtimeDriver(clock, wall, speed=1.0, max_wait=0)
-    task = asyncio.create_task(driver.run())
-    try:
+    async with running(driver):
         wall.t += 4
         await spin_until(clock, START + 4)
         driver.speed = 60
@@ -333,18 +335,13 @@ async def test_realtime_driver_speed_change_keeps_the_time_already_run() -> None
         wall.t += 2
         await spin_until(clock, START + 124)
         assert clock.now() == START + 124
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_a_paused_driver_still_sleeps_when_a_timer_is_added() -> None:
     clock = Clock(START)
     wall = FakeWall()
     driver = RealtimeDriver(clock, wall, paused=True, max_wait=0)
-    task = asyncio.create_task(driver.run())
-    try:
+    async with running(driver):
         await spin()
         fired: list[float] = []
         clock.call_later(0, lambda: fired.append(clock.now()))
@@ -353,10 +350,6 @@ async def test_a_paused_driver_still_sleeps_when_a_timer_is_added() -> None:
         # The nudge wakes the loop, but paused time does not move: only the due-now timer runs.
         assert fired == [START]
         assert clock.now() == START
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def test_driver_speed_is_clamped() -> None:
