@@ -8,11 +8,16 @@ the error AWS gives rather than letting a Python exception escape.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from backend.errors import ErrorCode, InvalidParameterValue, MissingParameter
 
 Params = dict[str, Any]
+
+#: A whole number as the query protocol sends one; ASCII digits only (`str.isdigit`
+#: also takes '¹' and '٣', which `int` then refuses).
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def required_str(params: Params, name: str, *, missing: ErrorCode = MissingParameter) -> str:
@@ -44,7 +49,7 @@ def optional_int(
     value = params.get(name)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         why = reason or f"Must be >= {low} and <= {high}, if provided."
