@@ -55,14 +55,22 @@ class Live:
         self.run(self.cloud.clock.advance(seconds))
 
     def wait_until(self, condition: Callable[[], bool]) -> None:
-        """Return once `condition()` holds on the loop (it polls between loop turns)."""
+        """Return once `condition()` holds on the loop, within `TIMEOUT` of wall time.
+
+        For what another process does (an aws CLI starting up and sending its
+        long poll): that takes a second or more of real time on a busy machine,
+        so the bound is on wall time, not on a count of loop turns. It checks
+        between short yields of the loop and returns the moment it holds.
+        """
 
         async def poll() -> None:
-            for _ in range(200_000):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + TIMEOUT - 1
+            while loop.time() < deadline:
                 if condition():
                     return
-                await asyncio.sleep(0)
-            raise AssertionError("condition never held")
+                await asyncio.sleep(0.005)
+            raise AssertionError(f"condition never held within {TIMEOUT - 1:.0f} s")
 
         self.run(poll())
 
