@@ -143,6 +143,24 @@ class CpuMeter:
         print(f"{'  CPU per request':<34} {', '.join(parts)}")
 
 
+async def on_connections(
+    client: Client,
+    connections: int,
+    run: Callable[[Connection], Coroutine[Any, Any, None]],
+    meter: CpuMeter,
+) -> float:
+    """Run `run` on `connections` fresh keep-alive connections at once; wall seconds taken."""
+    conns = [await client.connect() for _ in range(connections)]
+    with meter:
+        started = time.perf_counter()
+        await asyncio.gather(*(run(c) for c in conns))
+        elapsed = time.perf_counter() - started
+    for conn in conns:
+        assert conn.transport is not None
+        conn.transport.close()
+    return elapsed
+
+
 async def send_phase(
     client: Client, url: str, messages: int, connections: int, meter: CpuMeter
 ) -> None:
@@ -159,14 +177,7 @@ async def send_phase(
             if status != 200:
                 raise RuntimeError(f"SendMessage answered {status}: {body[:200]!r}")
 
-    conns = [await client.connect() for _ in range(connections)]
-    with meter:
-        started = clock()
-        await asyncio.gather(*(run(c) for c in conns))
-        elapsed = clock() - started
-    for conn in conns:
-        assert conn.transport is not None
-        conn.transport.close()
+    elapsed = await on_connections(client, connections, run, meter)
     report("SendMessage", len(latencies), elapsed, latencies, "msg")
     meter.report(len(latencies))
 
@@ -203,14 +214,7 @@ async def drain_phase(
                 raise RuntimeError(f"DeleteMessageBatch answered {status}: {body[:200]!r}")
             done += len(got)
 
-    conns = [await client.connect() for _ in range(connections)]
-    with meter:
-        started = clock()
-        await asyncio.gather(*(run(c) for c in conns))
-        elapsed = clock() - started
-    for conn in conns:
-        assert conn.transport is not None
-        conn.transport.close()
+    elapsed = await on_connections(client, connections, run, meter)
     report("ReceiveMessage+DeleteMessageBatch", done, elapsed, receive_latencies, "msg")
     report(
         "  of which DeleteMessageBatch", len(delete_latencies), elapsed, delete_latencies, "call"
