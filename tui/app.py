@@ -28,6 +28,7 @@ from backend.bus import CloudEvent
 from backend.clock import RealtimeDriver
 from backend.cloud import Cloud
 from backend.scenarios import Scenario, ScenarioError, apply
+from backend.wire.access import Access
 from backend.wire.server import Endpoint, EndpointError, start_endpoint
 from themes import STYLESHEET, THEMES
 from tui.commands import SqsCommands
@@ -92,6 +93,7 @@ class SkydeckApp(App[None]):
         theme: str = "skydeck-dark",
         wall: Callable[[], float] = time.monotonic,
         endpoint_port: int | None = None,
+        endpoint_access: Access | None = None,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -106,6 +108,7 @@ class SkydeckApp(App[None]):
             paused=not realtime,
         )  # fmt: skip
         self.endpoint_port = endpoint_port
+        self.endpoint_access = endpoint_access
         self.endpoint: Endpoint | None = None
         self._theme_name = theme
         self._palette_for: str | None = None
@@ -156,7 +159,7 @@ class SkydeckApp(App[None]):
     async def start_endpoint(self, port: int) -> None:
         """Serve the AWS-compatible endpoint; a taken port is a notification, not a crash."""
         try:
-            self.endpoint = await start_endpoint(self.cloud, port=port)
+            self.endpoint = await start_endpoint(self.cloud, port=port, access=self.endpoint_access)
         except EndpointError as error:
             self.notify(
                 f"{error}. The dashboard runs without it; start skydeck with --port N to pick "

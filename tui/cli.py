@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from backend.clock import MAX_SPEED, MIN_SPEED
@@ -27,6 +27,7 @@ from backend.durations import parse_duration
 from backend.headless import format_summary, run_headless
 from backend.process import tune_gc
 from backend.scenarios import Scenario, ScenarioError, apply, builtin_names, load_scenario
+from backend.wire.access import Access, host_pattern, origin_pattern
 from backend.wire.serve import loop_factory, serve
 from backend.wire.server import DEFAULT_PORT, EndpointError
 
@@ -53,6 +54,18 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _checked(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """`parse` as an argparse type whose ValueError message is the usage error shown."""
+
+    def check(text: str) -> str:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return check
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skydeck",
@@ -70,11 +83,26 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"the AWS endpoint's port on 127.0.0.1 (default {DEFAULT_PORT}; "
                             "0 picks a free one)")  # fmt: skip
 
+    def access_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       type=_checked(host_pattern),
+                       help="also answer requests addressed to NAME, a host name or IP address "
+                            "(*.example.com: any name under it); repeatable. Only localhost, "
+                            "127.0.0.1, [::1] and *.localhost are answered otherwise, so web "
+                            "pages cannot reach the endpoint by DNS rebinding")  # fmt: skip
+        p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                       type=_checked(origin_pattern),
+                       help="also answer web pages from ORIGIN (e.g. https://app.example.com) "
+                            "and let them read the answers; repeatable. Pages from localhost "
+                            "are answered anyway. '*' lets ANY web page your browser opens "
+                            "drive the simulated account: avoid it")  # fmt: skip
+
     scenario_option(parser)
     parser.add_argument("--speed", type=_speed, help="simulated seconds per wall second (0.1-1000)")
     port_option(parser)
     parser.add_argument("--no-endpoint", action="store_true",
                         help="don't serve the AWS-compatible endpoint")  # fmt: skip
+    access_options(parser)
     parser.add_argument(
         "--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light")
     )
@@ -86,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     served = commands.add_parser("serve", help="serve the AWS endpoint headless until stopped")
     scenario_option(served, default=None)
     port_option(served)
+    access_options(served)
     served.add_argument("--speed", type=_speed, default=1.0,
                         help="clock speed, e.g. 60 for an hour a minute (default 1)")  # fmt: skip
     return parser
@@ -132,7 +161,7 @@ def _serve(args: argparse.Namespace) -> int:
     async def run() -> None:
         if scenario is not None:
             await apply(scenario, cloud)
-        await serve(cloud, port=args.port, speed=args.speed,
+        await serve(cloud, port=args.port, speed=args.speed, access=_access(args),
                     out=lambda line: print(line, flush=True))  # fmt: skip
 
     tune_gc()
@@ -165,7 +194,13 @@ def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
         speed=args.speed,
         theme=args.theme,
         endpoint_port=None if args.no_endpoint else args.port,
+        endpoint_access=_access(args),
     ).run()
+
+
+def _access(args: argparse.Namespace) -> Access:
+    """What `--allow-host` and `--cors-origin` open of the endpoint."""
+    return Access(allowed_hosts=tuple(args.allow_host), cors_origins=tuple(args.cors_origin))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from backend.clock import RealtimeDriver
 from backend.cloud import Cloud
+from backend.wire.access import ANY_ORIGIN, Access
 from backend.wire.server import DEFAULT_HOST, DEFAULT_PORT, Endpoint, start_endpoint
 
 
@@ -24,12 +25,16 @@ async def serve(
     speed: float = 1.0,
     out: Callable[[str], object] = print,
     on_ready: Callable[[Endpoint], object] | None = None,
+    *,
+    access: Access | None = None,
 ) -> None:
     """Serve `cloud` on host:port with its clock at `speed` x real time; returns when cancelled.
 
+    `access` opens hosts and origins beyond the loopback ones (see `start_endpoint`).
     Raises `EndpointError` if the address cannot be bound.
     """
-    endpoint = await start_endpoint(cloud, host, port)
+    access = access or Access()
+    endpoint = await start_endpoint(cloud, host, port, access=access)
     driver = RealtimeDriver(cloud.clock, time.monotonic, speed=speed)
     out(f"skydeck is serving AWS APIs at {endpoint.url}")
     out(
@@ -38,6 +43,12 @@ async def serve(
     )
     out(f"  export AWS_ENDPOINT_URL={endpoint.url}")
     out("  any access key works; signatures are not checked. Ctrl-C stops.")
+    if access.allowed_hosts:
+        out(f"  also answering requests for hosts {', '.join(access.allowed_hosts)}")
+    if ANY_ORIGIN in access.cors_origins:
+        out("  warning: any web page open in your browser may call it (--cors-origin '*')")
+    elif access.cors_origins:
+        out(f"  also answering web pages from {', '.join(access.cors_origins)}")
     if on_ready is not None:
         on_ready(endpoint)
     try:

@@ -8,9 +8,16 @@ same protocol. Because the server shares the cloud's loop, a long poll is an
 ordinary `await` on the virtual clock, and what an outside client does is in
 the trail, the metrics and the dashboard the moment it happens.
 
+Before any of that, each request is screened (`_Handler._screen`): its head
+must be within the limits, its Host a loopback name and, from a browser, its
+Origin local, or what the user opened (`access`). A web page must not be able
+to drive a server that only listens on 127.0.0.1.
+
 The server never answers 500 for bad input and never dies from a request:
 routing and codec failures are AWS-shaped 4xx errors, and an unexpected
-exception anywhere in a request becomes that request's `InternalFailure`.
+exception anywhere in a request becomes that request's `InternalFailure`. A
+client that goes away cancels its request (`handler_cancellation`), so a long
+poll nobody waits for any more takes no message.
 
 Two paths are skydeck's own, for tools and test suites: `GET /_skydeck/health`
 and `POST /_skydeck/reset` (wipe the cloud back to empty).
@@ -19,6 +26,7 @@ and `POST /_skydeck/reset` (wipe the cloud back to empty).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -29,7 +37,8 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 from backend.cloud import Cloud
 from backend.errors import AwsError, InternalFailure, InvalidAction, UnknownOperationException
@@ -37,7 +46,20 @@ from backend.identity import Caller
 from backend.ids import uuid4
 from backend.trail import iso_time
 from backend.wire import json_protocol, query_protocol, sigv4
-from backend.wire.errors import RequestEntityTooLarge, RequestHeaderSectionTooLarge
+from backend.wire.access import (
+    Access,
+    browser_refusal,
+    cors_headers,
+    host_allowed,
+    host_refusal,
+    preflight_headers,
+)
+from backend.wire.errors import (
+    AccessDeniedException,
+    RequestEntityTooLarge,
+    RequestHeaderSectionTooLarge,
+    RequestURITooLong,
+)
 from backend.wire.models import WireService, wire_service
 from backend.wire.routing import Protocol, Registry, RoutingError, is_json, media_type, route
 
@@ -47,12 +69,30 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 #: Largest body read: a 1 MiB SQS message grows by a third in base64, more with escapes.
 MAX_BODY = 16 * 1024 * 1024
-#: All request headers together; more is answered RequestHeaderSectionTooLarge.
+#: Longest request target (path and query string); longer is RequestURITooLong.
+MAX_REQUEST_TARGET = 16 * 1024
+#: All request header fields together, names and values; more is RequestHeaderSectionTooLarge.
 MAX_HEADER_BYTES = 64 * 1024
-#: What aiohttp's parser itself accepts per line and field, set above MAX_HEADER_BYTES so
-#: oversized headers reach the handler and get an AWS-shaped answer.
-_PARSER_LIMIT = 1024 * 1024
-_HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$")
+#: Most header fields in one request; more is RequestHeaderSectionTooLarge.
+MAX_HEADER_FIELDS = 128
+#: Bounds on reading and dropping a body left unread when its answer went out
+#: (`_answer_unread`): real time and bytes, so a refused upload costs little.
+LINGER_SECONDS = 10.0
+LINGER_BYTES = 4 * MAX_BODY
+#: How each connection's parser is set up. Its limits are the ones above, so what it
+#: buffers of a request head is bounded: MAX_HEADER_FIELDS fields, each name and each
+#: value at most MAX_HEADER_BYTES (aiohttp weighs them apart), 16 MiB at the very worst,
+#: before `_Handler._screen` weighs the fields together.
+#: aiohttp's own lingering is off: it has no byte bound, `_answer_unread` has both.
+_CONNECTION: dict[str, Any] = {
+    "access_log": None,
+    "max_line_size": MAX_REQUEST_TARGET,
+    "max_field_size": MAX_HEADER_BYTES,
+    "max_headers": MAX_HEADER_FIELDS,
+    "lingering_time": 0,
+}
+#: What aiohttp's parsers raise for more header fields than `max_headers` (both say it so).
+_TOO_MANY_HEADERS = "Too many headers received"
 _QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
 _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
@@ -123,19 +163,19 @@ class Endpoint:
 
 
 async def start_endpoint(
-    cloud: Cloud, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+    cloud: Cloud,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    access: Access | None = None,
 ) -> Endpoint:
-    """Serve `cloud` on http://host:port (port 0: any free port) from the running loop."""
-    handler = _Handler(cloud)
-    server = web.Server(
-        handler.handle,
-        access_log=None,
-        max_line_size=_PARSER_LIMIT,
-        max_field_size=_PARSER_LIMIT,
-        max_headers=1024,
-        lingering_time=0,
-    )
-    runner = web.ServerRunner(server, shutdown_timeout=1.0)
+    """Serve `cloud` on http://host:port (port 0: any free port) from the running loop.
+
+    `access` opens hosts and origins beyond loopback ones (`--allow-host`,
+    `--cors-origin`); binding elsewhere than loopback needs its address allowed too.
+    """
+    handler = _Handler(cloud, access or Access())
+    runner = web.ServerRunner(_Server(handler), shutdown_timeout=1.0)
     await runner.setup()
     try:
         sock = _bind(host, port)
@@ -148,6 +188,72 @@ async def start_endpoint(
     handler.url = endpoint.url
     cloud.endpoint = endpoint.url
     return endpoint
+
+
+class _Server(web.Server):
+    """aiohttp's low-level server, whose connections answer refused heads as AWS does.
+
+    `handler_cancellation`: when a client goes away, its request's task is
+    cancelled. Without it a long poll whose client had hung up went on waiting,
+    took the next message and left it in flight until its visibility timeout,
+    while a poller still listening came back empty.
+    """
+
+    def __init__(self, endpoint: _Handler) -> None:
+        super().__init__(endpoint.handle, handler_cancellation=True)
+        self._endpoint = endpoint
+
+    def __call__(self) -> web.RequestHandler:
+        return _Connection(self, self._endpoint)
+
+
+class _Connection(web.RequestHandler):
+    """One client connection.
+
+    aiohttp's parser refuses a request target, a header field or a count of
+    fields over the limits before any handler sees the request, and answers
+    with a plain-text 400 that SDKs report without a code. `handle_error` is
+    where it does so; here those refusals become AWS errors instead.
+    """
+
+    __slots__ = ("_endpoint",)
+
+    def __init__(self, server: web.Server, endpoint: _Handler) -> None:
+        super().__init__(server, loop=asyncio.get_running_loop(), **_CONNECTION)
+        self._endpoint = endpoint
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        error = _head_error(exc)
+        if error is None:
+            return super().handle_error(request, status, exc, message)
+        response = self._endpoint.refuse_head(error)
+        # The parser is stuck past the refused head: nothing more can be read here.
+        response.force_close()
+        response.headers["Connection"] = "close"
+        return response
+
+
+def _head_error(exc: BaseException | None) -> AwsError | None:
+    """The AWS error for a request head the parser refused over a limit, else None."""
+    if isinstance(exc, LineTooLong):
+        if exc.args[1] == MAX_REQUEST_TARGET:
+            return RequestURITooLong(
+                f"The request target exceeds the maximum of {MAX_REQUEST_TARGET} bytes."
+            )
+        return RequestHeaderSectionTooLarge(
+            f"A request header field exceeds the maximum of {MAX_HEADER_BYTES} bytes."
+        )
+    if isinstance(exc, BadHttpMessage) and exc.message == _TOO_MANY_HEADERS:
+        return RequestHeaderSectionTooLarge(
+            f"The request has more than {MAX_HEADER_FIELDS} header fields."
+        )
+    return None
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -175,8 +281,9 @@ def _url_host(host: str) -> str:
 class _Handler:
     """Answers every request of one endpoint."""
 
-    def __init__(self, cloud: Cloud) -> None:
+    def __init__(self, cloud: Cloud, access: Access) -> None:
         self.cloud = cloud
+        self.access = access
         self.url = ""
         self.stats = EndpointStats(cloud)
         services = [s for name in cloud.services if (s := wire_service(name)) is not None]
@@ -187,6 +294,7 @@ class _Handler:
         _STARTS[cloud] = started + 1
         self._rng = cloud.rng(f"wire/{started}")
         self._callers: dict[tuple[str | None, str, str], Caller] = {}
+        #: Host headers judged allowed, with the base URL each stands for.
         self._bases: dict[str, str] = {}
         self._active: set[asyncio.Task[Any]] = set()
 
@@ -205,24 +313,86 @@ class _Handler:
         try:
             self.stats.count()
             request_id = self.request_id()
-            if request.path.startswith("/_skydeck/"):
-                return self._internal(request, request_id)
-            return await self._aws(request, request_id)
-        except Exception:
-            log.exception("endpoint: %s %s failed", request.method, request.path[:200])
-            fault = InternalFailure("We encountered an internal error. Please try again.")
-            return self._error("query", None, fault, request_id)
+            try:
+                response: web.StreamResponse | None = self._screen(request, request_id)
+                if response is None:
+                    response = await self._serve(request, request_id)
+            except Exception:
+                log.exception("endpoint: %s %s failed", request.method, request.path[:200])
+                fault = InternalFailure("We encountered an internal error. Please try again.")
+                response = self._error("query", None, fault, request_id)
+            if not request.content.is_eof():
+                await _answer_unread(request, response)
+            return response
         finally:
             if task is not None:
                 self._active.discard(task)
 
-    async def _aws(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+    def refuse_head(self, error: AwsError) -> web.Response:
+        """The answer to a request whose head the parser refused (`_Connection`).
+
+        Its headers were never read, so its protocol is unknown: the envelope is
+        the query protocol's, as for any request that names none.
+        """
+        self.stats.count()
+        return self._error("query", None, error, self.request_id())
+
+    def _screen(self, request: web.BaseRequest, request_id: str) -> web.Response | None:
+        """The refusal of a request the endpoint must not answer, or None to answer it."""
         headers = request.headers
         if sum(map(len, chain.from_iterable(request.raw_headers))) > MAX_HEADER_BYTES:
             error = RequestHeaderSectionTooLarge(
                 f"The request headers exceed the maximum of {MAX_HEADER_BYTES} bytes."
             )
             return self._error(_guess(headers), None, error, request_id)
+        host = headers.get("Host", "")
+        if host not in self._bases:
+            if not host_allowed(self.access, host):
+                log.warning(
+                    "endpoint: refused %s %s from %s: Host %r is not allowed",
+                    request.method, request.path[:200], request.remote, host[:200],
+                )  # fmt: skip
+                return self._error(
+                    _guess(headers), None, AccessDeniedException(host_refusal(host)), request_id
+                )
+            self._remember_base(host)
+        origin = headers.get("Origin")
+        refusal = browser_refusal(self.access, origin, headers.get("Sec-Fetch-Site"))
+        if refusal is not None:
+            log.warning(
+                "endpoint: refused %s %s from %s: a browser request from Origin %r "
+                "(Sec-Fetch-Site %r)",
+                request.method, request.path[:200], request.remote,
+                origin and origin[:200], headers.get("Sec-Fetch-Site"),
+            )  # fmt: skip
+            return self._error(_guess(headers), None, AccessDeniedException(refusal), request_id)
+        return None
+
+    async def _serve(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+        """Answer a screened request; a page of an allowed origin may read the answer."""
+        headers = request.headers
+        origin = headers.get("Origin")
+        if origin is None:
+            return await self._route(request, request_id)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in headers:
+            cors = preflight_headers(
+                origin,
+                headers["Access-Control-Request-Method"],
+                headers.get("Access-Control-Request-Headers"),
+                headers.get("Access-Control-Request-Private-Network", "").lower() == "true",
+            )
+            return web.Response(headers={**cors, "x-amzn-RequestId": request_id})
+        response = await self._route(request, request_id)
+        response.headers.update(cors_headers(origin))
+        return response
+
+    async def _route(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+        if request.path.startswith("/_skydeck/"):
+            return self._internal(request, request_id)
+        return await self._aws(request, request_id)
+
+    async def _aws(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+        headers = request.headers
         try:
             body = await _read_body(request)
         except AwsError as error:
@@ -244,7 +414,8 @@ class _Handler:
                         f"Operation {action[:100]} is not supported by {service.name}."
                     )
                 raise InvalidAction(f"The action {action[:100]} is not valid for this web service.")
-            base = self._base_url(headers.get("Host", ""))
+            host = headers.get("Host", "")
+            base = self._bases.get(host) or self._remember_base(host)
             if speaks_json:
                 params = json_protocol.decode_request(op, body)
             else:
@@ -299,13 +470,15 @@ class _Handler:
             headers["Content-Type"] = "text/xml"
         return web.Response(status=error.status, body=body, headers=headers)
 
-    def _base_url(self, host: str) -> str:
-        """The URL the client reached us at, for URLs in responses (queue URLs)."""
-        base = self._bases.get(host)
-        if base is None:
-            if len(self._bases) >= _CALLER_CACHE:
-                self._bases.clear()
-            base = self._bases[host] = f"http://{host}" if _HOST.match(host) else self.url
+    def _remember_base(self, host: str) -> str:
+        """The URL a client reached us at, for URLs in answers (queue URLs).
+
+        Only a Host `_screen` allowed gets here, so an answer never names a
+        host the endpoint would refuse.
+        """
+        if len(self._bases) >= _CALLER_CACHE:
+            self._bases.clear()
+        base = self._bases[host] = f"http://{host}"
         return base
 
     def _caller(self, signer: sigv4.Credentials, request: web.BaseRequest) -> Caller:
@@ -363,12 +536,23 @@ def _guess(headers: Mapping[str, str]) -> Protocol:
 
 
 async def _read_body(request: web.BaseRequest) -> bytes:
+    """The request's body, up to MAX_BODY; RequestEntityTooLarge before reading a longer one.
+
+    A client that sent `Expect: 100-continue` waits for a go-ahead before its
+    body (curl does above 1 MiB, some SDKs always). It gets one only here,
+    once the request has been screened and its length found acceptable; a
+    refusal is answered instead, so the body is never sent at all.
+    """
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise RequestEntityTooLarge(f"The request body exceeds the maximum of {MAX_BODY} bytes.")
     chunks: list[bytes] = []
     size = 0
     try:
+        if not request.content.is_eof() and _expects_continue(request):
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            # The answer proper has not started: aiohttp checks this before an error page.
+            request.writer.output_size = 0
         if length is not None:
             if not length:
                 return b""
@@ -392,6 +576,35 @@ async def _read_body(request: web.BaseRequest) -> bytes:
             "IncompleteBody", f"The request body could not be read: {exc}"[:200]
         ) from None
     return b"".join(chunks)
+
+
+def _expects_continue(request: web.BaseRequest) -> bool:
+    return (
+        request.version == HttpVersion11
+        and request.headers.get("Expect", "").lower() == "100-continue"
+    )
+
+
+async def _answer_unread(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """Send `response` to a client whose body was left unread, then drop what it still sends.
+
+    Closing a socket with unread bytes in it makes the kernel reset the
+    connection, and a client still sending its body (most read the answer only
+    once the body is sent) then reports "connection reset" instead of the 413
+    or 403 it was given. So the answer goes out first, with `Connection: close`,
+    and the body that follows is read and dropped, up to LINGER_BYTES or
+    LINGER_SECONDS of real time: network bounds, nothing to do with the
+    simulated clock. A client that honoured `Expect: 100-continue` sends no
+    body; it closes, and that ends the wait (the request is cancelled).
+    """
+    response.force_close()
+    with contextlib.suppress(ConnectionError, TimeoutError, web.RequestPayloadError):
+        await response.prepare(request)
+        await response.write_eof()
+        async with asyncio.timeout(LINGER_SECONDS):
+            left = LINGER_BYTES
+            while left > 0 and (chunk := await request.content.readany()):
+                left -= len(chunk)
 
 
 def _json(status: int, document: dict[str, Any], request_id: str) -> web.Response:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from botocore.config import Config
 
 from backend.cloud import Cloud, Service
+from backend.wire.access import Access
 from backend.wire.server import Endpoint, start_endpoint
 
 T = TypeVar("T")
@@ -103,10 +104,11 @@ def start_live(
     loop: asyncio.AbstractEventLoop,
     boto_session: Any,
     services: list[type[Service]] | None = None,
+    access: Access | None = None,
 ) -> Live:
     async def start() -> tuple[Cloud, Endpoint]:
         cloud = Cloud(seed="wire-tests", services=services)
-        return cloud, await start_endpoint(cloud, port=0)
+        return cloud, await start_endpoint(cloud, port=0, access=access)
 
     cloud, endpoint = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
     return Live(loop, cloud, endpoint, boto_session)

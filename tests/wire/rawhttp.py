@@ -1,10 +1,17 @@
-"""Raw HTTP against the endpoint, for what SDKs never send: forms, garbage, odd headers."""
+"""Raw HTTP against the endpoint, for what SDKs never send: forms, garbage, odd headers.
+
+`http.client` sends `Host: 127.0.0.1:<port>` from the URL, as SDKs do; bytes
+written by hand must name a loopback host too (`HOST`), or the endpoint
+refuses them for that before anything else.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -13,6 +20,8 @@ from xml.etree import ElementTree
 from tests.wire.live import TIMEOUT
 
 SQS_NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
+#: The Host header of hand-written requests: a loopback name the endpoint answers.
+HOST = "Host: 127.0.0.1\r\n"
 SIGNED = (
     "AWS4-HMAC-SHA256 Credential=AKIARAWHTTP000000001/20261129/{region}/{service}/aws4_request, "
     "SignedHeaders=host, Signature=" + "0" * 64
@@ -39,16 +48,27 @@ class Reply:
 def request(
     url: str, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
 ) -> Reply:
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT)
+    conn = send(url, method, path, body, headers)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return Reply(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
+        return answer(conn)
     finally:
         conn.close()
+
+
+def send(
+    url: str, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> http.client.HTTPConnection:
+    """Send a request and return its open connection, without waiting for the answer."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT)
+    conn.request(method, path, body=body, headers=headers or {})
+    return conn
+
+
+def answer(conn: http.client.HTTPConnection) -> Reply:
+    """The answer to the request `send` sent on `conn`."""
+    response = conn.getresponse()
+    return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
 
 
 def form(
@@ -67,34 +87,70 @@ def form(
 
 
 def amz_json(url: str, target: str, document: Any, version: str = "1.0") -> Reply:
+    conn = send_amz_json(url, target, document, version)
+    try:
+        return answer(conn)
+    finally:
+        conn.close()
+
+
+def send_amz_json(
+    url: str, target: str, document: Any, version: str = "1.0"
+) -> http.client.HTTPConnection:
+    """`send` a JSON-protocol request, signed (by name only) for SQS."""
     body = document if isinstance(document, bytes) else json.dumps(document).encode()
     headers = {
         "Content-Type": f"application/x-amz-json-{version}",
         "X-Amz-Target": target,
         "Authorization": SIGNED.format(region="us-east-1", service="sqs"),
     }
-    return request(url, "POST", "/", body, headers)
+    return send(url, "POST", "/", body, headers)
 
 
 def raw(url: str, data: bytes, *, half_close: bool = False) -> bytes:
-    """Send bytes as they are on a fresh connection; return all the server answers."""
+    """Send bytes as they are on a fresh connection; return all the server answers.
+
+    The bytes go out from a thread while this one reads, so an answer the
+    server gives before it has read them all (a refused head) is still seen,
+    whatever becomes of the rest.
+    """
+    with connect(url) as sock:
+
+        def write() -> None:
+            with contextlib.suppress(OSError):
+                sock.sendall(data)
+                if half_close:
+                    sock.shutdown(socket.SHUT_WR)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            return read_answer(sock, until_closed=half_close)
+        finally:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            writer.join(TIMEOUT)
+
+
+def connect(url: str) -> socket.socket:
     parts = urlsplit(url)
-    with socket.create_connection((parts.hostname or "", parts.port or 80), TIMEOUT) as sock:
-        sock.sendall(data)
-        if half_close:
-            sock.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-            if not half_close and _complete(b"".join(chunks)):
-                break
-        return b"".join(chunks)
+    return socket.create_connection((parts.hostname or "", parts.port or 80), TIMEOUT)
+
+
+def read_answer(sock: socket.socket, *, until_closed: bool = False) -> bytes:
+    """Read from `sock` until a whole answer with a body has come (or, if asked, until EOF)."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if not until_closed and _complete(b"".join(chunks)):
+            break
+    return b"".join(chunks)
 
 
 def _complete(data: bytes) -> bool:

@@ -1,4 +1,5 @@
-"""The endpoint itself: health, reset, its address in the cloud, its counters, closing."""
+"""The endpoint itself: health, reset, its address in the cloud, its counters, clients
+that go away, closing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from backend.cloud import Cloud
 from backend.services.sqs import SqsService
 from backend.wire.server import EndpointError, start_endpoint
 from tests.wire.live import ACCOUNT, TIMEOUT, Live, start_live
-from tests.wire.rawhttp import request
+from tests.wire.rawhttp import answer, request, send_amz_json
 
 
 def test_health_lists_the_services(live: Live) -> None:
@@ -90,6 +91,57 @@ def test_close_ends_long_polls_and_frees_the_port(
     assert again.url == served.url
     served.run(again.close())
     served.run(served.endpoint.close())
+
+
+def test_a_long_poll_whose_client_went_away_takes_no_message(live: Live) -> None:
+    sqs = live.client("sqs")
+    url = sqs.create_queue(QueueName="polled")["QueueUrl"]
+    queue = live.cloud.service(SqsService).queues[("us-east-1", "polled")]
+    poll = {"QueueUrl": url, "WaitTimeSeconds": 20}
+    gone = send_amz_json(live.url, "AmazonSQS.ReceiveMessage", poll)
+    live.wait_until(lambda: queue.arrived.waiting == 1)
+    listening = send_amz_json(live.url, "AmazonSQS.ReceiveMessage", poll)
+    live.wait_until(lambda: queue.arrived.waiting == 2)
+    gone.close()
+    live.wait_until(lambda: queue.arrived.waiting == 1)
+    sqs.send_message(QueueUrl=url, MessageBody="for whoever still listens")
+    try:
+        messages = answer(listening).json()["Messages"]
+    finally:
+        listening.close()
+    assert [m["Body"] for m in messages] == ["for whoever still listens"]
+    assert queue.n_inflight == 1, "in flight with the poller that listened, and no other"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    assert queue.n_inflight == 0
+
+
+def test_a_long_poll_cancelled_as_it_wakes_leaves_the_clock_right(live: Live) -> None:
+    """The worst moment for a disconnect: the poll was woken, and is cancelled before it runs.
+
+    The clock counts woken tasks until they run (`Clock.settle`); a cancelled
+    one must still be counted off, or every later `advance` would hang.
+    """
+    url = live.client("sqs").create_queue(QueueName="woken")["QueueUrl"]
+    cloud = live.cloud
+    clock = cloud.clock
+    queue = cloud.service(SqsService).queues[("us-east-1", "woken")]
+
+    async def scenario() -> list[str]:
+        poll = clock.spawn(
+            cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url, "WaitTimeSeconds": 20})
+        )
+        await clock.settle()
+        assert queue.arrived.waiting == 1
+        await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "not taken"})
+        poll.cancel()
+        await clock.settle()
+        assert poll.cancelled()
+        await clock.advance(30)
+        later = await cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url, "WaitTimeSeconds": 20})
+        return [m["Body"] for m in later["Messages"]]
+
+    assert live.run(scenario()) == ["not taken"]
+    assert queue.arrived.waiting == 0
 
 
 def test_a_taken_port_is_an_endpoint_error(live: Live) -> None:

@@ -12,14 +12,16 @@ import pytest
 from backend.cloud import Cloud
 from backend.process import tune_gc
 from backend.wire import awscli_plugin
+from backend.wire.access import Access
 from backend.wire.serve import loop_factory, serve
 from backend.wire.server import Endpoint, EndpointError
 
 
-async def fetch(url: str, path: str) -> tuple[int, bytes]:
+async def fetch(url: str, path: str, host_header: str | None = None) -> tuple[int, bytes]:
     host, port = url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    request = f"GET {path} HTTP/1.1\r\nHost: {host_header or host}\r\nConnection: close\r\n\r\n"
+    writer.write(request.encode())
     data = await reader.read()
     writer.close()
     head, _, body = data.partition(b"\r\n\r\n")
@@ -44,6 +46,24 @@ async def test_serve_runs_until_cancelled() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert cloud.endpoint is None
+
+
+async def test_serve_opens_what_it_is_told_to_and_says_so() -> None:
+    cloud = Cloud(seed="serve")
+    lines: list[str] = []
+    ready: asyncio.Future[Endpoint] = asyncio.get_running_loop().create_future()
+    access = Access(allowed_hosts=("*.dev.test",), cors_origins=("*",))
+    task = asyncio.create_task(
+        serve(cloud, port=0, out=lines.append, on_ready=ready.set_result, access=access)
+    )
+    endpoint = await asyncio.wait_for(ready, 10)
+    assert "  also answering requests for hosts *.dev.test" in lines
+    assert any(line.startswith("  warning: any web page") for line in lines)
+    assert (await fetch(endpoint.url, "/_skydeck/health", "api.dev.test"))[0] == 200
+    assert (await fetch(endpoint.url, "/_skydeck/health", "api.other.test"))[0] == 403
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 async def test_serve_reports_a_taken_port() -> None:
