@@ -22,6 +22,8 @@ from backend.clock import Clock
 from backend.errors import AwsError, InternalFailure, InvalidAction, UnknownOperationException
 from backend.identity import CONSOLE, DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from backend.metrics import MetricStore, Series
+from backend.process import release_memory
+from backend.reaper import Reaper
 from backend.trail import Trail
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,8 @@ class Service:
     event_source: ClassVar[str]
     #: The display name AWS/Usage uses in its `Service` dimension.
     usage_name: ClassVar[str]
+    #: Request members CloudTrail writes as HIDDEN_DUE_TO_SECURITY_REASONS.
+    trail_hidden: ClassVar[frozenset[str]] = frozenset()
     actions: ClassVar[dict[str, Action]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -131,6 +135,8 @@ class Cloud:
         self.metrics = MetricStore()
         self.bus = Bus()
         self.trail = Trail(self.seed, account)
+        #: Lets go of purged and deleted resources a slice per loop turn.
+        self.reaper = Reaper(on_drained=release_memory)
         #: The endpoint's base URL while it serves, so in-process callers get URLs
         #: that outside clients can use too.
         self.endpoint: str | None = None
@@ -192,7 +198,7 @@ class Cloud:
     ) -> Response:
         """Run one AWS action; return its response or raise its `AwsError`.
 
-        `params` must not be mutated after the call: the trail keeps a
+        `params` must not be mutated after the call: the trail may keep a
         reference to it and renders it lazily.
         """
         params = params if params is not None else {}
@@ -219,7 +225,7 @@ class Cloud:
         now = self.clock.now()
         self.trail.record(
             now, svc.event_source, action, params, response, error, caller, region,
-            spec.read_only, spec.data_event, request_id,
+            spec.read_only, spec.data_event, request_id, svc.trail_hidden,
         )  # fmt: skip
         self._count(svc, action, now)
         if error is not None:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Longest message an error carries. AWS messages quote the value they refuse,
+#: and a value can be megabytes: the error must not be.
+MAX_MESSAGE = 1024
+
 
 class AwsError(Exception):
     """An error as AWS reports it; raised by services, rendered by the faces."""
@@ -24,6 +28,8 @@ class AwsError(Exception):
         sender_fault: bool = True,
         legacy_code: str | None = None,
     ) -> None:
+        if len(message) > MAX_MESSAGE:
+            message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE:,} more characters)"
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message

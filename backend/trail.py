@@ -2,9 +2,22 @@
 
 The call path records every call, failed or not, as AWS does. Recording must
 stay cheap at thousands of calls per second, so a call only appends a small
-`TrailEntry` holding references to what it already has (params, response,
-error, caller); the CloudTrail record itself (`TrailEntry.record()`, the JSON
-AWS would write) is built when someone looks at it.
+`TrailEntry` holding what the record will need; the CloudTrail record itself
+(`TrailEntry.record()`, the JSON AWS would write) is built when someone looks.
+
+What an entry keeps is bounded, because anyone who can reach the endpoint
+decides what goes into it:
+
+- a failed call keeps its error's code and message, never the exception: an
+  exception holds its traceback, and with it every frame's locals (a rejected
+  10 MiB message body among them);
+- members AWS hides in its records (SQS's `messageBody`) are kept as AWS
+  writes them, `HIDDEN_DUE_TO_SECURITY_REASONS`, and any other string over
+  `MAX_KEPT_STRING` characters is kept cut, with how much was cut;
+- read-only calls keep no response: CloudTrail writes `responseElements: null`
+  for them, and a ReceiveMessage response holds up to ten message bodies;
+- each ring has a byte budget as well as a count, so a burst of big calls
+  pushes old entries out instead of growing the process.
 
 Management events (the control plane, and KMS crypto calls) form the event
 history AWS keeps for 90 days; data events (SQS messages, Kinesis records, S3
@@ -28,7 +41,19 @@ from backend.identity import Caller
 EVENT_VERSION = "1.11"
 #: Days of management events the event history keeps (LookupEvents).
 EVENT_HISTORY_DAYS = 90
+#: Entries each ring keeps at most.
 DEFAULT_CAPACITY = 100_000
+#: Bytes (estimated) each ring keeps at most.
+DEFAULT_BUDGET = 64 * 1024 * 1024
+#: What CloudTrail writes in place of a member it does not record.
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+#: Longest string (or blob, in bytes) an entry keeps whole; longer ones are cut.
+MAX_KEPT_STRING = 8192
+#: Estimated bytes of an entry besides its parameters and response.
+ENTRY_OVERHEAD = 360
+#: Estimated bytes of a dict or list besides its members, and of each member.
+_CONTAINER = 64
+_MEMBER = 48
 
 ResourceFinder = Callable[[str, dict[str, Any], str], list[dict[str, str]]]
 
@@ -84,22 +109,117 @@ def _shape_value(value: Any) -> Any:
     return value
 
 
+# -- what an entry keeps ------------------------------------------------------------
+
+
+def cut(text: str, limit: int = MAX_KEPT_STRING) -> str:
+    """`text`, or its first `limit` characters and how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def kept(
+    params: dict[str, Any], hidden: frozenset[str] = frozenset()
+) -> tuple[tuple[Any, ...], int]:
+    """A request or response as an entry keeps it, flat, and about how many bytes it holds.
+
+    Flat means `("a", "b", 1, 2)` for `{"a": 1, "b": 2}`: a third of a small
+    dict's memory, and a hundred thousand entries each hold a request and a
+    response (as dicts they were a fifth of what a queued message cost).
+    Members named in `hidden` become `HIDDEN`; long strings and blobs are cut
+    (see `MAX_KEPT_STRING`). One pass, no call for the common short string:
+    this runs on every call's hot path.
+    """
+    size = _CONTAINER
+    values: list[Any] = []
+    for key, value in params.items():
+        if key in hidden:
+            value = HIDDEN
+            size += len(HIDDEN) + _MEMBER
+        elif type(value) is str and len(value) <= MAX_KEPT_STRING:
+            size += len(value) + _MEMBER
+        else:
+            value, n = _kept_value(value, hidden, structure=False)
+            size += n + _MEMBER
+        values.append(value)
+    return (*params, *values), size
+
+
+def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
+    """The structure `kept` flattened."""
+    half = len(flat) // 2
+    return dict(zip(flat[:half], flat[half:], strict=True))
+
+
+def _kept_structure(params: dict[str, Any], hidden: frozenset[str]) -> tuple[dict[str, Any], int]:
+    """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
+    flat, size = kept(params, hidden)
+    return unflat(flat), size
+
+
+def _kept_map(values: dict[str, Any], hidden: frozenset[str]) -> tuple[dict[str, Any], int]:
+    size = _CONTAINER
+    changed: dict[str, Any] | None = None
+    for key, value in values.items():
+        new, n = _kept_value(value, hidden, structure=True)
+        size += n + len(str(key)) + _MEMBER
+        if new is not value:
+            if changed is None:
+                changed = {}
+            changed[key] = new
+    if changed is None:
+        return values, size
+    return {key: changed.get(key, value) for key, value in values.items()}, size
+
+
+def _kept_value(value: Any, hidden: frozenset[str], *, structure: bool) -> tuple[Any, int]:
+    """A member's value as kept: `structure` says a dict here is a structure, not a map."""
+    kind = type(value)
+    if kind is str:
+        if len(value) <= MAX_KEPT_STRING:
+            return value, len(value)
+        return cut(value), MAX_KEPT_STRING
+    if kind is dict:
+        if structure:
+            return _kept_structure(value, hidden)
+        return _kept_map(value, hidden)
+    if kind is list:
+        size = _CONTAINER
+        items: list[Any] = []
+        changed = False
+        for item in value:
+            new, n = _kept_value(item, hidden, structure=True)
+            size += n + _MEMBER
+            changed = changed or new is not item
+            items.append(new)
+        return (items if changed else value), size
+    if isinstance(value, bytes | bytearray | memoryview):
+        if len(value) <= MAX_KEPT_STRING:
+            return value, len(value)
+        return f"({len(value):,} bytes, not kept)", _MEMBER
+    if isinstance(value, str):
+        return _kept_value(str(value), hidden, structure=structure)
+    return value, _MEMBER
+
+
 class TrailEntry:
     """One recorded call; `record()` renders it as a CloudTrail record."""
 
     __slots__ = (
-        "_record",
+        "_params",
+        "_response",
         "action",
         "caller",
         "data_event",
-        "error",
+        "error_code",
+        "error_message",
         "event_source",
-        "params",
         "read_only",
         "region",
         "request_id",
-        "response",
         "seq",
+        "size",
         "time",
         "trail",
     )
@@ -119,29 +239,48 @@ class TrailEntry:
         read_only: bool,
         data_event: bool,
         request_id: str | None,
+        hidden: frozenset[str],
     ) -> None:
         self.trail = trail
         self.seq = seq
         self.time = time
         self.event_source = event_source
         self.action = action
-        self.params = params
-        self.response = response
-        self.error = error
+        size = 0
+        self._params: tuple[Any, ...] = ()
+        if params:
+            self._params, size = kept(params, hidden)
+        self._response: tuple[Any, ...] | None = None
+        if response and not read_only and error is None:
+            self._response, response_size = kept(response)
+            size += response_size
+        if error is None:
+            self.error_code = self.error_message = ""
+        else:
+            self.error_code = error.code
+            self.error_message = cut(error.message)
+            size += len(self.error_message)
         self.caller = caller
         self.region = region
         self.read_only = read_only
         self.data_event = data_event
         self.request_id = request_id
-        self._record: dict[str, Any] | None = None
+        self.size = size + ENTRY_OVERHEAD
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The request's parameters as kept (hidden members hidden, long values cut)."""
+        return unflat(self._params)
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        """The response as kept, or None (read-only and failed calls keep none)."""
+        flat = self._response
+        return None if flat is None else unflat(flat)
 
     @property
     def event_id(self) -> str:
         return derived_uuid(self.trail.seed, "event", self.seq)
-
-    @property
-    def error_code(self) -> str:
-        return self.error.code if self.error else ""
 
     def resources(self) -> list[dict[str, str]]:
         finder = self.trail.resource_finders.get(self.event_source)
@@ -153,9 +292,12 @@ class TrailEntry:
             return []
 
     def record(self) -> dict[str, Any]:
-        """The CloudTrail record (AWS_FACTS §6), built once on first use."""
-        if self._record is not None:
-            return self._record
+        """The CloudTrail record (AWS_FACTS §6).
+
+        Built afresh on each call and not kept: a record is several times
+        the size of its entry, and LookupEvents or a person browsing the trail
+        would otherwise grow every entry they ever looked at.
+        """
         account = self.trail.account
         event_time = iso_time(self.time)
         record: dict[str, Any] = {
@@ -168,15 +310,12 @@ class TrailEntry:
             "sourceIPAddress": self.caller.source_ip,
             "userAgent": self.caller.user_agent,
         }
-        if self.error is not None:
-            record["errorCode"] = self.error.code
-            record["errorMessage"] = self.error.message
-        record["requestParameters"] = trail_shape(self.params) if self.params else None
-        record["responseElements"] = (
-            trail_shape(self.response)
-            if self.response and not self.read_only and self.error is None
-            else None
-        )
+        if self.error_code:
+            record["errorCode"] = self.error_code
+            record["errorMessage"] = self.error_message
+        params, response = self.params, self.response
+        record["requestParameters"] = trail_shape(params) if params else None
+        record["responseElements"] = trail_shape(response) if response else None
         record["requestID"] = self.request_id or derived_uuid(self.trail.seed, "request", self.seq)
         record["eventID"] = self.event_id
         record["readOnly"] = self.read_only
@@ -187,18 +326,46 @@ class TrailEntry:
         record["managementEvent"] = not self.data_event
         record["recipientAccountId"] = account
         record["eventCategory"] = "Data" if self.data_event else "Management"
-        self._record = record
         return record
+
+
+class Ring(deque[TrailEntry]):
+    """Entries oldest first, kept within a count and an estimated byte budget."""
+
+    def __init__(self, capacity: int, budget: int) -> None:
+        super().__init__()
+        self.capacity = capacity
+        self.budget = budget
+        #: Estimated bytes of the entries held.
+        self.bytes = 0
+
+    def keep(self, entry: TrailEntry) -> None:
+        """Append `entry`, dropping the oldest entries past the count or the budget."""
+        self.append(entry)
+        self.bytes += entry.size
+        if self.bytes > self.budget or len(self) > self.capacity:
+            while len(self) > self.capacity or (self.bytes > self.budget and len(self) > 1):
+                self.bytes -= self.popleft().size
+
+    def clear(self) -> None:
+        super().clear()
+        self.bytes = 0
 
 
 class Trail:
     """The bounded rings of recorded calls, newest last."""
 
-    def __init__(self, seed: str, account: str, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self,
+        seed: str,
+        account: str,
+        capacity: int = DEFAULT_CAPACITY,
+        budget: int = DEFAULT_BUDGET,
+    ) -> None:
         self.seed = seed
         self.account = account
-        self.management: deque[TrailEntry] = deque(maxlen=capacity)
-        self.data: deque[TrailEntry] = deque(maxlen=capacity)
+        self.management = Ring(capacity, budget)
+        self.data = Ring(capacity, budget)
         self.resource_finders: dict[str, ResourceFinder] = {}
         self._seq = 0
         #: (second, failed calls in it), newest last: error counts without scanning rings.
@@ -222,13 +389,15 @@ class Trail:
         read_only: bool,
         data_event: bool,
         request_id: str | None,
+        hidden: frozenset[str] = frozenset(),
     ) -> TrailEntry:
+        """Keep one call; `hidden` names the request members AWS does not record."""
         self._seq += 1
         entry = TrailEntry(
             self, self._seq, time, event_source, action, params, response, error,
-            caller, region, read_only, data_event, request_id,
+            caller, region, read_only, data_event, request_id, hidden,
         )  # fmt: skip
-        (self.data if data_event else self.management).append(entry)
+        (self.data if data_event else self.management).keep(entry)
         if error is not None:
             second = int(time)
             errors = self._errors
@@ -266,8 +435,18 @@ class Trail:
                 return
             yield entry
 
+    def find(self, seq: int) -> TrailEntry | None:
+        """The entry numbered `seq`, if a ring still holds it."""
+        for ring in (self.management, self.data):
+            for entry in reversed(ring):
+                if entry.seq == seq:
+                    return entry
+                if entry.seq < seq:
+                    break
+        return None
 
-def _merge_newest_first(a: deque[TrailEntry], b: deque[TrailEntry]) -> Iterator[TrailEntry]:
+
+def _merge_newest_first(a: Ring, b: Ring) -> Iterator[TrailEntry]:
     ia, ib = reversed(a), reversed(b)
     ea, eb = next(ia, None), next(ib, None)
     while ea is not None or eb is not None:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from backend.cloud import Action, Cloud
-from backend.errors import AwsError
+from backend.errors import MAX_MESSAGE, AwsError, InvalidParameterValue
 from backend.identity import CONSOLE, Caller, role
 from backend.services.sqs import SqsService
-from backend.trail import Trail, TrailEntry
+from backend.trail import HIDDEN, MAX_KEPT_STRING, Trail, TrailEntry
 from tests.backend.helpers import create_queue, receive, send, sqs, sqs_error
 
 ACCOUNT = "123456789012"
@@ -38,6 +38,11 @@ SQS_ACTIONS: dict[str, tuple[bool, bool]] = {
     "DeleteMessageBatch": (False, True),
     "ChangeMessageVisibility": (False, True),
     "ChangeMessageVisibilityBatch": (False, True),
+    "AddPermission": (False, False),
+    "RemovePermission": (False, False),
+    "StartMessageMoveTask": (False, False),
+    "ListMessageMoveTasks": (True, False),
+    "CancelMessageMoveTask": (False, False),
 }
 
 
@@ -87,6 +92,12 @@ async def test_every_sqs_action_is_recorded_with_its_classification(cloud: Cloud
     policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})
     await call("SetQueueAttributes", {"QueueUrl": url, "Attributes": {"RedrivePolicy": policy}})
     await call("ListDeadLetterSourceQueues", {"QueueUrl": dlq})
+    grant = {"QueueUrl": url, "Label": "l", "AWSAccountIds": [ACCOUNT], "Actions": ["SendMessage"]}
+    await call("AddPermission", grant)
+    await call("RemovePermission", {"QueueUrl": url, "Label": "l"})
+    task = await call("StartMessageMoveTask", {"SourceArn": arn})
+    await call("ListMessageMoveTasks", {"SourceArn": arn})
+    await call("CancelMessageMoveTask", {"TaskHandle": task["TaskHandle"]})
     await call("TagQueue", {"QueueUrl": url, "Tags": {"team": "data"}})
     await call("ListQueueTags", {"QueueUrl": url})
     await call("UntagQueue", {"QueueUrl": url, "TagKeys": ["team"]})
@@ -128,7 +139,7 @@ async def test_failed_calls_are_recorded_with_error_code_and_message(cloud: Clou
     assert record["errorCode"] == "QueueDoesNotExist"
     assert record["errorMessage"] == "The specified queue does not exist."
     assert record["responseElements"] is None
-    assert record["requestParameters"] == {"queueUrl": url, "messageBody": "x"}
+    assert record["requestParameters"] == {"queueUrl": url, "messageBody": HIDDEN}
     assert cloud.trail.recorded == 1
     assert record["eventCategory"] == "Data"
 
@@ -175,8 +186,9 @@ async def test_record_fields_for_a_management_call(cloud: Cloud) -> None:
         "recipientAccountId": ACCOUNT,
         "eventCategory": "Management",
     }
-    # Built once: the same object on every look.
-    assert last_entry(cloud).record() is record
+    # Built afresh on every look, and not kept: the entry stays small.
+    assert last_entry(cloud).record() == record
+    assert last_entry(cloud).record() is not record
 
 
 async def test_request_parameters_are_lower_camel_with_maps_kept_and_blobs_base64(
@@ -201,7 +213,7 @@ async def test_request_parameters_are_lower_camel_with_maps_kept_and_blobs_base6
         "entries": [
             {
                 "id": "e1",
-                "messageBody": "hello",
+                "messageBody": HIDDEN,
                 "delaySeconds": 0,
                 "messageAttributes": {
                     "Color": {"dataType": "String", "stringValue": "red"},
@@ -423,6 +435,63 @@ def test_trail_rings_are_bounded_but_count_every_call() -> None:
     assert trail.recorded == 5
     assert [e.seq for e in trail.management] == [3, 4, 5]
     assert trail.management[0].record()["eventTime"] == "1970-01-01T00:00:02Z"
+
+
+def test_a_ring_keeps_within_its_byte_budget_as_well_as_its_count() -> None:
+    trail = Trail("s", ACCOUNT, capacity=1000, budget=100_000)
+    big = {"QueueName": "q" * 5000}
+    for i in range(100):
+        trail.record(
+            float(i), "sqs.amazonaws.com", "CreateQueue", big, None, None, CONSOLE, "us-east-1",
+            False, False, None,
+        )  # fmt: skip
+    assert trail.recorded == 100
+    assert trail.management.bytes <= 100_000
+    assert 10 <= len(trail.management) < 20
+    assert trail.management[-1].seq == 100
+    assert trail.management.bytes == sum(e.size for e in trail.management)
+
+
+def test_an_entry_keeps_no_exception_and_no_long_values() -> None:
+    trail = Trail("s", ACCOUNT)
+    error = InvalidParameterValue("Value " + "v" * 50_000 + " is invalid.")
+    assert len(error.message) < MAX_MESSAGE + 40
+    params = {"QueueName": "w" * 100_000, "Attributes": {"Policy": "p" * 100_000}}
+    entry = trail.record(
+        0, "sqs.amazonaws.com", "CreateQueue", params, None, error, CONSOLE, "us-east-1",
+        False, False, None,
+    )  # fmt: skip
+    assert not any(isinstance(getattr(entry, name), BaseException) for name in entry.__slots__)
+    assert entry.error_code == "InvalidParameterValue"
+    record = entry.record()
+    assert record["errorMessage"] == error.message
+    assert len(record["requestParameters"]["queueName"]) < MAX_KEPT_STRING + 40
+    assert record["requestParameters"]["queueName"].endswith("(91,808 more characters)")
+    assert len(record["requestParameters"]["attributes"]["Policy"]) < MAX_KEPT_STRING + 40
+    assert entry.size < 3 * MAX_KEPT_STRING
+    # The caller's own params are not changed.
+    assert len(params["QueueName"]) == 100_000
+
+
+async def test_twenty_rejected_ten_mib_sends_keep_next_to_nothing(cloud: Cloud) -> None:
+    url = await create_queue(cloud, "small", MaximumMessageSize="1024")
+    body = "b" * (10 * 1024 * 1024)
+    for _ in range(20):
+        error = await sqs_error(cloud, "SendMessage", {"QueueUrl": url, "MessageBody": body})
+        assert error.code == "InvalidParameterValue"
+    entries = list(cloud.trail.data)
+    assert len(entries) == 20
+    assert cloud.trail.data.bytes < 20 * 4096
+    assert all(e.params["MessageBody"] == HIDDEN for e in entries)
+
+
+async def test_read_only_calls_keep_no_response(cloud: Cloud) -> None:
+    url = await create_queue(cloud, "q")
+    await send(cloud, url, "x" * 100_000)
+    await receive(cloud, url)
+    [entry] = [e for e in cloud.trail.data if e.action == "ReceiveMessage"]
+    assert entry.response is None
+    assert entry.record()["responseElements"] is None
 
 
 def test_event_ids_are_uuid4_shaped_and_derived_from_the_seed() -> None:

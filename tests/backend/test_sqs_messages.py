@@ -746,6 +746,42 @@ async def test_send_message_batch_reports_each_entry(cloud: Cloud) -> None:
     assert counts(cloud, "q") == (1, 0, 1)
 
 
+@pytest.mark.parametrize("delay", [-1, 901, "soon"])
+async def test_a_batch_entry_with_a_bad_delay_fails_alone(cloud: Cloud, delay: object) -> None:
+    url = await create_queue(cloud, "q")
+    entries = [
+        {"Id": "before", "MessageBody": "one"},
+        {"Id": "late", "MessageBody": "bad", "DelaySeconds": delay},
+        {"Id": "after", "MessageBody": "two", "DelaySeconds": 900},
+    ]
+    response = await sqs(cloud, "SendMessageBatch", {"QueueUrl": url, "Entries": entries})
+    assert [s["Id"] for s in response["Successful"]] == ["before", "after"]
+    assert response["Failed"] == [
+        {
+            "Id": "late",
+            "SenderFault": True,
+            "Code": "InvalidParameterValue",
+            "Message": f"Value {delay} for parameter DelaySeconds is invalid. Reason: "
+            "DelaySeconds must be >= 0 and <= 900.",
+        }
+    ]
+    assert counts(cloud, "q") == (1, 0, 1)
+
+
+async def test_a_fifo_batch_entry_with_its_own_delay_fails_alone(cloud: Cloud) -> None:
+    url = await create_queue(cloud, "q.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+    entries = [
+        {"Id": "plain", "MessageBody": "one", "MessageGroupId": "g"},
+        {"Id": "delayed", "MessageBody": "two", "MessageGroupId": "g", "DelaySeconds": 5},
+        {"Id": "zero", "MessageBody": "three", "MessageGroupId": "g", "DelaySeconds": 0},
+    ]
+    response = await sqs(cloud, "SendMessageBatch", {"QueueUrl": url, "Entries": entries})
+    assert [s["Id"] for s in response["Successful"]] == ["plain", "zero"]
+    assert [(f["Id"], f["Code"]) for f in response["Failed"]] == [
+        ("delayed", "InvalidParameterValue")
+    ]
+
+
 @pytest.mark.parametrize(
     ("entries", "code"),
     [

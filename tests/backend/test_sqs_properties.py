@@ -263,7 +263,8 @@ MEMBERS = [
     "MaxNumberOfMessages", "WaitTimeSeconds", "DelaySeconds", "MessageGroupId",
     "MessageDeduplicationId", "Tags", "TagKeys", "tags", "MaxResults", "NextToken",
     "QueueNamePrefix", "MessageAttributeNames", "MessageSystemAttributeNames",
-    "ReceiveRequestAttemptId", "QueueOwnerAWSAccountId", "Id",
+    "ReceiveRequestAttemptId", "QueueOwnerAWSAccountId", "Id", "Label", "AWSAccountIds",
+    "Actions", "SourceArn", "DestinationArn", "MaxNumberOfMessagesPerSecond", "TaskHandle",
 ]  # fmt: skip
 
 
@@ -273,6 +274,7 @@ def valid_params(action: str, url: str, handle: str, fifo: bool) -> dict[str, An
     if fifo:
         send["MessageDeduplicationId"] = "d-new"
     entry: dict[str, Any] = {"Id": "e", "ReceiptHandle": handle, "VisibilityTimeout": 5}
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{url.rsplit('/', 1)[1]}"
     calls: dict[str, dict[str, Any]] = {
         "CreateQueue": {"QueueName": "new", "Attributes": {"DelaySeconds": "1"}},
         "DeleteQueue": {"QueueUrl": url},
@@ -298,6 +300,20 @@ def valid_params(action: str, url: str, handle: str, fifo: bool) -> dict[str, An
         "DeleteMessageBatch": {"QueueUrl": url, "Entries": [{"Id": "e", "ReceiptHandle": handle}]},
         "ChangeMessageVisibility": {"QueueUrl": url, **entry},
         "ChangeMessageVisibilityBatch": {"QueueUrl": url, "Entries": [entry]},
+        "AddPermission": {
+            "QueueUrl": url,
+            "Label": "shared",
+            "AWSAccountIds": ["111122223333"],
+            "Actions": ["SendMessage"],
+        },
+        "RemovePermission": {"QueueUrl": url, "Label": "shared"},
+        "StartMessageMoveTask": {
+            "SourceArn": arn,
+            "DestinationArn": arn,
+            "MaxNumberOfMessagesPerSecond": 5,
+        },
+        "ListMessageMoveTasks": {"SourceArn": arn, "MaxResults": 5},
+        "CancelMessageMoveTask": {"TaskHandle": "handle"},
     }
     return calls[action]
 

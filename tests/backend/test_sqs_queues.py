@@ -396,6 +396,31 @@ async def test_urls_follow_the_endpoint_and_any_host_or_path_form_is_accepted(
     )
 
 
+async def test_every_url_in_a_response_uses_the_host_the_request_came_to(cloud: Cloud) -> None:
+    """The request's endpoint first, then the endpoint the cloud serves on, then AWS's host."""
+    dlq = await create_queue(cloud, "dlq")
+    redrive = json.dumps(
+        {"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq", "maxReceiveCount": 3}
+    )
+    await create_queue(cloud, "src", RedrivePolicy=redrive)
+
+    async def urls(endpoint: str | None) -> list[str]:
+        async def call(action: str, params: dict[str, Any]) -> dict[str, Any]:
+            return await cloud.call("sqs", action, params, endpoint=endpoint)
+
+        return [
+            (await call("CreateQueue", {"QueueName": "src"}))["QueueUrl"],
+            (await call("GetQueueUrl", {"QueueName": "src"}))["QueueUrl"],
+            *(await call("ListQueues", {"QueueNamePrefix": "s"}))["QueueUrls"],
+            *(await call("ListDeadLetterSourceQueues", {"QueueUrl": dlq}))["queueUrls"],
+        ]
+
+    assert await urls(None) == [f"{BASE}/src"] * 4
+    cloud.endpoint = "http://127.0.0.1:4566"
+    assert await urls(None) == [f"http://127.0.0.1:4566/{ACCOUNT}/src"] * 4
+    assert await urls("http://localhost:4566") == [f"http://localhost:4566/{ACCOUNT}/src"] * 4
+
+
 async def test_queues_live_in_their_region(cloud: Cloud) -> None:
     await create_queue(cloud, "q")
     response = await cloud.call("sqs", "CreateQueue", {"QueueName": "q"}, region="eu-west-1")

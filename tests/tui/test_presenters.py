@@ -31,7 +31,7 @@ def plain(cell: str | Text) -> str:
 def message(
     body: str = "{}", *, message_id: str = "3f2a9c11-0000-4000-8000-000000000001"
 ) -> Message:
-    return Message(message_id, body, {}, {}, NOW, "AIDA", len(body), "md5", None, None)
+    return Message(message_id, body, NOW, "AIDA", bytes(16))
 
 
 # -- message_state: the words and the bar -------------------------------------------

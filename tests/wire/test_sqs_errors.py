@@ -254,3 +254,44 @@ def test_fifo_throttling(live: Live) -> None:
             )
     assert i == 300
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+def test_permission_and_move_task_errors(live: Live) -> None:
+    sqs = live.client("sqs")
+    url = sqs.create_queue(QueueName="p")["QueueUrl"]
+    assert code_of(
+        failure(
+            sqs.add_permission,
+            QueueUrl=url,
+            Label="L",
+            AWSAccountIds=["111122223333"],
+            Actions=["SendMessage"] * 8,
+        )
+    ) == ("OverLimit", "OverLimit", 403)
+    assert code_of(failure(sqs.remove_permission, QueueUrl=url, Label="L")) == (
+        "ClientError",
+        "InvalidParameterValue",
+        400,
+    )
+    missing = f"arn:aws:sqs:us-east-1:{ACCOUNT}:absent"
+    assert code_of(failure(sqs.start_message_move_task, SourceArn=missing)) == (
+        "ResourceNotFoundException",
+        "ResourceNotFoundException",
+        404,
+    )
+    assert code_of(failure(sqs.list_message_move_tasks, SourceArn=missing)) == (
+        "ResourceNotFoundException",
+        "ResourceNotFoundException",
+        404,
+    )
+    not_a_dlq = f"arn:aws:sqs:us-east-1:{ACCOUNT}:p"
+    error = failure(sqs.start_message_move_task, SourceArn=not_a_dlq)
+    assert code_of(error) == ("ClientError", "InvalidParameterValue", 400)
+    assert error.response["Error"]["Message"] == (
+        "Source queue must be configured as a Dead Letter Queue."
+    )
+    assert code_of(failure(sqs.cancel_message_move_task, TaskHandle="foobared")) == (
+        "ClientError",
+        "InvalidParameterValue",
+        400,
+    )

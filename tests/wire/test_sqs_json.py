@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import threading
 from typing import Any
 
@@ -32,6 +34,11 @@ COVERED = {
     "DeleteMessageBatch",
     "ChangeMessageVisibility",
     "ChangeMessageVisibilityBatch",
+    "AddPermission",
+    "RemovePermission",
+    "StartMessageMoveTask",
+    "ListMessageMoveTasks",
+    "CancelMessageMoveTask",
 }
 
 
@@ -362,3 +369,139 @@ def test_binary_attributes_travel_base64_on_the_wire(live: Live) -> None:
     assert entry.params["MessageAttributes"]["data"]["BinaryValue"] == raw
     got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["data"])["Messages"][0]
     assert got["MessageAttributes"]["data"] == {"DataType": "Binary.gz", "BinaryValue": raw}
+
+
+def test_every_queue_url_uses_the_host_the_client_called(live: Live) -> None:
+    port = live.endpoint.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        sqs = live.client("sqs", endpoint=f"http://{host}")
+        base = f"http://{host}/{ACCOUNT}"
+        dlq = create(sqs, "hosted-dlq")
+        redrive = f'{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:{ACCOUNT}:hosted-dlq",'
+        source = create(sqs, "hosted", RedrivePolicy=redrive + '"maxReceiveCount":"3"}')
+        assert (dlq, source) == (f"{base}/hosted-dlq", f"{base}/hosted")
+        assert sqs.get_queue_url(QueueName="hosted")["QueueUrl"] == source
+        assert sqs.list_queues(QueueNamePrefix="hosted")["QueueUrls"] == [source, dlq]
+        assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [source]
+
+
+def test_a_batch_entry_with_a_bad_delay_fails_alone(live: Live) -> None:
+    sqs = live.client("sqs")
+    url = create(sqs, "delays")
+    sent = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "early", "MessageBody": "one", "DelaySeconds": -1},
+            {"Id": "ok", "MessageBody": "two", "DelaySeconds": 900},
+        ],
+    )
+    assert [e["Id"] for e in sent["Successful"]] == ["ok"]
+    assert sent["Failed"] == [
+        {
+            "Id": "early",
+            "SenderFault": True,
+            "Code": "InvalidParameterValue",
+            "Message": "Value -1 for parameter DelaySeconds is invalid. Reason: DelaySeconds "
+            "must be >= 0 and <= 900.",
+        }
+    ]
+
+
+def test_tag_errors(live: Live) -> None:
+    sqs = live.client("sqs")
+    url = create(sqs, "tag-rules")
+    with pytest.raises(ClientError) as empty:
+        sqs.tag_queue(QueueUrl=url, Tags={})
+    assert empty.value.response["Error"]["Code"] == "MissingParameter"
+    with pytest.raises(ClientError) as many:
+        sqs.tag_queue(QueueUrl=url, Tags={f"k{i}": "v" for i in range(51)})
+    assert (many.value.response["Error"]["Code"], many.value.response["Error"]["Message"]) == (
+        "InvalidParameterValue",
+        "Too many tags added for queue tag-rules.",
+    )
+    with pytest.raises(ClientError) as no_keys:
+        sqs.untag_queue(QueueUrl=url, TagKeys=[])
+    assert no_keys.value.response["Error"]["Message"] == (
+        "Tag keys must be between 1 and 128 characters in length."
+    )
+
+
+def test_permissions(live: Live) -> None:
+    sqs = live.client("sqs")
+    url = create(sqs, "shared")
+    arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:shared"
+    sqs.add_permission(
+        QueueUrl=url, Label="Senders", AWSAccountIds=["111122223333"], Actions=["SendMessage"]
+    )
+    sqs.add_permission(
+        QueueUrl=url,
+        Label="Workers",
+        AWSAccountIds=["111122223333", "444455556666"],
+        Actions=["ReceiveMessage", "DeleteMessage"],
+    )
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
+    assert (policy["Version"], policy["Id"]) == ("2012-10-17", f"{arn}/SQSDefaultPolicy")
+    assert policy["Statement"][1] == {
+        "Sid": "Workers",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"]},
+        "Action": ["SQS:ReceiveMessage", "SQS:DeleteMessage"],
+        "Resource": arn,
+    }
+    with pytest.raises(sqs.exceptions.OverLimit) as over:
+        sqs.add_permission(
+            QueueUrl=url, Label="Greedy", AWSAccountIds=["111122223333"], Actions=["*"] * 8
+        )
+    assert over.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    sqs.remove_permission(QueueUrl=url, Label="Senders")
+    sqs.remove_permission(QueueUrl=url, Label="Workers")
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    with pytest.raises(ClientError) as unknown:
+        sqs.remove_permission(QueueUrl=url, Label="Workers")
+    assert unknown.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_message_move_task(live: Live) -> None:
+    sqs = live.client("sqs")
+    dlq = create(sqs, "redrive-dlq")
+    dlq_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:redrive-dlq"
+    source = create(
+        sqs,
+        "redrive-src",
+        RedrivePolicy=f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}',
+    )
+    for i in range(3):
+        sqs.send_message(QueueUrl=source, MessageBody=f"m{i}")
+    for _ in range(2):
+        sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=2)[
+        "TaskHandle"
+    ]
+    assert json.loads(base64.b64decode(handle))["sourceArn"] == dlq_arn
+    live.advance(0)
+    (running,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert running == {
+        "TaskHandle": handle,
+        "Status": "RUNNING",
+        "SourceArn": dlq_arn,
+        "MaxNumberOfMessagesPerSecond": 2,
+        "ApproximateNumberOfMessagesMoved": 2,
+        "ApproximateNumberOfMessagesToMove": 3,
+        "StartedTimestamp": int(live.cloud.clock.now() * 1000),
+    }
+    assert sqs.cancel_message_move_task(TaskHandle=handle)["ApproximateNumberOfMessagesMoved"] == 2
+    live.advance(1)
+    (cancelled,) = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+    assert (cancelled["Status"], cancelled["ApproximateNumberOfMessagesMoved"]) == ("CANCELLED", 2)
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException) as gone:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    sqs.start_message_move_task(SourceArn=dlq_arn)
+    live.advance(0)
+    moved = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in moved) == ["m0", "m1", "m2"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq)
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
+        sqs.start_message_move_task(SourceArn=dlq_arn + "-missing")

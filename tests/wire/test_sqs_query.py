@@ -181,8 +181,10 @@ def test_errors_are_xml_with_the_legacy_code(live: Live) -> None:
     assert find(bad.xml(), "Error/Code") == "InvalidParameterValue"
     unknown = form(live.url, {"Action": "ReticulateSplines"})
     assert (unknown.status, find(unknown.xml(), "Error/Code")) == (400, "InvalidAction")
-    unmodelled = form(live.url, {"Action": "AddPermission", "QueueUrl": "x"})
-    assert (unmodelled.status, find(unmodelled.xml(), "Error/Code")) == (400, "InvalidAction")
+    # Modelled by botocore, not implemented here (every SQS action now is: STS's AssumeRole).
+    unimplemented = form(live.url, {"Action": "AssumeRole", "Version": "2011-06-15"}, service="sts")
+    assert unimplemented.status == 400
+    assert unimplemented.xml().findtext("{*}Error/{*}Code") == "InvalidAction"
 
 
 # -- an old SDK: botocore driving the query protocol -----------------------------------
@@ -297,3 +299,154 @@ def test_an_old_query_sdk_drives_every_action(live: Live, query_session: Any) ->
         sqs.get_queue_url(QueueName="old")
     assert gone.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_every_queue_url_uses_the_host_the_client_called_by_hand(live: Live) -> None:
+    port = live.endpoint.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        endpoint = f"http://{host}"
+        base = f"{endpoint}/{ACCOUNT}"
+        dlq_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:h-dlq"
+        created = [
+            find(form(endpoint, fields).xml(), "CreateQueueResult/QueueUrl")
+            for fields in (
+                {"Action": "CreateQueue", "QueueName": "h-dlq"},
+                {
+                    "Action": "CreateQueue",
+                    "QueueName": "h-src",
+                    "Attribute.1.Name": "RedrivePolicy",
+                    "Attribute.1.Value": json.dumps(
+                        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}
+                    ),
+                },
+            )
+        ]
+        assert created == [f"{base}/h-dlq", f"{base}/h-src"]
+        got = form(endpoint, {"Action": "GetQueueUrl", "QueueName": "h-src"}).xml()
+        assert find(got, "GetQueueUrlResult/QueueUrl") == f"{base}/h-src"
+        listed = form(endpoint, {"Action": "ListQueues", "QueueNamePrefix": "h-"}).xml()
+        assert [u.text for u in listed.iter(SQS_NS + "QueueUrl")] == created
+        sources = form(
+            endpoint, {"Action": "ListDeadLetterSourceQueues", "QueueUrl": created[0]}
+        ).xml()
+        assert [u.text for u in sources.iter(SQS_NS + "QueueUrl")] == [f"{base}/h-src"]
+
+
+def test_permissions_by_hand(live: Live) -> None:
+    form(live.url, {"Action": "CreateQueue", "QueueName": "perm"})
+    url = f"{live.url}/{ACCOUNT}/perm"
+    added = form(
+        live.url,
+        {
+            "Action": "AddPermission",
+            "QueueUrl": url,
+            "Label": "Partners",
+            "AWSAccountId.1": "111122223333",
+            "AWSAccountId.2": "444455556666",
+            "ActionName.1": "SendMessage",
+            "ActionName.2": "GetQueueUrl",
+        },
+    )
+    assert added.status == 200
+    assert added.xml().tag == SQS_NS + "AddPermissionResponse"
+    attributes = form(
+        live.url, {"Action": "GetQueueAttributes", "QueueUrl": url, "AttributeName.1": "Policy"}
+    ).xml()
+    policy = json.loads(find(attributes, "GetQueueAttributesResult/Attribute/Value"))
+    (statement,) = policy["Statement"]
+    assert statement["Sid"] == "Partners"
+    assert statement["Action"] == ["SQS:SendMessage", "SQS:GetQueueUrl"]
+    assert statement["Principal"]["AWS"] == [
+        "arn:aws:iam::111122223333:root",
+        "arn:aws:iam::444455556666:root",
+    ]
+    again = form(
+        live.url,
+        {
+            "Action": "AddPermission",
+            "QueueUrl": url,
+            "Label": "Partners",
+            "AWSAccountId.1": "111122223333",
+            "ActionName.1": "SendMessage",
+        },
+    )
+    assert again.status == 400
+    assert find(again.xml(), "Error/Message") == (
+        "Value Partners for parameter Label is invalid. Reason: Already exists."
+    )
+    removed = form(live.url, {"Action": "RemovePermission", "QueueUrl": url, "Label": "Partners"})
+    assert removed.status == 200
+
+
+def test_an_old_query_sdk_drives_permissions_tags_and_move_tasks(
+    live: Live, query_session: Any
+) -> None:
+    sqs = query_session.create_client(
+        "sqs",
+        endpoint_url=live.url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAOLDSDK0000000001",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    dlq = sqs.create_queue(QueueName="old-redrive-dlq")["QueueUrl"]
+    dlq_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:old-redrive-dlq"
+    source = sqs.create_queue(
+        QueueName="old-redrive",
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})
+        },
+    )["QueueUrl"]
+
+    sqs.add_permission(
+        QueueUrl=source, Label="Old", AWSAccountIds=["111122223333"], Actions=["SendMessage"]
+    )
+    with pytest.raises(ClientError) as over:
+        sqs.add_permission(
+            QueueUrl=source, Label="Over", AWSAccountIds=["111122223333"], Actions=["*"] * 8
+        )
+    assert over.value.response["Error"]["Code"] == "OverLimit"
+    assert over.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    sqs.remove_permission(QueueUrl=source, Label="Old")
+
+    with pytest.raises(ClientError) as no_keys:
+        sqs.untag_queue(QueueUrl=source, TagKeys=[])
+    assert no_keys.value.response["Error"]["Message"] == (
+        "Tag keys must be between 1 and 128 characters in length."
+    )
+
+    batch = sqs.send_message_batch(
+        QueueUrl=source,
+        Entries=[
+            {"Id": "a", "MessageBody": "one"},
+            {"Id": "late", "MessageBody": "x", "DelaySeconds": 901},
+            {"Id": "b", "MessageBody": "two"},
+        ],
+    )
+    assert sorted(e["Id"] for e in batch["Successful"]) == ["a", "b"]
+    assert [(f["Id"], f["Code"]) for f in batch["Failed"]] == [("late", "InvalidParameterValue")]
+    for _ in range(2):
+        sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, VisibilityTimeout=0)
+
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)[
+        "TaskHandle"
+    ]
+    live.advance(0)
+    (task,) = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=5)["Results"]
+    assert (task["Status"], task["TaskHandle"], task["ApproximateNumberOfMessagesMoved"]) == (
+        "RUNNING",
+        handle,
+        1,
+    )
+    assert task["ApproximateNumberOfMessagesToMove"] == 2
+    live.advance(1)
+    (task,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "COMPLETED"
+    assert "TaskHandle" not in task
+    with pytest.raises(ClientError) as gone:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    moved = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in moved) == ["one", "two"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq)

@@ -39,76 +39,169 @@ class State(Enum):
 DELAYED, VISIBLE, INFLIGHT, GONE = State.DELAYED, State.VISIBLE, State.INFLIGHT, State.GONE
 
 
-class Message:
-    """One message and where it is in its life.
+#: Receives a message remembers for the dashboard's detail view, newest last.
+RECEIVE_HISTORY = 10
+#: Hosts a standard queue's messages are spread over, for short-poll sampling.
+HOSTS = 8
 
-    `deadline` is when the current state ends on its own: the end of the delay
-    for DELAYED, the end of the visibility timeout for INFLIGHT. `timer_token`
-    changes whenever the deadline does, so stale timer entries are ignored.
+
+class Extra:
+    """What only some messages have: attributes, FIFO ids, a dead-letter source, receives.
+
+    Kept apart so that the common message (a body and nothing else) pays for
+    one empty slot instead of a dozen: at a million queued messages, every
+    slot is 8 MB.
     """
 
     __slots__ = (
         "attributes",
-        "body",
         "dead_letter_source",
-        "deadline",
         "dedup_id",
         "enqueued_at",
         "first_receive_at",
         "group_id",
-        "host",
         "md5_attributes",
-        "md5_body",
         "md5_system_attributes",
-        "message_id",
-        "receipt",
-        "receive_count",
         "received_at",
-        "sender_id",
-        "sent_at",
+        "receives",
         "sequence_number",
-        "size",
-        "state",
         "system_attributes",
-        "timer_token",
     )
 
-    def __init__(
-        self,
-        message_id: str,
-        body: str,
-        attributes: dict[str, dict[str, Any]],
-        system_attributes: dict[str, dict[str, Any]],
-        sent_at: float,
-        sender_id: str,
-        size: int,
-        md5_body: str,
-        md5_attributes: str | None,
-        md5_system_attributes: str | None,
-    ) -> None:
-        self.message_id = message_id
-        self.body = body
-        self.attributes = attributes
-        self.system_attributes = system_attributes
-        self.sent_at = sent_at
-        self.enqueued_at = sent_at
-        self.sender_id = sender_id
-        self.size = size
-        self.md5_body = md5_body
-        self.md5_attributes = md5_attributes
-        self.md5_system_attributes = md5_system_attributes
-        self.state = State.VISIBLE
-        self.deadline = 0.0
-        self.timer_token = 0
-        self.receive_count = 0
-        self.first_receive_at: float | None = None
-        self.received_at: float | None = None
-        self.receipt = 0
+    def __init__(self) -> None:
+        self.attributes: dict[str, dict[str, Any]] = _NONE
+        self.system_attributes: dict[str, dict[str, Any]] = _NONE
+        self.md5_attributes: str | None = None
+        self.md5_system_attributes: str | None = None
         self.group_id: str | None = None
         self.dedup_id: str | None = None
         self.sequence_number: str | None = None
         self.dead_letter_source: str | None = None
-        self.host = 0
+        self.enqueued_at: float | None = None
+        self.first_receive_at: float | None = None
+        self.received_at: float | None = None
+        self.receives: list[tuple[float, str]] | None = None
+
+
+#: Shared by every message without attributes; never mutated.
+_NONE: dict[str, dict[str, Any]] = {}
+
+
+def _extra_field(name: str, empty: Any) -> Any:
+    """A property reading `name` from the message's `Extra` (`empty` when it has none)."""
+    getter = Extra.__dict__[name].__get__
+
+    def get(message: Message) -> Any:
+        extra = message.extra
+        return empty if extra is None else getter(extra)
+
+    def set_(message: Message, value: Any) -> None:
+        setattr(message.more(), name, value)
+
+    return property(get, set_)
+
+
+class Message:
+    """One message and where it is in its life.
+
+    `deadline` is when the current state ends on its own: the end of the delay
+    for DELAYED, the end of the visibility timeout for INFLIGHT. A deadline
+    entry on the queue's heap is current while the message is still in that
+    state with that deadline; anything else is a stale entry to skip.
+
+    A queued message is mostly its body: the object holds nine slots, the
+    MD5 digest as 16 raw bytes, and whatever only some messages have in an
+    `Extra` (see `bench/message_memory.py` for what a message costs).
+    """
+
+    __slots__ = (
+        "body",
+        "deadline",
+        "extra",
+        "md5",
+        "message_id",
+        "receive_count",
+        "sender_id",
+        "sent_at",
+        "state",
+    )
+
+    def __init__(
+        self, message_id: str, body: str, sent_at: float, sender_id: str, md5: bytes
+    ) -> None:
+        self.message_id = message_id
+        self.body = body
+        self.sent_at = sent_at
+        self.sender_id = sender_id
+        self.md5 = md5
+        self.state = State.VISIBLE
+        self.deadline = 0.0
+        self.receive_count = 0
+        self.extra: Extra | None = None
+
+    def copy(self) -> Message:
+        """A new message with this one's id, body, send and attributes, in no queue yet."""
+        copy = Message(self.message_id, self.body, self.sent_at, self.sender_id, self.md5)
+        extra = self.extra
+        if extra is not None:
+            twin = copy.extra = Extra()
+            for name in Extra.__slots__:
+                setattr(twin, name, getattr(extra, name))
+            if extra.receives is not None:
+                twin.receives = list(extra.receives)
+        return copy
+
+    def more(self) -> Extra:
+        """This message's `Extra`, made on first use."""
+        extra = self.extra
+        if extra is None:
+            extra = self.extra = Extra()
+        return extra
+
+    @property
+    def md5_body(self) -> str:
+        """`MD5OfBody`, as hex."""
+        return self.md5.hex()
+
+    @property
+    def receipt(self) -> int:
+        """The number of the receive whose handle is current: each receive issues a new one."""
+        return self.receive_count
+
+    @property
+    def host(self) -> int:
+        """The server holding this (standard) message, read off its random id: no extra draw."""
+        return int(self.message_id[-1], 16) % HOSTS
+
+    @property
+    def enqueued_at(self) -> float:
+        """When the message entered this queue: its send, unless a redrive says otherwise."""
+        extra = self.extra
+        if extra is None or extra.enqueued_at is None:
+            return self.sent_at
+        return extra.enqueued_at
+
+    @enqueued_at.setter
+    def enqueued_at(self, value: float) -> None:
+        if value != self.sent_at or self.extra is not None:
+            self.more().enqueued_at = value
+
+    attributes = _extra_field("attributes", _NONE)
+    system_attributes = _extra_field("system_attributes", _NONE)
+    md5_attributes = _extra_field("md5_attributes", None)
+    md5_system_attributes = _extra_field("md5_system_attributes", None)
+    group_id = _extra_field("group_id", None)
+    dedup_id = _extra_field("dedup_id", None)
+    sequence_number = _extra_field("sequence_number", None)
+    dead_letter_source = _extra_field("dead_letter_source", None)
+    first_receive_at = _extra_field("first_receive_at", None)
+    received_at = _extra_field("received_at", None)
+
+    @property
+    def receives(self) -> list[tuple[float, str]]:
+        """The most recent receives (time, receiver), oldest first, at most RECEIVE_HISTORY."""
+        extra = self.extra
+        return [] if extra is None or extra.receives is None else list(extra.receives)
 
 
 def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str | None:

@@ -9,10 +9,16 @@ messages and moves them between states on the virtual clock:
                                    delete, retention, purge, redrive ─► GONE
 
 Timers are per queue, not per message: the queue keeps its own heap of
-deadlines (delays ending, visibility timeouts expiring) and of enqueue times
-(retention), and holds one clock timer for whichever comes first. A message
-whose deadline changes gets a new `timer_token`, so stale heap entries are
-skipped rather than searched for and removed.
+deadlines (delays ending, visibility timeouts expiring) and its messages in
+order of arrival (retention), and holds one clock timer for whichever comes
+first. A heap entry whose message has since changed state or deadline is
+stale and skipped, rather than searched for and removed.
+
+Arrival order costs one deque slot per message, not a heap entry: messages
+arrive in time order, except those a standard queue's sources redrive here
+with their original enqueue time, which wait in a small heap of their own.
+Purging or deleting a queue swaps in empty containers and hands the full ones
+to the cloud's `Reaper`, so a million messages go without stalling the loop.
 
 Standard queues keep their visible messages in one deque (received from the
 front; a message whose visibility timeout expires goes back to the front, as
@@ -33,13 +39,22 @@ from dataclasses import dataclass, field
 from backend.bus import Bus, CloudEvent
 from backend.clock import Clock, TimerHandle
 from backend.metrics import MetricStore, Series
+from backend.reaper import Reaper
 from backend.services.sqs.attributes import (
     RedriveAllowPolicy,
     RedrivePolicy,
     parse_redrive_allow_policy,
     parse_redrive_policy,
 )
-from backend.services.sqs.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
+from backend.services.sqs.message import (
+    DELAYED,
+    GONE,
+    HOSTS,
+    INFLIGHT,
+    RECEIVE_HISTORY,
+    VISIBLE,
+    Message,
+)
 
 #: FIFO deduplication interval, seconds.
 DEDUP_INTERVAL = 300
@@ -47,8 +62,6 @@ DEDUP_INTERVAL = 300
 INFLIGHT_LIMIT = 120_000
 #: Transactions per second per action on a FIFO queue without high throughput.
 FIFO_TPS = 300
-#: Hosts a standard queue's messages are spread over, for short-poll sampling.
-HOSTS = 8
 PURGE_COOLDOWN = 60
 
 
@@ -161,6 +174,7 @@ class Queue:
         bus: Bus,
         delivery: Delivery,
         resolve_arn: Callable[[str], Queue | None],
+        reaper: Reaper,
     ) -> None:
         self.name = name
         self.region = region
@@ -182,14 +196,18 @@ class Queue:
         self._bus = bus
         self._delivery = delivery
         self._resolve_arn = resolve_arn
+        self._reaper = reaper
         self._seq = itertools.count()
         self._messages: dict[str, Message] = {}
         self._visible: deque[Message] = deque()
         self._groups: dict[str, Group] = {}
         self._ready_groups: list[tuple[int, str]] = []
-        self._deadlines: list[tuple[float, int, int, Message]] = []
-        self._enqueued: list[tuple[float, int, Message]] = []
-        self._dead_enqueued = 0
+        self._deadlines: list[tuple[float, int, Message]] = []
+        #: Messages in order of arrival; `_late` holds those that came with an older time.
+        self._arrivals: deque[Message] = deque()
+        self._late: list[tuple[float, int, Message]] = []
+        #: GONE messages still in `_arrivals` or `_late`, dropped lazily.
+        self._dead_arrivals = 0
         self._wakeup: TimerHandle | None = None
         self._dedup: OrderedDict[tuple[str, str], tuple[float, Message]] = OrderedDict()
         self._sequence = 18_849_496_460_467_696_128
@@ -246,11 +264,23 @@ class Queue:
 
     def oldest_enqueued(self) -> float | None:
         """Enqueue time of the oldest message still in the queue."""
-        heap = self._enqueued
-        while heap and heap[0][2].state is GONE:
-            heapq.heappop(heap)
-            self._dead_enqueued -= 1
-        return heap[0][0] if heap else None
+        oldest = self._oldest()
+        return None if oldest is None else oldest.enqueued_at
+
+    def _oldest(self) -> Message | None:
+        arrivals = self._arrivals
+        while arrivals and arrivals[0].state is GONE:
+            arrivals.popleft()
+            self._dead_arrivals -= 1
+        late = self._late
+        while late and late[0][2].state is GONE:
+            heapq.heappop(late)
+            self._dead_arrivals -= 1
+        if not late:
+            return arrivals[0] if arrivals else None
+        if not arrivals or late[0][0] < arrivals[0].enqueued_at:
+            return late[0][2]
+        return arrivals[0]
 
     def publish_gauges(self, now: float) -> None:
         """Sample the ApproximateNumberOf* and age gauges into the metric store."""
@@ -298,9 +328,12 @@ class Queue:
     def enqueue(self, message: Message, delay: int, now: float) -> None:
         """Take a new message (or one moved here from a source queue)."""
         self._messages[message.message_id] = message
-        # The host is read off the (random) message id: no extra draw on the hot path.
-        message.host = int(message.message_id[-1], 16) % HOSTS if not self.fifo else 0
-        heapq.heappush(self._enqueued, (message.enqueued_at, next(self._seq), message))
+        arrivals = self._arrivals
+        enqueued_at = message.enqueued_at
+        if arrivals and enqueued_at < arrivals[-1].enqueued_at:
+            heapq.heappush(self._late, (enqueued_at, next(self._seq), message))
+        else:
+            arrivals.append(message)
         if self.fifo:
             assert message.group_id is not None
             if message.dedup_id is not None:
@@ -325,15 +358,24 @@ class Queue:
     # -- receiving --------------------------------------------------------------
 
     def receive(
-        self, max_messages: int, visibility_timeout: int, now: float, *, short_poll: bool
+        self,
+        max_messages: int,
+        visibility_timeout: int,
+        now: float,
+        *,
+        short_poll: bool,
+        receiver: str = "",
     ) -> list[Message]:
-        """Take up to `max_messages` messages in flight; redrive those over maxReceiveCount."""
+        """Take up to `max_messages` messages in flight; redrive those over maxReceiveCount.
+
+        `receiver` is who received them, for each message's receive history.
+        """
         if self.fifo:
             taken = self._take_fifo(max_messages, now)
         else:
             taken = self._take_standard(max_messages, short_poll)
         for message in taken:
-            self._to_inflight(message, visibility_timeout, now)
+            self._to_inflight(message, visibility_timeout, now, receiver)
         if visibility_timeout == 0:
             # Visible again at once, as ChangeMessageVisibility to 0 makes it: waiting for
             # the clock to fire a timer due now would hide it from a receive in this same
@@ -402,15 +444,24 @@ class Queue:
                 self._groups.pop(group_id, None)
         return taken
 
-    def _to_inflight(self, message: Message, visibility_timeout: int, now: float) -> None:
+    def _to_inflight(
+        self, message: Message, visibility_timeout: int, now: float, receiver: str
+    ) -> None:
         message.state = INFLIGHT
         self.n_visible -= 1
         self.n_inflight += 1
         message.receive_count += 1
-        message.receipt += 1
-        message.received_at = now
-        if message.first_receive_at is None:
-            message.first_receive_at = now
+        extra = message.more()
+        extra.received_at = now
+        if extra.first_receive_at is None:
+            extra.first_receive_at = now
+        receives = extra.receives
+        if receives is None:
+            extra.receives = [(now, receiver)]
+        else:
+            if len(receives) >= RECEIVE_HISTORY:
+                del receives[0]
+            receives.append((now, receiver))
         self._set_deadline(message, now + visibility_timeout)
 
     # -- deleting and changing visibility ----------------------------------------
@@ -446,16 +497,25 @@ class Queue:
         return count
 
     def _clear(self) -> int:
+        """Empty the queue at once; the reaper lets go of the old contents a slice at a time.
+
+        Messages are not marked GONE one by one (that alone took 100 ms for a
+        million): a message belongs to this queue exactly while `message(id)`
+        returns it, which is what anyone holding one must check.
+        """
         count = len(self._messages)
-        for message in self._messages.values():
-            message.state = GONE
-        self._messages.clear()
-        self._visible.clear()
-        self._groups.clear()
-        self._ready_groups.clear()
-        self._deadlines.clear()
-        self._enqueued.clear()
-        self._dead_enqueued = 0
+        self._reaper.release(
+            self._messages, self._visible, self._groups, self._ready_groups,
+            self._deadlines, self._arrivals, self._late,
+        )  # fmt: skip
+        self._messages = {}
+        self._visible = deque()
+        self._groups = {}
+        self._ready_groups = []
+        self._deadlines = []
+        self._arrivals = deque()
+        self._late = []
+        self._dead_arrivals = 0
         self.n_visible = self.n_inflight = self.n_delayed = 0
         return count
 
@@ -480,7 +540,6 @@ class Queue:
 
     def _make_visible(self, message: Message, *, front: bool) -> None:
         message.state = VISIBLE
-        message.timer_token += 1
         self.n_visible += 1
         if self.fifo:
             assert message.group_id is not None
@@ -508,10 +567,9 @@ class Queue:
         else:
             self.n_delayed -= 1
         message.state = GONE
-        message.timer_token += 1
         del self._messages[message.message_id]
         if in_heap:
-            self._dead_enqueued += 1
+            self._dead_arrivals += 1
         if self.fifo:
             assert message.group_id is not None
             group = self._groups.get(message.group_id)
@@ -521,14 +579,15 @@ class Queue:
                     self._offer_group(message.group_id)
                 else:
                     del self._groups[message.group_id]
-        if self._dead_enqueued > 1024 and self._dead_enqueued > len(self._messages):
+        if self._dead_arrivals > 1024 and self._dead_arrivals > len(self._messages):
             self._compact()
 
     def _compact(self) -> None:
-        """Rebuild the enqueue-time heap without deleted messages (amortised O(1))."""
-        self._enqueued = [e for e in self._enqueued if e[2].state is not GONE]
-        heapq.heapify(self._enqueued)
-        self._dead_enqueued = 0
+        """Drop deleted messages from the arrival order (amortised O(1) per delete)."""
+        self._arrivals = deque(m for m in self._arrivals if m.state is not GONE)
+        self._late = [e for e in self._late if e[2].state is not GONE]
+        heapq.heapify(self._late)
+        self._dead_arrivals = 0
 
     def _dead_letter(self, message: Message) -> bool:
         """Move `message` to the dead-letter queue; False if that queue is gone."""
@@ -552,11 +611,7 @@ class Queue:
 
     def accept_dead_letter(self, source: Message, source_arn: str, now: float) -> None:
         """Take a message redriven from `source_arn` (a copy: the source's is GONE)."""
-        copy = Message(
-            source.message_id, source.body, source.attributes, source.system_attributes,
-            source.sent_at, source.sender_id, source.size, source.md5_body,
-            source.md5_attributes, source.md5_system_attributes,
-        )  # fmt: skip
+        copy = source.copy()
         copy.receive_count = source.receive_count
         copy.first_receive_at = source.first_receive_at
         copy.dead_letter_source = source_arn
@@ -571,14 +626,13 @@ class Queue:
 
     def _set_deadline(self, message: Message, when: float) -> None:
         message.deadline = when
-        message.timer_token += 1
-        heapq.heappush(self._deadlines, (when, next(self._seq), message.timer_token, message))
+        heapq.heappush(self._deadlines, (when, next(self._seq), message))
         if self._wakeup is None or when < self._wakeup.when:
             self._arm()
 
     def _next_event(self) -> float | None:
         deadlines = self._deadlines
-        while deadlines and deadlines[0][2] != deadlines[0][3].timer_token:
+        while deadlines and _stale(deadlines[0]):
             heapq.heappop(deadlines)
         oldest = self.oldest_enqueued()
         candidates = [deadlines[0][0]] if deadlines else []
@@ -602,9 +656,10 @@ class Queue:
         now = self._clock.now()
         deadlines = self._deadlines
         while deadlines and deadlines[0][0] <= now:
-            _, _, token, message = heapq.heappop(deadlines)
-            if token != message.timer_token:
+            entry = heapq.heappop(deadlines)
+            if _stale(entry):
                 continue
+            message = entry[2]
             if message.state is DELAYED:
                 self.n_delayed -= 1
                 self._make_visible(message, front=False)
@@ -612,12 +667,15 @@ class Queue:
                 self._leave_inflight(message)
                 self._make_visible(message, front=True)
         expiry = self.retention_period
-        oldest = self.oldest_enqueued()
-        while oldest is not None and oldest + expiry <= now:
-            _, _, message = heapq.heappop(self._enqueued)
-            self._remove(message, in_heap=False)
+        oldest = self._oldest()
+        while oldest is not None and oldest.enqueued_at + expiry <= now:
+            if self._arrivals and self._arrivals[0] is oldest:
+                self._arrivals.popleft()
+            else:
+                heapq.heappop(self._late)
+            self._remove(oldest, in_heap=False)
             self.counters.expired += 1
-            oldest = self.oldest_enqueued()
+            oldest = self._oldest()
         self._arm()
 
     # -- observation ------------------------------------------------------------
@@ -629,6 +687,14 @@ class Queue:
         100,000-message queue as cheaply as an empty one.
         """
         return itertools.islice(self._messages.values(), limit)
+
+
+def _stale(entry: tuple[float, int, Message]) -> bool:
+    """Whether a deadline entry no longer stands: its message moved on or got a new deadline."""
+    message = entry[2]
+    return message.deadline != entry[0] or not (
+        message.state is DELAYED or message.state is INFLIGHT
+    )
 
 
 def _order(message: Message) -> int:

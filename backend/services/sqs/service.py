@@ -2,8 +2,10 @@
 
 Each handler is registered under its AWS action name and speaks botocore's
 member names, so the dashboard, the actors and the HTTP endpoint share it.
-Behaviour lives in `queue.py`; what lives here is what AWS checks at the API:
-names, ranges, receipt handles, batch entries, and which error each gets.
+Behaviour lives in the models beneath (`queue.py`, `move_tasks.py`) and the
+pure rules beside them (`tags.py`, `permissions.py`); what lives here is what
+AWS checks at the API: names, ranges, receipt handles, batch entries, ARNs,
+and which error each gets.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from backend.params import (
     required_str,
 )
 from backend.services.sqs import attributes as attrs
+from backend.services.sqs import permissions
+from backend.services.sqs import tags as tagging
 from backend.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
     BatchRequestTooLong,
@@ -44,6 +48,7 @@ from backend.services.sqs.errors import (
     QueueDoesNotExist,
     QueueNameExists,
     ReceiptHandleIsInvalid,
+    ResourceNotFoundException,
     ThrottlingException,
     TooManyEntriesInBatchRequest,
 )
@@ -57,6 +62,8 @@ from backend.services.sqs.message import (
     selected_attributes,
     system_attribute_values,
 )
+from backend.services.sqs.move_tasks import MAX_RATE, MoveTasks, MoveTaskState, Status
+from backend.services.sqs.move_tasks import decode_handle as decode_task_handle
 from backend.services.sqs.queue import (
     DEDUP_INTERVAL,
     INFLIGHT_LIMIT,
@@ -71,8 +78,9 @@ _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _DEDUP_ID = re.compile(r"^[!-~]{1,128}$")
+#: arn:<partition>:<service>:<region>:<account-id>:<resource-id>
+_ARN = re.compile(r"^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$")
 MAX_BATCH = 10
-MAX_TAGS = 50
 MAX_LIST_RESULTS = 1000
 #: Seconds between samples of the ApproximateNumberOf* and age gauges (AWS: one minute).
 GAUGE_PERIOD = 60
@@ -90,6 +98,8 @@ class SqsService(Service):
     name: ClassVar[str] = "sqs"
     event_source: ClassVar[str] = "sqs.amazonaws.com"
     usage_name: ClassVar[str] = "SQS"
+    #: CloudTrail's SQS data events write the body as HIDDEN_DUE_TO_SECURITY_REASONS.
+    trail_hidden: ClassVar[frozenset[str]] = frozenset({"MessageBody"})
 
     def __init__(self, cloud: Cloud) -> None:
         super().__init__(cloud)
@@ -106,6 +116,9 @@ class SqsService(Service):
             OrderedDict()
         )
         self._sampler: TimerHandle | None = None
+        self._move_tasks = MoveTasks(
+            cloud.clock, cloud.bus, cloud.rng("sqs/move-tasks"), self.queue_by_arn
+        )
 
     def reset(self) -> None:
         for queue in self.queues.values():
@@ -116,6 +129,7 @@ class SqsService(Service):
         self._by_url.clear()
         self._deleted_at.clear()
         self._attempts.clear()
+        self._move_tasks.reset()
 
     # -- lookups ----------------------------------------------------------------
 
@@ -194,7 +208,7 @@ class SqsService(Service):
             raise InvalidParameterValue(_NAME_RULE)
         fifo = name.endswith(".fifo")
         values = attrs.validate(given, fifo=fifo, creating=True)
-        tags = self._check_tags(optional_map(params, "tags"), {})
+        tags = tagging.merged({}, optional_map(params, "tags"), resource=f"queue {name}")
         key = (request.region, name)
         existing = self.queues.get(key)
         if existing is not None:
@@ -227,6 +241,7 @@ class SqsService(Service):
             bus=cloud.bus,
             delivery=self.delivery,
             resolve_arn=self.queue_by_arn,
+            reaper=cloud.reaper,
         )
         self.queues[key] = queue
         self._by_arn[queue.arn] = queue
@@ -265,6 +280,7 @@ class SqsService(Service):
         del self._by_arn[queue.arn]
         del self._handle_keys[handle_key(queue.arn)]
         self._deleted_at[(queue.region, queue.name)] = request.now
+        self._move_tasks.forget(queue.arn)
         return {}
 
     @action("ListQueues", read_only=True)
@@ -351,9 +367,11 @@ class SqsService(Service):
     @action("TagQueue")
     def tag_queue(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
-        if "Tags" not in params:
+        new = optional_map(params, "Tags")
+        if not new:
+            # An empty map is what a client sends for "no tags"; AWS calls it missing.
             raise MissingParameter("The request must contain the parameter Tags.")
-        queue.tags = self._check_tags(optional_map(params, "Tags"), queue.tags)
+        queue.tags = tagging.merged(queue.tags, new, resource=f"queue {queue.name}")
         return {}
 
     @action("UntagQueue")
@@ -361,28 +379,13 @@ class SqsService(Service):
         queue = self._queue(params, request)
         if "TagKeys" not in params:
             raise MissingParameter("The request must contain the parameter TagKeys.")
-        for key in optional_str_list(params, "TagKeys"):
-            queue.tags.pop(key, None)
+        queue.tags = tagging.without(queue.tags, optional_list(params, "TagKeys"))
         return {}
 
     @action("ListQueueTags", read_only=True)
     def list_queue_tags(self, params: Params, request: Request) -> Response:
         queue = self._queue(params, request)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
-
-    def _check_tags(self, new: dict[str, Any], current: dict[str, str]) -> dict[str, str]:
-        merged = dict(current)
-        for key, value in new.items():
-            if not isinstance(key, str) or not 1 <= len(key) <= 128:
-                raise InvalidParameterValue(f"Tag key {key!r} must be 1 to 128 characters.")
-            if not isinstance(value, str) or len(value) > 256:
-                raise InvalidParameterValue(f"Tag value for {key} must be at most 256 characters.")
-            if key.lower().startswith("aws:"):
-                raise InvalidParameterValue("Tag keys can not start with the reserved prefix aws:.")
-            merged[key] = value
-        if len(merged) > MAX_TAGS:
-            raise InvalidParameterValue(f"Too many tags: a queue can have at most {MAX_TAGS}.")
-        return merged
 
     @action("PurgeQueue")
     def purge_queue(self, params: Params, request: Request) -> Response:
@@ -423,6 +426,118 @@ class SqsService(Service):
         if limit is not None and len(sources) > limit:
             response["NextToken"] = _encode_token(page[-1].name, target.arn)
         return response
+
+    # -- permissions ------------------------------------------------------------
+
+    @action("AddPermission")
+    def add_permission(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        policy = permissions.granted(
+            queue.attributes.get("Policy", ""),
+            queue_arn=queue.arn,
+            label=required_str(params, "Label"),
+            accounts=optional_str_list(params, "AWSAccountIds"),
+            actions=optional_str_list(params, "Actions"),
+            known_actions=self.actions,
+        )
+        queue.configure({"Policy": policy})
+        queue.modified_at = request.now
+        return {}
+
+    @action("RemovePermission")
+    def remove_permission(self, params: Params, request: Request) -> Response:
+        queue = self._queue(params, request)
+        label = required_str(params, "Label")
+        queue.configure({"Policy": permissions.revoked(queue.attributes.get("Policy", ""), label)})
+        queue.modified_at = request.now
+        return {}
+
+    # -- message move tasks (DLQ redrive) ----------------------------------------
+
+    @action("StartMessageMoveTask")
+    def start_message_move_task(self, params: Params, request: Request) -> Response:
+        rate = optional_int(
+            params,
+            "MaxNumberOfMessagesPerSecond",
+            1,
+            MAX_RATE,
+            f"Must be between 1 and {MAX_RATE}.",
+        )
+        source = self._queue_by_param_arn(params, "SourceArn", request)
+        if not self.is_dead_letter_queue(source.arn):
+            raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+        destination = None
+        if params.get("DestinationArn"):
+            destination = self._queue_by_param_arn(params, "DestinationArn", request)
+            if destination is source:
+                raise InvalidParameterValue(
+                    "Source queue arn and destination queue arn cannot be the same."
+                )
+            if destination.fifo != source.fifo:
+                raise InvalidParameterValue(
+                    "Value for parameter DestinationArn is invalid. Reason: The destination "
+                    "queue must be the same type of queue as the source."
+                )
+        if self._move_tasks.active(source.arn) is not None:
+            raise InvalidParameterValue(
+                "There is already a task running. Only one active task is allowed for a source "
+                "queue arn at a given time."
+            )
+        task = self._move_tasks.start(source, destination, rate)
+        return {"TaskHandle": task.handle}
+
+    @action("ListMessageMoveTasks", read_only=True)
+    def list_message_move_tasks(self, params: Params, request: Request) -> Response:
+        limit = optional_int(params, "MaxResults", 1, 10, "Must be between 1 and 10.")
+        source = self._queue_by_param_arn(params, "SourceArn", request)
+        tasks = self._move_tasks.recent(source.arn)[: limit or 1]
+        return {"Results": [_move_task_entry(task) for task in tasks]}
+
+    @action("CancelMessageMoveTask")
+    def cancel_message_move_task(self, params: Params, request: Request) -> Response:
+        decoded = decode_task_handle(required_str(params, "TaskHandle"))
+        if decoded is None:
+            raise InvalidParameterValue("Value for parameter TaskHandle is invalid.")
+        task_id, source_arn = decoded
+        source = self._queue_by_arn_in(source_arn, "SourceArn", request)
+        task = self._move_tasks.find(source.arn, task_id)
+        # A task that has ended has no handle any more (ListMessageMoveTasks shows one
+        # only while RUNNING), so cancelling it is cancelling no task.
+        if task is None or task.status is not Status.RUNNING:
+            raise ResourceNotFoundException("Task does not exist.")
+        return {"ApproximateNumberOfMessagesMoved": self._move_tasks.cancel(task_id).moved}
+
+    def is_dead_letter_queue(self, queue_arn: str) -> bool:
+        """Whether another queue's RedrivePolicy names this one: only such a queue is redriven."""
+        return any(
+            q.redrive is not None and q.redrive.dead_letter_target_arn == queue_arn
+            for q in self.queues.values()
+        )
+
+    def move_tasks(self, queue_arn: str) -> list[MoveTaskState]:
+        """The queue's message move tasks, newest first, for the dashboard (read only).
+
+        The ten most recent of the last 14 days, as ListMessageMoveTasks keeps
+        them; a RUNNING or CANCELLING one, if any, is first.
+        """
+        return self._move_tasks.recent(queue_arn)
+
+    def _queue_by_param_arn(self, params: Params, name: str, request: Request) -> Queue:
+        return self._queue_by_arn_in(required_str(params, name), name, request)
+
+    def _queue_by_arn_in(self, arn: str, name: str, request: Request) -> Queue:
+        """The queue an ARN parameter names, in the request's region, or AWS's error."""
+        if not _ARN.match(arn):
+            raise InvalidParameterValue(
+                f"You must use this format to specify the {name}: "
+                "arn:<partition>:<service>:<region>:<account-id>:<resource-id>"
+            )
+        queue = self._by_arn.get(arn)
+        if queue is None or queue.region != request.region:
+            raise ResourceNotFoundException(
+                f"The resource that you specified for the {name} parameter doesn't exist."
+            )
+        return queue
 
     # -- sending ----------------------------------------------------------------
 
@@ -501,10 +616,14 @@ class SqsService(Service):
                 _check_id("MessageGroupId", group_id)
         rng = self._rng
         message = Message(
-            uuid4(rng), body, user, system, now, request.caller.principal_id,
-            size, hashlib.md5(raw).hexdigest(), md5_of_attributes(user) if user else None,
-            md5_of_attributes(system) if system else None,
-        )  # fmt: skip
+            uuid4(rng), body, now, request.caller.principal_id, hashlib.md5(raw).digest()
+        )
+        if user:
+            message.attributes = user
+            message.md5_attributes = md5_of_attributes(user)
+        if system:
+            message.system_attributes = system
+            message.md5_system_attributes = md5_of_attributes(system)
         if group_id is not None:
             message.group_id = group_id
         if queue.fifo:
@@ -521,12 +640,14 @@ class SqsService(Service):
         result: Response = {"MD5OfMessageBody": message.md5_body, "MessageId": message.message_id}
         if entry is not None:
             result["Id"] = entry
-        if message.md5_attributes:
-            result["MD5OfMessageAttributes"] = message.md5_attributes
-        if message.md5_system_attributes:
-            result["MD5OfMessageSystemAttributes"] = message.md5_system_attributes
-        if message.sequence_number is not None:
-            result["SequenceNumber"] = message.sequence_number
+        extra = message.extra
+        if extra is not None:
+            if extra.md5_attributes:
+                result["MD5OfMessageAttributes"] = extra.md5_attributes
+            if extra.md5_system_attributes:
+                result["MD5OfMessageSystemAttributes"] = extra.md5_system_attributes
+            if extra.sequence_number is not None:
+                result["SequenceNumber"] = extra.sequence_number
         return result
 
     # -- receiving --------------------------------------------------------------
@@ -555,7 +676,8 @@ class SqsService(Service):
         wanted = wanted or 1
         timeout = queue.visibility_timeout if timeout is None else timeout
         wait = queue.wait_time_seconds if wait is None else wait
-        taken = self._take(queue, wanted, timeout, request.now, short_poll=wait == 0)
+        receiver = request.caller.username
+        taken = self._take(queue, wanted, timeout, request.now, receiver, short_poll=wait == 0)
         if not taken and wait > 0:
             clock = self.cloud.clock
             deadline = request.now + wait
@@ -565,7 +687,9 @@ class SqsService(Service):
                     break
                 await clock.wait(queue.arrived, remaining)
                 if not queue.deleted:
-                    taken = self._take(queue, wanted, timeout, clock.now(), short_poll=False)
+                    taken = self._take(
+                        queue, wanted, timeout, clock.now(), receiver, short_poll=False
+                    )
         now = self.cloud.clock.now()
         if not taken:
             queue.counters.empty_receives += 1
@@ -573,19 +697,20 @@ class SqsService(Service):
             return {}
         queue.counters.received += len(taken)
         queue.metrics.received.add(now, len(taken))
-        received = [(m, m.receipt) for m in taken]
+        received = [(m, m.receive_count) for m in taken]
         if attempt is not None and queue.fifo:
             self._remember_attempt((queue.arn, attempt), now, received)
         return self._receive_result(queue, received, system_names, user_names)
 
     def _take(
-        self, queue: Queue, wanted: int, timeout: int, now: float, *, short_poll: bool
+        self, queue: Queue, wanted: int, timeout: int, now: float, receiver: str, *,
+        short_poll: bool,
     ) -> list[Message]:
         if not queue.fifo and queue.n_inflight >= INFLIGHT_LIMIT:
             raise OverLimit(
                 f"Too many messages in flight: a standard queue allows {INFLIGHT_LIMIT}."
             )
-        return queue.receive(wanted, timeout, now, short_poll=short_poll)
+        return queue.receive(wanted, timeout, now, short_poll=short_poll, receiver=receiver)
 
     def _remember_attempt(
         self, key: tuple[str, str], now: float, received: list[tuple[Message, int]]
@@ -610,7 +735,10 @@ class SqsService(Service):
         if found is None:
             return None
         when, received = found
-        still_held = all(m.state is State.INFLIGHT and m.receipt == r for m, r in received)
+        still_held = all(
+            queue.message(m.message_id) is m and m.state is State.INFLIGHT and m.receipt == r
+            for m, r in received
+        )
         if now - when > DEDUP_INTERVAL or not still_held:
             del self._attempts[(queue.arn, attempt)]
             return None
@@ -795,6 +923,26 @@ class SqsService(Service):
         for queue in self.queues.values():
             queue.publish_gauges(now)
         self._sampler = clock.call_at(now + GAUGE_PERIOD, self._sample) if self.queues else None
+
+
+def _move_task_entry(task: MoveTaskState) -> Response:
+    """A ListMessageMoveTasksResultEntry: the handle only while RUNNING, as AWS gives it."""
+    entry: Response = {
+        "Status": str(task.status),
+        "SourceArn": task.source_arn,
+        "ApproximateNumberOfMessagesMoved": task.moved,
+        "ApproximateNumberOfMessagesToMove": task.to_move,
+        "StartedTimestamp": int(task.started_at * 1000),
+    }
+    if task.status is Status.RUNNING:
+        entry["TaskHandle"] = task.handle
+    if task.destination_arn is not None:
+        entry["DestinationArn"] = task.destination_arn
+    if task.max_per_second is not None:
+        entry["MaxNumberOfMessagesPerSecond"] = task.max_per_second
+    if task.failure_reason is not None:
+        entry["FailureReason"] = task.failure_reason
+    return entry
 
 
 def _check_id(name: str, value: str) -> None:
