@@ -8,16 +8,23 @@ the error AWS gives rather than letting a Python exception escape.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from backend.errors import ErrorCode, InvalidParameterValue, MissingParameter
+from backend.numbers import whole_number
 
 Params = dict[str, Any]
+#: Characters of a bad value quoted back in an error message.
+_QUOTED = 100
 
-#: A whole number as the query protocol sends one; ASCII digits only (`str.isdigit`
-#: also takes '¹' and '٣', which `int` then refuses).
-_INTEGER = re.compile(r"-?[0-9]+")
+
+def quoted(value: object) -> str:
+    """`value` as an error message shows it, cut short after 100 characters.
+
+    A 5,000-digit index or a 1 MiB string would otherwise come back whole.
+    """
+    text = str(value)
+    return text if len(text) <= _QUOTED else f"{text[:_QUOTED]}..."
 
 
 def required_str(params: Params, name: str, *, missing: ErrorCode = MissingParameter) -> str:
@@ -45,16 +52,21 @@ def optional_str(params: Params, name: str) -> str | None:
 def optional_int(
     params: Params, name: str, low: int, high: int, reason: str | None = None
 ) -> int | None:
-    """An integer parameter within [low, high], or None when absent."""
+    """An integer parameter within [low, high], or None when absent.
+
+    Text is read with `whole_number`, as every face reads numbers: the dashboard
+    and scenario actors pass ints, but a caller may pass what a form or file held.
+    """
     value = params.get(name)
     if value is None:
         return None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    number = whole_number(value) if isinstance(value, str) else value
+    if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
         why = reason or f"Must be >= {low} and <= {high}, if provided."
-        raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {why}")
-    return value
+        raise InvalidParameterValue(
+            f"Value {quoted(value)} for parameter {name} is invalid. Reason: {why}"
+        )
+    return number
 
 
 def optional_list(params: Params, name: str) -> list[Any]:

@@ -41,8 +41,8 @@ PREFLIGHT_MAX_AGE = "600"
 
 _LOCAL_NAMES = "localhost, 127.0.0.1, [::1] or *.localhost"
 _DNS_NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,62}(?:\.[a-z0-9_][a-z0-9_-]{0,62})*")
-_PORT = re.compile(r"\d{1,5}")
-_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://(\[[0-9a-f:.]+\]|[^/:?#\[\]@]+)(?::(\d{1,5}))?")
+_PORT = re.compile(r"[0-9]{1,5}")
+_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://(\[[0-9a-f:.]+\]|[^/:?#\[\]@]+)(?::([0-9]{1,5}))?")
 _TOKEN_CHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _TOKEN = re.compile(_TOKEN_CHARS)
 _TOKENS = re.compile(rf"{_TOKEN_CHARS}(?:[ \t]*,[ \t]*{_TOKEN_CHARS})*")

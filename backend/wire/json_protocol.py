@@ -7,6 +7,12 @@ dropped, as AWS ignores them. Encoding reverses the conversion for the output
 shape. Both walk the shape once per operation to build a converter, and a
 subtree with nothing to convert costs nothing on the way out.
 
+What a service receives is bounded, so no value can fail later on its way
+through: numbers are whole numbers of at most 19 digits or finite floats
+(NaN, Infinity and 1e400 are SerializationExceptions), an `integer` member
+fits 32 bits and a `long` 64, and strings are Unicode text (a lone surrogate,
+which JSON can spell, is refused).
+
 Errors are `{"__type": code, "message": text}`; query-compatible services add
 the legacy code in `x-amzn-query-error` (the server sets the headers).
 """
@@ -15,13 +21,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from botocore.model import OperationModel, Shape
 
 from backend.errors import AwsError, SerializationException
+from backend.numbers import INT32, INT64, whole_number
+from backend.params import quoted
 from backend.wire import timestamps
 
 Params = dict[str, Any]
@@ -43,29 +54,37 @@ _TYPE_NAMES = {
 }
 
 _JSON = json.JSONEncoder(separators=(",", ":"))
-_decoders: dict[tuple[int, str], Decoder] = {}
-_encoders: dict[tuple[int, str], Encoder | None] = {}
+#: Half of a UTF-16 pair: JSON can spell one alone (`"\ud800"`), no UTF-8 text can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_request(op: OperationModel, body: bytes) -> Params:
     """The params of a JSON request body for `op`, or SerializationException."""
     data = parse_body(body)
-    shape = op.input_shape
-    if shape is None:
-        return {}
-    key = (id(op), op.name)
-    decoder = _decoders.get(key)
+    decoder = _request_decoder(op)
     if decoder is None:
-        decoder = _decoders[key] = _decoder(shape, {})
+        return {}
     params: Params = decoder(data, "")
     return params
+
+
+@functools.cache
+def _request_decoder(op: OperationModel) -> Decoder | None:
+    """`op`'s decoder, built once: keyed by the model itself, which the cache keeps alive."""
+    shape = op.input_shape
+    return None if shape is None else _decoder(shape, {})
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
     if not body or body.isspace():
         return {}
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(
+            body.decode("utf-8"),
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=_not_json,
+        )
     except UnicodeDecodeError:
         raise SerializationException("The request body is not valid UTF-8.") from None
     except (ValueError, RecursionError):
@@ -75,18 +94,44 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return data
 
 
+def _json_int(text: str) -> int:
+    """A JSON integer, read as every face reads whole numbers (`whole_number`).
+
+    JSON has no size limit, Python has none either, but what a number may
+    become downstream has: `float()` overflows, `str()` refuses past 4,300
+    digits. No AWS number needs more than a 64-bit integer's 19 digits.
+    """
+    number = whole_number(text)
+    if number is None:
+        raise SerializationException(f"Numeric value ({quoted(text)}) out of range.")
+    return number
+
+
+def _json_float(text: str) -> float:
+    """A JSON number with a fraction or exponent; `1e400` would be infinity."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise SerializationException(f"Numeric value ({quoted(text)}) out of range.")
+    return number
+
+
+def _not_json(constant: str) -> Any:
+    """Python's reader takes NaN and Infinity; JSON has no such numbers."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def encode_response(op: OperationModel, response: Params) -> bytes:
     """The JSON body for `op`'s response."""
-    shape = op.output_shape
-    encoder: Encoder | None = None
-    if shape is not None:
-        key = (id(op), op.name)
-        if key in _encoders:
-            encoder = _encoders[key]
-        else:
-            encoder = _encoders[key] = _encoder(shape, {})
+    encoder = _response_encoder(op)
     out = encoder(response) if encoder is not None else response
     return _JSON.encode(out).encode()
+
+
+@functools.cache
+def _response_encoder(op: OperationModel) -> Encoder | None:
+    """`op`'s encoder, built once (see `_request_decoder`); None if nothing needs converting."""
+    shape = op.output_shape
+    return None if shape is None else _encoder(shape, {})
 
 
 def encode_error(error: AwsError) -> bytes:
@@ -144,32 +189,50 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
         element.append(_decoder(shape.member, memo))
         return list_
     if type_name == "map":
-        values: list[Decoder] = []
+        key_and_value: list[Decoder] = []
 
         def map_(value: Any, path: str) -> Any:
             if not isinstance(value, dict):
                 raise _wrong_type(path, value, "map")
-            decode = values[0]
-            return {k: decode(v, f"{path}.{k}") for k, v in value.items() if v is not None}
+            decode_key, decode = key_and_value
+            return {
+                decode_key(k, path): decode(v, f"{path}.{k}")
+                for k, v in value.items()
+                if v is not None
+            }
 
         memo[shape.name] = map_
-        values.append(_decoder(shape.value, memo))
+        key_and_value += (_decoder(shape.key, memo), _decoder(shape.value, memo))
         return map_
     return _SCALARS.get(type_name, _any)
 
 
 def _string(value: Any, path: str) -> Any:
+    """A string, which must be Unicode text.
+
+    A lone surrogate cannot be encoded as UTF-8, so letting one in would fail
+    wherever the string is hashed, measured or written out (a message
+    attribute's MD5 raised UnicodeEncodeError: a 500). `isascii` is a flag
+    check, so plain ASCII strings, most of them, cost nothing more.
+    """
     if not isinstance(value, str):
         raise _wrong_type(path, value, "string")
+    if not value.isascii() and _SURROGATE.search(value):
+        where = f" at '{path}'" if path else ""
+        raise SerializationException(f"Value{where} is not Unicode text: it has a lone surrogate.")
     return value
 
 
-def _integer(value: Any, path: str) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise _wrong_type(path, value, "integer")
+def _whole(values: range, type_name: str) -> Decoder:
+    """A reader of `integer` (32-bit) or `long` (64-bit) members; `5.0` is 5."""
+
+    def convert(value: Any, path: str) -> Any:
+        number = int(value) if isinstance(value, float) and value.is_integer() else value
+        if isinstance(number, bool) or not isinstance(number, int) or number not in values:
+            raise _wrong_type(path, value, type_name)
+        return number
+
+    return convert
 
 
 def _boolean(value: Any, path: str) -> Any:
@@ -206,8 +269,8 @@ def _any(value: Any, path: str) -> Any:
 
 _SCALARS: dict[str, Decoder] = {
     "string": _string,
-    "integer": _integer,
-    "long": _integer,
+    "integer": _whole(INT32, "integer"),
+    "long": _whole(INT64, "long"),
     "boolean": _boolean,
     "float": _float,
     "double": _float,

@@ -8,7 +8,9 @@ operation's input shape, using the query serialization traits of the model
 when not flattened), maps are `Name.N.Key`/`Name.N.Value` pairs, blobs are
 base64 and timestamps ISO 8601. Decoding is lenient about spelling where
 clients differ (the member name or its query name, a list member's name),
-because old SDKs and hand-written scripts do.
+because old SDKs and hand-written scripts do, but not about numbers: values
+and list indexes are read with `backend.numbers`, so '¹', '٣', '--5' or a
+5,000-digit index is an InvalidParameterValue, never a 500 or a number.
 
 Encoding writes `<OpResponse><OpResult>...</OpResult><ResponseMetadata>
 <RequestId/></ResponseMetadata></OpResponse>`, each member under its query
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -29,6 +32,8 @@ from urllib.parse import parse_qsl
 from botocore.model import OperationModel, Shape
 
 from backend.errors import AwsError
+from backend.numbers import INT32, INT64, decimal_number, whole_number
+from backend.params import quoted
 from backend.wire import timestamps
 from backend.wire.errors import InvalidParameterValue, MalformedQueryString
 
@@ -41,13 +46,14 @@ Writer = Callable[[Any, str, list[str]], None]
 VALUE = "."
 #: Fields one form may carry; a batch of ten messages with ten attributes needs ~500.
 MAX_FIELDS = 10_000
+#: Highest list or map entry number: a form cannot carry more entries than fields.
+MAX_INDEX = MAX_FIELDS
 _MAX_DEPTH = 12
+#: What a map's entries may be written under: `Name.entry.N.key` (not flattened).
+_MAP_WRAPPERS = ("entry",)
 
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
-
-_decoders: dict[tuple[int, str], Decoder] = {}
-_writers: dict[tuple[int, str], Writer] = {}
 
 
 def parse_form(body: bytes, query: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
@@ -88,22 +94,27 @@ def fold(fields: Mapping[str, str]) -> Node:
 
 def decode_request(op: OperationModel, fields: Mapping[str, str]) -> Params:
     """The params of a query request for `op`, or InvalidParameterValue."""
-    shape = op.input_shape
-    if shape is None:
-        return {}
-    key = (id(op), op.name)
-    decoder = _decoders.get(key)
+    decoder = _request_decoder(op)
     if decoder is None:
-        decoder = _decoders[key] = _decoder(shape, {})
+        return {}
     params: Params = decoder(fold(fields), "")
     return params
+
+
+@functools.cache
+def _request_decoder(op: OperationModel) -> Decoder | None:
+    """`op`'s decoder, built once: keyed by the model itself, which the cache keeps alive."""
+    shape = op.input_shape
+    return None if shape is None else _decoder(shape, {})
 
 
 # -- decoding -----------------------------------------------------------------------
 
 
-def _invalid(path: str, value: object, reason: str) -> AwsError:
-    return InvalidParameterValue(f"Value {value} for parameter {path} is invalid. Reason: {reason}")
+def _invalid(path: str, value: str, reason: str) -> AwsError:
+    return InvalidParameterValue(
+        f"Value {quoted(value)} for parameter {quoted(path)} is invalid. Reason: {reason}"
+    )
 
 
 def _shape_key(shape: Shape) -> str:
@@ -126,11 +137,35 @@ def _member_names(name: str, member: Shape) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _numbered(node: Node) -> list[Node]:
-    """The children of `node` named 1, 2, 3..., in numeric order."""
-    items = [(int(k), v) for k, v in node.items() if k.isdigit()]
-    items.sort(key=lambda kv: kv[0])
-    return [v for _, v in items]
+def _numbered(node: Node, path: str) -> list[tuple[str, Node]]:
+    """The entries of list or map `node` as (index, entry), in numeric order.
+
+    Indexes are whole numbers from 1, written plainly. Gaps are allowed (hand
+    written forms skip numbers), and entries are only collected, never laid out
+    by index, so `Entry.999999999` costs what `Entry.1` does. Any other child is
+    InvalidParameterValue: '¹' passes `str.isdigit` but not `int()` (it was a
+    500), '٣' passes both but is no number AWS reads, '01' would stand for the
+    same entry as '1', and a 5,000-digit index is no index.
+    """
+    entries: list[tuple[int, str, Node]] = []
+    for key, child in node.items():
+        if key == VALUE:
+            continue
+        number = whole_number(key)
+        if number is None or not 1 <= number <= MAX_INDEX or str(number) != key:
+            raise _invalid(f"{path}.{key}", key, f"entries are numbered 1 to {MAX_INDEX}.")
+        entries.append((number, key, child))
+    entries.sort(key=lambda entry: entry[0])
+    return [(key, child) for _, key, child in entries]
+
+
+def _unwrap(node: Node, path: str, wrappers: Iterable[str]) -> tuple[Node, str]:
+    """The entries of a list or map written under a wrapper (`Name.member.N`), and their path."""
+    for wrapper in wrappers:
+        inner = node.get(wrapper)
+        if inner is not None:
+            return inner, f"{path}.{wrapper}"
+    return node, path
 
 
 def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
@@ -157,20 +192,16 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
             members.append((name, _member_names(name, member), [_decoder(member, memo)]))
         return structure
     if type_name == "list":
-        element_name = shape.member.serialization.get("name", "member")
+        wrappers = list(dict.fromkeys((shape.member.serialization.get("name", "member"), "member")))
         element: list[Decoder] = []
 
         def list_(node: Node, path: str) -> Any:
-            items = _numbered(node)
-            if not items:
-                for wrapper in (element_name, "member"):
-                    if wrapper in node:
-                        items = _numbered(node[wrapper])
-                        break
+            node, path = _unwrap(node, path, wrappers)
+            items = _numbered(node, path)
             if not items:
                 value = node.get(VALUE)
                 return [] if not value else [element[0]({VALUE: value}, path)]
-            return [element[0](item, f"{path}.{i}") for i, item in enumerate(items, 1)]
+            return [element[0](item, f"{path}.{index}") for index, item in items]
 
         memo[key] = list_
         element.append(_decoder(shape.member, memo))
@@ -183,17 +214,15 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
         values: list[Decoder] = []
 
         def map_(node: Node, path: str) -> Any:
-            entries = _numbered(node)
-            if not entries and "entry" in node:
-                entries = _numbered(node["entry"])
+            node, path = _unwrap(node, path, _MAP_WRAPPERS)
             out = {}
-            for i, entry in enumerate(entries, 1):
+            for index, entry in _numbered(node, path):
                 map_key = next((entry[k].get(VALUE) for k in key_names if k in entry), None)
                 if map_key is None:
-                    raise _invalid(f"{path}.{i}", "", f"the entry has no {key_name}.")
+                    raise _invalid(f"{path}.{index}", "", f"the entry has no {key_name}.")
                 child = next((entry[v] for v in value_names if v in entry), None)
                 if child is not None:
-                    out[map_key] = values[0](child, f"{path}.{i}.{value_name}")
+                    out[map_key] = values[0](child, f"{path}.{index}.{value_name}")
             return out
 
         memo[key] = map_
@@ -215,11 +244,16 @@ def _string(value: str, path: str) -> Any:
     return value
 
 
-def _integer(value: str, path: str) -> Any:
-    text = value.strip()
-    if text.lstrip("-").isdigit() and len(text) <= 20:
-        return int(text)
-    raise _invalid(path, value, "must be an integer.")
+def _whole(values: range) -> Callable[[str, str], Any]:
+    """A reader of `integer` (32-bit) or `long` (64-bit) members."""
+
+    def convert(value: str, path: str) -> Any:
+        number = whole_number(value)
+        if number is None or number not in values:
+            raise _invalid(path, value, "must be an integer.")
+        return number
+
+    return convert
 
 
 def _boolean(value: str, path: str) -> Any:
@@ -230,17 +264,17 @@ def _boolean(value: str, path: str) -> Any:
 
 
 def _float(value: str, path: str) -> Any:
-    try:
-        return float(value)
-    except ValueError:
-        raise _invalid(path, value, "must be a number.") from None
+    number = decimal_number(value)
+    if number is None:
+        raise _invalid(path, value, "must be a number.")
+    return number
 
 
 def _blob(value: str, path: str) -> Any:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise _invalid(path, value[:64], "must be base64-encoded.") from None
+        raise _invalid(path, value, "must be base64-encoded.") from None
 
 
 def _timestamp(value: str, path: str) -> Any:
@@ -252,8 +286,8 @@ def _timestamp(value: str, path: str) -> Any:
 
 _SCALARS: dict[str, Callable[[str, str], Any]] = {
     "string": _string,
-    "integer": _integer,
-    "long": _integer,
+    "integer": _whole(INT32),
+    "long": _whole(INT64),
     "boolean": _boolean,
     "float": _float,
     "double": _float,
@@ -276,17 +310,23 @@ def encode_response(op: OperationModel, response: Params, namespace: str, reques
     """`<OpResponse><OpResult>...</OpResult><ResponseMetadata/></OpResponse>`."""
     name = op.name
     parts = [f'<?xml version="1.0"?>\n<{name}Response xmlns="{namespace}">']
-    shape = op.output_shape
-    if shape is not None:
-        key = (id(op), op.name)
-        writer = _writers.get(key)
-        if writer is None:
-            writer = _writers[key] = _writer(shape, {})
-        writer(response, shape.serialization.get("resultWrapper", f"{name}Result"), parts)
+    written = _response_writer(op)
+    if written is not None:
+        writer, wrapper = written
+        writer(response, wrapper, parts)
     parts.append(
         f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
     )
     return "".join(parts).encode()
+
+
+@functools.cache
+def _response_writer(op: OperationModel) -> tuple[Writer, str] | None:
+    """`op`'s writer and result element, built once (see `_request_decoder`)."""
+    shape = op.output_shape
+    if shape is None:
+        return None
+    return _writer(shape, {}), shape.serialization.get("resultWrapper", f"{op.name}Result")
 
 
 def encode_error(error: AwsError, namespace: str, request_id: str) -> bytes:

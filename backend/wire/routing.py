@@ -36,7 +36,8 @@ from backend.wire.sigv4 import Credentials
 
 Protocol = Literal["json", "query"]
 
-_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
+#: `/<account>/<queue>`, the path of an SQS queue URL; `[0-9]`, as `\d` matches '٣' too.
+QUEUE_PATH = re.compile(r"^/[0-9]{12}/[^/]+/?$")
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -170,7 +171,7 @@ def _query_service(
         signed = registry.by_signing_name.get(signer.service)
         if signed is not None:
             return signed
-    if _QUEUE_PATH.match(path):
+    if QUEUE_PATH.match(path):
         for service in registry.query_services():
             if service.path_member:
                 return service

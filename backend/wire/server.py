@@ -61,7 +61,15 @@ from backend.wire.errors import (
     RequestURITooLong,
 )
 from backend.wire.models import WireService, wire_service
-from backend.wire.routing import Protocol, Registry, RoutingError, is_json, media_type, route
+from backend.wire.routing import (
+    QUEUE_PATH,
+    Protocol,
+    Registry,
+    RoutingError,
+    is_json,
+    media_type,
+    route,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +101,6 @@ _CONNECTION: dict[str, Any] = {
 }
 #: What aiohttp's parsers raise for more header fields than `max_headers` (both say it so).
 _TOO_MANY_HEADERS = "Too many headers received"
-_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
 _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
 _STATS_WINDOW = 60
@@ -421,7 +428,7 @@ class _Handler:
             else:
                 params = query_protocol.decode_request(op, found.fields)
                 member = service.path_member
-                if member and member not in params and _QUEUE_PATH.match(path):
+                if member and member not in params and QUEUE_PATH.match(path):
                     params[member] = base + path.rstrip("/")
             result = await self.cloud.call(
                 service.name,

@@ -10,22 +10,29 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from backend.numbers import decimal_number
+
 
 def parse(value: object) -> float | None:
-    """Epoch seconds from a number or a string, or None when it is neither."""
+    """Epoch seconds from a number or a string, or None when it is neither.
+
+    Numbers in text are read as `backend.numbers` reads them (ASCII only:
+    `float()` would take '٣' and ' 1'), and a number too big for a float is
+    no time at all rather than an OverflowError.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
         return number if math.isfinite(number) else None
-    if not isinstance(value, str) or not value or len(value) > 64:
+    if not isinstance(value, str) or not value or len(value) > 64 or not value.isascii():
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        pass
-    else:
-        return number if math.isfinite(number) else None
+    written = decimal_number(value)
+    if written is not None:
+        return written
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from botocore.model import OperationModel, ServiceModel
 
 from backend.errors import AwsError
 from backend.wire import json_protocol, query_protocol, timestamps
@@ -194,6 +197,87 @@ def test_query_type_errors(fields: dict[str, str], reason: str) -> None:
     assert reason in failed.value.message
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["¹", "٣", "\uff13", "--5", "+5", " 5", "5 ", "1_0", "1.0", "", "2147483648", "-2147483649"],
+)
+def test_query_integers_are_ascii_and_32_bit(text: str) -> None:
+    """'¹' and '--5' were a 500 (`isdigit` then `int`); '٣' was read as 3."""
+    op = sqs().operation("ReceiveMessage", query=True)
+    with pytest.raises(AwsError) as failed:
+        query_protocol.decode_request(op, {"MaxNumberOfMessages": text})
+    assert (failed.value.code, failed.value.status, failed.value.message) == (
+        "InvalidParameterValue",
+        400,
+        f"Value {text} for parameter MaxNumberOfMessages is invalid. Reason: must be an integer.",
+    )
+
+
+@pytest.mark.parametrize(("text", "number"), [("5", 5), ("-5", -5), ("2147483647", 2**31 - 1)])
+def test_query_integers(text: str, number: int) -> None:
+    op = sqs().operation("ReceiveMessage", query=True)
+    assert query_protocol.decode_request(op, {"MaxNumberOfMessages": text}) == {
+        "MaxNumberOfMessages": number
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "index"),
+    [
+        ({"AttributeName.¹": "All"}, "AttributeName.¹", "¹"),
+        ({"AttributeName.٣": "All"}, "AttributeName.٣", "٣"),
+        ({"AttributeName.0": "All"}, "AttributeName.0", "0"),
+        ({"AttributeName.-1": "All"}, "AttributeName.-1", "-1"),
+        ({"AttributeName.01": "All"}, "AttributeName.01", "01"),
+        ({"AttributeName.10001": "All"}, "AttributeName.10001", "10001"),
+        ({"AttributeName.999999999": "All"}, "AttributeName.999999999", "999999999"),
+        ({"AttributeName.x": "All"}, "AttributeName.x", "x"),
+        ({"AttributeNames.member.¹": "All"}, "AttributeNames.member.¹", "¹"),
+    ],
+)
+def test_query_list_indexes_are_whole_numbers_from_1(
+    fields: dict[str, str], path: str, index: str
+) -> None:
+    """'¹' passed `isdigit` and failed `int` (a 500); '01' would alias '1'."""
+    op = sqs().operation("ReceiveMessage", query=True)
+    with pytest.raises(AwsError) as failed:
+        query_protocol.decode_request(op, fields)
+    assert (failed.value.code, failed.value.message) == (
+        "InvalidParameterValue",
+        f"Value {index} for parameter {path} is invalid. Reason: entries are numbered 1 to 10000.",
+    )
+
+
+def test_query_map_and_batch_indexes_too() -> None:
+    attributes = sqs().operation("SetQueueAttributes", query=True)
+    with pytest.raises(AwsError, match=r"parameter Attribute\.¹ is invalid"):
+        query_protocol.decode_request(
+            attributes, {"Attribute.¹.Name": "DelaySeconds", "Attribute.¹.Value": "1"}
+        )
+    batch = sqs().operation("SendMessageBatch", query=True)
+    entry = "SendMessageBatchRequestEntry.¹"
+    with pytest.raises(AwsError, match=rf"parameter {re.escape(entry)} is invalid"):
+        query_protocol.decode_request(batch, {f"{entry}.Id": "a", f"{entry}.MessageBody": "x"})
+
+
+def test_a_huge_index_is_quoted_short() -> None:
+    """5,000 digits: `int()` refuses past 4,300 (a 500); the message quotes 100 characters."""
+    op = sqs().operation("GetQueueAttributes", query=True)
+    nines = "9" * 5000
+    with pytest.raises(AwsError) as failed:
+        query_protocol.decode_request(op, {f"AttributeName.{nines}": "All"})
+    assert failed.value.message == (
+        f"Value {nines[:100]}... for parameter AttributeName.{nines[:86]}... is invalid. "
+        "Reason: entries are numbered 1 to 10000."
+    )
+
+
+def test_query_indexes_may_have_gaps_and_come_in_any_order() -> None:
+    op = sqs().operation("GetQueueAttributes", query=True)
+    fields = {"AttributeName.10000": "c", "AttributeName.1": "a", "AttributeName.7": "b"}
+    assert query_protocol.decode_request(op, fields)["AttributeNames"] == ["a", "b", "c"]
+
+
 def test_query_map_entry_without_a_key() -> None:
     op = sqs().operation("SetQueueAttributes", query=True)
     with pytest.raises(AwsError, match="no Name"):
@@ -242,6 +326,66 @@ def test_xml_error() -> None:
     ]
 
 
+def test_json_whole_numbers() -> None:
+    op = sqs().operation("ReceiveMessage")
+    decoded = json_protocol.decode_request(
+        op, b'{"MaxNumberOfMessages": 5.0, "WaitTimeSeconds": -0}'
+    )
+    assert decoded == {"MaxNumberOfMessages": 5, "WaitTimeSeconds": 0}
+    assert type(decoded["MaxNumberOfMessages"]) is int
+
+
+def test_json_numbers_past_what_a_service_can_hold() -> None:
+    """A 401-digit StartTime made `float()` overflow inside the decoder: a 500."""
+    op = wire_service("cloudtrail").operation("LookupEvents")  # type: ignore[union-attr]
+    with pytest.raises(AwsError) as failed:
+        json_protocol.decode_request(op, b'{"StartTime": 1' + b"0" * 400 + b"}")
+    assert failed.value.code == "SerializationException"
+    assert failed.value.message == f"Numeric value (1{'0' * 99}...) out of range."
+
+
+def test_json_surrogate_pairs_are_text_but_lone_halves_are_not() -> None:
+    """A lone half made the message attribute MD5 raise UnicodeEncodeError: a 500."""
+    send = sqs().operation("SendMessage")
+    pair = b'{"MessageBody": "\\ud83d\\ude00"}'
+    assert json_protocol.decode_request(send, pair) == {"MessageBody": "\U0001f600"}
+    alone = b'{"MessageAttributes": {"a": {"DataType": "String", "StringValue": "\\ud800"}}}'
+    with pytest.raises(AwsError) as failed:
+        json_protocol.decode_request(send, alone)
+    assert (failed.value.code, failed.value.message) == (
+        "SerializationException",
+        "Value at 'MessageAttributes.a.StringValue' is not Unicode text: it has a lone surrogate.",
+    )
+    in_a_key = b'{"MessageAttributes": {"\\udfff": {"DataType": "String", "StringValue": "v"}}}'
+    with pytest.raises(AwsError, match="at 'MessageAttributes' is not Unicode text"):
+        json_protocol.decode_request(send, in_a_key)
+
+
+def _model_with(member_type: str) -> OperationModel:
+    """A one-operation model whose input member `N` is of `member_type`."""
+    raw = {
+        "metadata": {"protocol": "json", "apiVersion": "2026-01-01", "targetPrefix": "Fuzz"},
+        "operations": {"Op": {"name": "Op", "input": {"shape": "In"}}},
+        "shapes": {
+            "In": {"type": "structure", "members": {"N": {"shape": "T"}}},
+            "T": {"type": member_type},
+        },
+    }
+    return ServiceModel(raw, service_name="fuzz").operation_model("Op")
+
+
+def test_converters_belong_to_the_operation_not_to_its_id() -> None:
+    """Converters were cached by (id(op), name): a new model's op could reuse a dead one's id."""
+    for round_ in range(20):
+        number = bool(round_ % 2)
+        op = _model_with("integer" if number else "string")
+        value = 7 if number else "7"
+        assert json_protocol.decode_request(op, json.dumps({"N": value}).encode()) == {"N": value}
+        assert query_protocol.decode_request(op, {"N": "7"}) == {"N": value}
+        del op
+        gc.collect()  # a model and its operations hold each other: free them now
+
+
 def test_json_decode_converts_blobs_and_timestamps() -> None:
     op = wire_service("cloudtrail").operation("LookupEvents")  # type: ignore[union-attr]
     params = json_protocol.decode_request(
@@ -285,6 +429,15 @@ def test_json_encode_converts_blobs_and_timestamps_back() -> None:
         (b'{"QueueUrl": "q", "MaxNumberOfMessages": 1.5}', "to an Integer"),
         (b'{"QueueUrl": "q", "AttributeNames": "All"}', "to a list"),
         (b'{"QueueUrl": "q", "AttributeNames": [1]}', "at 'AttributeNames.1'"),
+        (b'{"MaxNumberOfMessages": "\xc2\xb9"}', "of JSON type str can not be converted"),
+        (b'{"MaxNumberOfMessages": 2147483648}', "of JSON type int can not be converted"),
+        (b'{"MaxNumberOfMessages": 1e30}', "of JSON type float can not be converted"),
+        (b'{"MaxNumberOfMessages": NaN}', "not valid JSON"),
+        (b'{"MaxNumberOfMessages": -Infinity}', "not valid JSON"),
+        (b'{"MaxNumberOfMessages": 1e400}', "Numeric value (1e400) out of range."),
+        (b'{"MaxNumberOfMessages": ' + b"9" * 5000 + b"}", "Numeric value (" + "9" * 100 + "...)"),
+        (b'{"AttributeNames": ["\\ud800"]}', "at 'AttributeNames.1' is not Unicode text"),
+        (b'{"AttributeNames": ["\\udc00x\\ud83d\\ude00"]}', "it has a lone surrogate"),
     ],
 )
 def test_json_serialization_errors(body: bytes, fragment: str) -> None:

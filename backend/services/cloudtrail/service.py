@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -26,6 +27,7 @@ from backend.services.cloudtrail.errors import (
     InvalidTimeRangeException,
 )
 from backend.trail import EVENT_HISTORY_DAYS, TrailEntry
+from backend.untrusted import json_document
 
 MAX_RESULTS = 50
 MAX_ATTRIBUTE_VALUE = 2000
@@ -135,7 +137,13 @@ def _time(params: Params, name: str, default: float) -> float:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidTimeRangeException(f"{name} must be a time.")
-    return float(value)
+    try:
+        when = float(value)
+    except OverflowError:
+        when = math.inf
+    if not math.isfinite(when):
+        raise InvalidTimeRangeException(f"{name} must be a time.")
+    return when
 
 
 def _event(entry: TrailEntry) -> Response:
@@ -171,7 +179,7 @@ def _encode_token(fingerprint: str, seq: int) -> str:
 
 def _decode_token(token: str, fingerprint: str) -> int:
     try:
-        found, seq = json.loads(base64.urlsafe_b64decode(token.encode()))
+        found, seq = json_document(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError):
         raise InvalidNextTokenException("Invalid NextToken.") from None
     if found != fingerprint or isinstance(seq, bool) or not isinstance(seq, int):

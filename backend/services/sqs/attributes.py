@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backend.numbers import whole_number
 from backend.services.sqs.errors import InvalidAttributeName, InvalidAttributeValue
+from backend.untrusted import json_document
 
 MAX_MESSAGE_SIZE = 1_048_576
 MAX_VISIBILITY_TIMEOUT = 43_200
@@ -80,8 +82,10 @@ def defaults(fifo: bool) -> dict[str, str]:
 def _text(name: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))
     if isinstance(value, str):
@@ -129,11 +133,8 @@ def validate(
 def _check(name: str, spec: Spec, value: str, fifo: bool) -> str:
     invalid = InvalidAttributeValue(f"Invalid value for the parameter {name}.")
     if spec.kind == "int":
-        try:
-            number = int(value)
-        except ValueError:
-            raise invalid from None
-        if not spec.minimum <= number <= spec.maximum:
+        number = whole_number(value)
+        if number is None or not spec.minimum <= number <= spec.maximum:
             raise invalid
         return str(number)
     if spec.kind == "bool":
@@ -154,7 +155,7 @@ def _check(name: str, spec: Spec, value: str, fifo: bool) -> str:
         if value == "":
             return value
         try:
-            parsed = json.loads(value)
+            parsed = json_document(value)
         except ValueError:
             raise InvalidAttributeValue(
                 f"Invalid value for the parameter {name}. Reason: {name} is not a valid JSON map."
@@ -182,19 +183,32 @@ def parse_redrive_policy(value: str) -> RedrivePolicy | None:
     if not isinstance(target, str) or not target.startswith("arn:aws:sqs:"):
         reason = "Dead letter target ARN is missing or invalid."
     else:
-        try:
-            count = int(count)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        count = _receive_count(count)
+        if count is None:
             reason = "Invalid value for maxReceiveCount: must be an integer from 1 to 1000."
-        else:
-            if not 1 <= count <= MAX_RECEIVE_COUNT:
-                reason = f"maxReceiveCount {count} is not between 1 and {MAX_RECEIVE_COUNT}."
+        elif not 1 <= count <= MAX_RECEIVE_COUNT:
+            reason = f"maxReceiveCount {count} is not between 1 and {MAX_RECEIVE_COUNT}."
     if reason:
         raise InvalidAttributeValue(
             f"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}"
         )
     assert isinstance(target, str) and isinstance(count, int)
     return RedrivePolicy(target, count)
+
+
+def _receive_count(value: object) -> int | None:
+    """`maxReceiveCount` as a number: SDK examples quote it ("5"), JSON writers may not (5, 5.0).
+
+    `Infinity` is valid to Python's JSON reader and `int()` of it raised
+    OverflowError (a 500), so only whole numbers are taken.
+    """
+    if isinstance(value, str):
+        return whole_number(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from backend.clock import Clock, TimerHandle
 from backend.ids import uuid4
 from backend.services.sqs.message import INFLIGHT, Message
 from backend.services.sqs.queue import Queue
+from backend.untrusted import json_document
 
 MAX_RATE = 500
 #: The rate of a task started without MaxNumberOfMessagesPerSecond. AWS
@@ -109,7 +110,7 @@ def decode_handle(handle: str) -> tuple[str, str] | None:
     if len(handle) > _MAX_HANDLE:
         return None
     try:
-        document = json.loads(base64.b64decode(handle, validate=True))
+        document = json_document(base64.b64decode(handle, validate=True))
     except (binascii.Error, ValueError):
         return None
     if not isinstance(document, dict):

@@ -72,6 +72,7 @@ from backend.services.sqs.queue import (
     Queue,
 )
 from backend.services.sqs.receipts import decode_handle, encode_handle, handle_key
+from backend.untrusted import json_document
 
 _NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -703,7 +704,13 @@ class SqsService(Service):
         return self._receive_result(queue, received, system_names, user_names)
 
     def _take(
-        self, queue: Queue, wanted: int, timeout: int, now: float, receiver: str, *,
+        self,
+        queue: Queue,
+        wanted: int,
+        timeout: int,
+        now: float,
+        receiver: str,
+        *,
         short_poll: bool,
     ) -> list[Message]:
         if not queue.fifo and queue.n_inflight >= INFLIGHT_LIMIT:
@@ -959,7 +966,7 @@ def _encode_token(last: str, scope: str) -> str:
 
 def _decode_token(token: str, scope: str) -> str:
     try:
-        found_scope, last = json.loads(base64.urlsafe_b64decode(token.encode()))
+        found_scope, last = json_document(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError):
         raise InvalidParameterValue("Invalid NextToken value.") from None
     if found_scope != scope or not isinstance(last, str):
