@@ -4,17 +4,24 @@ Create queue, send message, receive, change visibility: each is a handful of
 labelled inputs with rules. One form widget serves them all; a field's
 `check` returns the message to show under it, so a person sees exactly what
 is wrong and loses nothing they typed.
+
+Enter moves to the next field and submits from the last, on an input and on
+a choice alike (a choice opens its list with space or the arrow keys), so a
+form can be filled and sent without reaching for the mouse or knowing about
+ctrl+s; a hint line under the fields says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -23,7 +30,14 @@ Check = Callable[[str], str | None]
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One input: its name in the result, what the person sees, and its rule."""
+    """One input: its name in the result, what the person sees, and its rule.
+
+    With `choices` it is a drop-down. With `choices_by=(other, {value: choices})`
+    its choices follow another choice field's value while the form is open
+    (a dead-letter queue must be of the same type as its queue); `choices`
+    then serves any value the table does not list. Every list needs at
+    least one choice.
+    """
 
     name: str
     label: str
@@ -31,6 +45,30 @@ class Field:
     placeholder: str = ""
     check: Check | None = None
     choices: tuple[str, ...] = ()
+    choices_by: tuple[str, Mapping[str, tuple[str, ...]]] | None = None
+
+    @property
+    def is_choice(self) -> bool:
+        return bool(self.choices or self.choices_by)
+
+    def options(self, values: Mapping[str, str]) -> tuple[str, ...]:
+        """The choices this field offers, given the other fields' `values`."""
+        if self.choices_by is None:
+            return self.choices
+        source, table = self.choices_by
+        return table.get(values.get(source, ""), self.choices)
+
+
+class FormSelect(Select[str]):
+    """A drop-down where Enter moves on, as in an input; space and the arrows open it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.advance", "Next", show=False),
+    ]
+
+
+#: Under the fields: how to move, send and leave, in a line that fits 80 columns.
+HINT = "enter: next field · ctrl+s: submit · esc: cancel"
 
 
 class FormScreen(ModalScreen[dict[str, str] | None]):
@@ -66,9 +104,24 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         padding-right: 1;
         color: $text-muted;
     }
+    /* Which field has the focus, said by its label: the fields all share one colour. */
+    FormScreen .form--row.-focused Label {
+        color: $accent;
+        text-style: bold;
+    }
     FormScreen .form--row Input, FormScreen .form--row Select {
         width: 1fr;
-        background: $boost;
+    }
+    /* The field is its own colour, distinct from the form's in 16 colours too,
+       so an empty input is still visibly a place to type. */
+    FormScreen .form--row Input, FormScreen .form--row SelectCurrent {
+        background: $primary-muted;
+        color: $foreground;
+        padding: 0 1;
+    }
+    FormScreen .form--hint {
+        color: $text-muted;
+        margin-top: 1;
     }
     FormScreen .form--error {
         color: $error;
@@ -117,16 +170,19 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             yield Static(self.title_text, classes="form--title")
             if self.description:
                 yield Static(self.description, classes="form--description")
+            given = {field.name: field.value for field in self.fields}
             for field in self.fields:
                 with Horizontal(classes="form--row"):
                     yield Label(field.label)
-                    if field.choices:
-                        yield Select(
-                            [(c, c) for c in field.choices],
-                            value=field.value or field.choices[0],
+                    if field.is_choice:
+                        options = field.options(given)
+                        yield FormSelect(
+                            [(c, c) for c in options],
+                            value=field.value if field.value in options else options[0],
                             allow_blank=False,
                             compact=True,
                             id=f"field-{field.name}",
+                            classes="form--field",
                         )
                     else:
                         yield Input(
@@ -134,11 +190,41 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                             placeholder=field.placeholder,
                             compact=True,
                             id=f"field-{field.name}",
+                            classes="form--field",
                         )
                 yield Static("", id=f"error-{field.name}", classes="form--error")
+            yield Static(HINT, classes="form--hint")
             with Horizontal(classes="form--buttons"):
                 yield Button("Cancel", compact=True, id="cancel")
                 yield Button(self.submit_label, variant="primary", compact=True, id="submit")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Mark the focused field's row (its label lights up).
+
+        A class rather than `:focus-within`, which Textual does not re-apply to
+        the row's other children when the focus moves.
+        """
+        for row in self.query(".form--row"):
+            row.set_class(row in event.widget.ancestors, "-focused")
+
+    def on_mount(self) -> None:
+        for field in self.fields:
+            if field.choices_by is not None:
+                source = self.query_one(f"#field-{field.choices_by[0]}", Select)
+                self.watch(source, "value", partial(self._follow, field))
+
+    def _follow(self, field: Field) -> None:
+        """Offer `field` the choices for the value its source field has now.
+
+        Watched rather than handled as a message, so the new choices are in
+        place before anything sets the dependent field next.
+        """
+        select = self.query_one(f"#field-{field.name}", Select)
+        options = field.options(self.values())
+        kept = select.value
+        select.set_options([(c, c) for c in options])
+        if kept in options:
+            select.value = kept
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -186,28 +272,16 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
+        self.action_advance()
+
+    def action_advance(self) -> None:
+        """Enter: on to the next field, or submit from the last one."""
+        fields = list(self.query(".form--field"))
+        focused = self.focused
+        if focused not in fields or focused is fields[-1]:
             self.action_submit()
         else:
-            self.focus_next()
-
-
-def integer(low: int, high: int, *, optional: bool = False) -> Check:
-    """A check for a whole number in [low, high] (or empty, when optional)."""
-
-    def check(value: str) -> str | None:
-        if not value.strip():
-            return None if optional else "required"
-        try:
-            number = int(value)
-        except ValueError:
-            return f"a whole number from {low} to {high}"
-        if not low <= number <= high:
-            return f"must be from {low} to {high}"
-        return None
-
-    return check
+            fields[fields.index(focused) + 1].focus()
 
 
 def required(value: str) -> str | None:

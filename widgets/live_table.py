@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.events import Click, MouseScrollDown, MouseScrollUp
+from textual.events import Click, MouseScrollDown, MouseScrollUp, Resize
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -26,19 +27,67 @@ from textual.widget import Widget
 
 Cell = str | Text
 
+#: In the gutter cell of the cursor's row: the focused table's cursor, and the
+#: cursor of a table that is not focused. Marks, not only colours, so that the
+#: table `d`/`v`/`y` act on can be told apart in 16 colours and in monochrome.
+FOCUSED_MARK = "▸"
+BLURRED_MARK = "▹"
+#: In the header, next to the label of the sort column: ascending, descending.
+SORT_MARKS = ("▲", "▼")
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column: its header, its width in cells (0 = share what is left) and alignment.
 
-    `hide_below` drops the column while the table is narrower than that many
-    cells, so an 80-column terminal shows fewer columns rather than cut ones.
+    When a row does not fit the table, columns with a `drop` go first, the
+    highest `drop` first (the rightmost on a tie), until the rest fit; `drop=0`
+    columns stay. A flexible column (width 0) counts as `min_width` cells
+    while that is decided (its label's width when 0), so a name column keeps
+    enough of each name to be told apart while lesser columns make room.
     """
 
     label: str
     width: int = 0
     justify: Literal["left", "right"] = "left"
-    hide_below: int = 0
+    drop: int = 0
+    min_width: int = 0
+
+    @property
+    def least(self) -> int:
+        """The fewest cells this column needs before a droppable column makes room."""
+        if self.width:
+            return self.width
+        return self.min_width or cell_len(self.label)
+
+
+def column_widths(columns: Sequence[Column], total: int, keep: int | None = None) -> list[int]:
+    """Width of each column in `total` cells, -1 for a dropped one.
+
+    Columns are dropped by their `drop` priority until the row fits (see
+    `Column`); `keep` (the sort column) is never dropped, since its arrow is
+    the only sign of the order the rows are in. Each flexible column gets its
+    minimum and then an equal share of what is left; when even the columns
+    that stay do not fit, the flexible ones share what there is and the line
+    is cut at the table's edge.
+    """
+    shown = list(range(len(columns)))
+    droppable = sorted(
+        (i for i in shown if columns[i].drop and i != keep), key=lambda i: (columns[i].drop, i)
+    )
+    while droppable and sum(columns[i].least + 1 for i in shown) - 1 > total:
+        shown.remove(droppable.pop())
+    widths = [-1] * len(columns)
+    flex = [i for i in shown if columns[i].width == 0]
+    spare = max(0, total - sum(columns[i].width for i in shown) - (len(shown) - 1))
+    floor = sum(columns[i].least for i in flex)
+    base = {i: columns[i].least for i in flex} if spare >= floor else dict.fromkeys(flex, 0)
+    extra = spare - sum(base.values())
+    for i in shown:
+        widths[i] = columns[i].width
+    for n, i in enumerate(flex):
+        widths[i] = base[i] + extra // len(flex) + (1 if n < extra % len(flex) else 0)
+    return widths
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +123,19 @@ class RowMessage(Message):
 
 
 class LiveTable(ScrollView, can_focus=True):
-    """Rows under a fixed header line; a row cursor that follows its row's key."""
+    """Rows under a fixed header line; a row cursor that follows its row's key.
+
+    The cursor's row is drawn in the cursor's colours over the cells' own (a
+    state colour on the cursor's background can be unreadable, most of all in
+    16 colours), and its gutter cell carries a mark: `▸` when the table has
+    the focus, `▹` when not.
+
+    Its natural height is the header and every row (or the empty text): with
+    `height: auto` it grows with its rows; under a cap (a `max-height`, or an
+    auto-height `ResourceTable` with one) it is given fewer lines and scrolls,
+    keeping the cursor's row on screen through moves, sorts, new rows and
+    resizes.
+    """
 
     DEFAULT_CSS = """
     LiveTable {
@@ -89,6 +150,7 @@ class LiveTable(ScrollView, can_focus=True):
     }
     LiveTable > .live-table--cursor {
         background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
     }
     LiveTable:focus > .live-table--cursor {
         background: $block-cursor-background;
@@ -114,16 +176,17 @@ class LiveTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "First", show=False),
         Binding("end", "edge(1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    #: What the table says when it has no rows.
+    empty_text: reactive[str] = reactive("nothing here yet", init=False)
 
     class Highlighted(RowMessage):
         """The cursor moved to another row (or the row under it changed key)."""
 
     class Selected(RowMessage):
-        """Enter (or a click) on a row."""
+        """A double click on a row."""
 
     def __init__(
         self,
@@ -137,14 +200,14 @@ class LiveTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns: list[Column] = list(columns)
         self.rows: list[Row] = []
-        self.empty_text = empty
+        self.set_reactive(LiveTable.empty_text, empty)
         self.sort_column: int | None = None
         self.sort_reverse = False
         self._cursor_key: str | None = None
         # Computed once per frame's worth of lines, not per line: resolving a
         # widget's rich style walks the DOM and dominated the render time.
         self._styles: tuple[object, Style, Style, Style, Style] | None = None
-        self._widths_for: tuple[int, list[int]] | None = None
+        self._widths_for: tuple[tuple[int, int | None], list[int]] | None = None
         self._frame: tuple[int, int, list[int], Style, Style, Style, Style] | None = None
 
     # -- data -------------------------------------------------------------------
@@ -171,6 +234,7 @@ class LiveTable(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
         self._move_to(index)
+        self._scroll_to_cursor()
         self.refresh()
 
     def move_to_key(self, key: str) -> bool:
@@ -190,14 +254,34 @@ class LiveTable(ScrollView, can_focus=True):
         if changed:
             self.post_message(self.Highlighted(self, key))
 
-    def watch_cursor(self, index: int) -> None:
-        body = max(1, self.size.height - 1)
-        top = int(self.scroll_y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + body:
-            self.scroll_to(y=index - body + 1, animate=False)
+    def watch_cursor(self) -> None:
+        self._scroll_to_cursor()
         self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll just enough to show the cursor's row under the header.
+
+        Called on every cursor move, new rows and resize: with rows added or
+        the table shrunk, a cursor that did not move can still fall off screen.
+        """
+        body = self.scrollable_content_region.height - 1
+        if body < 1:
+            return
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + body:
+            top = self.cursor - body + 1
+        top = max(0, min(top, len(self.rows) - body))
+        if top != round(self.scroll_y):
+            self.scroll_to(y=top, animate=False)
+
+    def on_resize(self, event: Resize) -> None:
+        self._scroll_to_cursor()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The header and every row, or the header and the empty text."""
+        return 1 + max(1, len(self.rows))
 
     # -- actions ----------------------------------------------------------------
 
@@ -211,6 +295,11 @@ class LiveTable(ScrollView, can_focus=True):
         self._move_to(0 if direction < 0 else len(self.rows) - 1)
 
     def action_select(self) -> None:
+        """Post `Selected` for the cursor's row (a double click does).
+
+        Enter is not bound here: what opening a row means is the owner's to say,
+        so panes bind it with a description the footer and `?` can show.
+        """
         if self.rows:
             self.post_message(self.Selected(self, self.rows[self.cursor].key))
 
@@ -237,6 +326,11 @@ class LiveTable(ScrollView, can_focus=True):
         self._widths_for = None
         self.refresh()
 
+    @property
+    def shown_columns(self) -> list[int]:
+        """Indexes of the columns on screen at the table's current width, left to right."""
+        return [i for i, width in enumerate(self._widths(self._row_width())) if width > 0]
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
@@ -255,25 +349,19 @@ class LiveTable(ScrollView, can_focus=True):
             )
         return self._styles[1:]
 
-    def _widths(self, total: int) -> list[int]:
-        """Column widths for `total` cells (-1 = hidden): fixed first, the rest shared."""
-        if self._widths_for is not None and self._widths_for[0] == total:
-            return self._widths_for[1]
-        shown = [i for i, c in enumerate(self.columns) if total + 1 >= c.hide_below]
-        gaps = len(shown) - 1
-        fixed = sum(self.columns[i].width for i in shown)
-        flex = [i for i in shown if self.columns[i].width == 0]
-        spare = max(0, total - fixed - gaps)
-        widths = [-1] * len(self.columns)
-        for i in shown:
-            widths[i] = self.columns[i].width
-        for n, i in enumerate(flex):
-            widths[i] = spare // len(flex) + (1 if n < spare % len(flex) else 0)
-        self._widths_for = (total, widths)
-        return widths
+    def _row_width(self) -> int:
+        """Cells for the columns: the table's width less the gutter cell on the left."""
+        return self.size.width - 1
 
-    def _line(self, cells: Sequence[Cell], widths: list[int]) -> Text:
-        line = Text(no_wrap=True, end="")
+    def _widths(self, total: int) -> list[int]:
+        key = (total, self.sort_column)
+        if self._widths_for is None or self._widths_for[0] != key:
+            self._widths_for = (key, column_widths(self.columns, total, self.sort_column))
+        return self._widths_for[1]
+
+    def _line(self, cells: Sequence[Cell], widths: list[int], gutter: str) -> Text:
+        """The cells laid out in `widths`, one cell apart, after a one-cell `gutter`."""
+        line = Text(gutter, no_wrap=True, end="")
         first = True
         for i, (column, width) in enumerate(zip(self.columns, widths, strict=False)):
             if width < 0:
@@ -296,13 +384,23 @@ class LiveTable(ScrollView, can_focus=True):
         return line
 
     def _header(self, widths: list[int]) -> Text:
-        labels: list[Cell] = []
-        for i, column in enumerate(self.columns):
-            mark = ""
-            if i == self.sort_column:
-                mark = "▼" if self.sort_reverse else "▲"
-            labels.append(column.label + mark)
-        return self._line(labels, widths)
+        """The labels, with the sort arrow where it costs no label a cell.
+
+        The arrow sits right before its label: inside the column when a
+        right-aligned label leaves room there, else in the one-cell gap (or
+        the gutter) before the column, so `type` never becomes `typ…`.
+        """
+        line = self._line([c.label for c in self.columns], widths, " ")
+        sort = self.sort_column
+        if sort is None or sort >= len(widths) or widths[sort] <= 0:
+            return line
+        column = self.columns[sort]
+        start = 1 + sum(w + 1 for w in widths[:sort] if w >= 0)
+        room = widths[sort] - cell_len(column.label)
+        at = start + room - 1 if column.justify == "right" and room > 0 else start - 1
+        plain = line.plain
+        arrow = SORT_MARKS[self.sort_reverse]
+        return Text(plain[:at] + arrow + plain[at + 1 :], no_wrap=True, end="")
 
     def _new_frame(self) -> tuple[int, int, list[int], Style, Style, Style, Style]:
         # What every line needs, worked out once per render rather than per line:
@@ -324,11 +422,14 @@ class LiveTable(ScrollView, can_focus=True):
             if index == 0:
                 return self._strip(Text(" " + self.empty_text), width, empty)
             return Strip.blank(width, base)
-        line = self._line(self.rows[index].cells, widths)
-        return self._strip(line, width, cursor if index == self.cursor else base)
+        if index != self.cursor:
+            return self._strip(self._line(self.rows[index].cells, widths, " "), width, base)
+        mark = FOCUSED_MARK if self.has_focus else BLURRED_MARK
+        line = self._line(self.rows[index].cells, widths, mark)
+        line.stylize(cursor)
+        return self._strip(line, width, cursor)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
-        text.pad_left(1)
         text.stylize_before(style)
         strip = Strip(text.render(self.app.console))
         return strip.crop_extend(0, width, style)

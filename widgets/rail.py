@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -41,13 +41,14 @@ class Rail(OptionList):
         self.items = list(items)
         super().__init__(*(Option(self._prompt(i), id=i.pane) for i in self.items), id=id)
 
-    def _prompt(self, item: RailItem) -> Text:
-        text = Text(no_wrap=True)
-        text.append(f"{item.key} ", "dim")
-        text.append(f"{item.label:<9}")
-        if item.badge:
-            text.append(f"{item.badge:>3}", "bold red" if item.alert else "bold")
-        return text
+    def _prompt(self, item: RailItem) -> Content:
+        """`1 SQS      3`: the badge in the theme's error colour when it is an alert.
+
+        Styled with theme variables (`$error`), resolved when drawn, so the
+        badge follows a theme switch without the prompts being rebuilt.
+        """
+        badge = (f"{item.badge:>3}", "bold $error" if item.alert else "bold") if item.badge else ""
+        return Content.assemble((f"{item.key} ", "dim"), f"{item.label:<9}", badge)
 
     def set_badges(self, items: Sequence[RailItem]) -> None:
         for index, item in enumerate(items):

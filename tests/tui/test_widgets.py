@@ -12,9 +12,9 @@ from widgets.live_table import Column, LiveTable, Row
 from widgets.resource_table import ResourceTable, row_filter, sort_rows
 
 COLUMNS = (
-    Column("name", 0),
+    Column("name", 0, min_width=30),
     Column("count", 6, "right"),
-    Column("rate/s", 7, "right", hide_below=60),
+    Column("rate/s", 7, "right", drop=1),
 )
 
 
@@ -117,12 +117,16 @@ async def test_keys_move_the_cursor_and_enter_selects() -> None:
         assert table.cursor == 15
         await pilot.press("home", "up")
         assert table.cursor_key == "r00"
+        # Enter belongs to the table's owner; a double click selects.
         await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == []
+        await pilot.click(table, offset=(3, 1), times=2)
         await pilot.pause()
         assert app.selected == ["r00"]
 
 
-async def test_columns_are_laid_out_and_hidden_below_their_width() -> None:
+async def test_columns_are_laid_out_and_dropped_when_the_name_would_shrink() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 5)) as pilot:
         table = app.live
@@ -131,8 +135,9 @@ async def test_columns_are_laid_out_and_hidden_below_their_width() -> None:
         header, first = line(table, 0), line(table, 1)
         assert "rate/s" not in header
         assert header.rstrip().endswith(" count")
-        # The flexible column takes what is left and ends in an ellipsis when cut.
-        assert first == " orders-with-a-very-long-name-in…    142"
+        # The flexible column takes what is left and ends in an ellipsis when cut;
+        # the gutter marks the focused table's cursor row.
+        assert first == "▸orders-with-a-very-long-name-in…    142"
 
     app = TableApp()
     async with app.run_test(size=(80, 5)) as pilot:
@@ -206,7 +211,7 @@ async def test_resource_table_keeps_filter_and_sort_across_new_rows() -> None:
         assert app.focused is resource.table
         await pilot.press("o", "o", "O")
         assert keys(resource.shown) == ["orders", "orders-dlq"]
-        assert "count▼" in line(resource.table, 0)
+        assert "▼count" in line(resource.table, 0)
 
         resource.set_rows([*ROWS, row("orders-archive", 999)])
         await pilot.pause()
