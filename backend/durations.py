@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+#: ASCII digits only: `\d` also matches '٣', which `float` then reads as 3.
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -29,7 +30,12 @@ def parse_duration(text: str | int | float) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """`4m10s`, `12s`, `2h05m`, `3d4h`: short, as the dashboard shows ages."""
+    """`12s`, `4m10s`, `2h05m`, `3d04h`: short, as the dashboard shows ages.
+
+    Always a whole unit and the next one down in two digits, so the same kind
+    of value reads the same way everywhere (the retention `4d00h` beside the
+    age `10m00s`).
+    """
     s = int(seconds)
     if s < 60:
         return f"{s}s"
@@ -37,4 +43,4 @@ def format_duration(seconds: float) -> str:
         return f"{s // 60}m{s % 60:02d}s"
     if s < 86400:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600}h"
+    return f"{s // 86400:,}d{s % 86400 // 3600:02d}h"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -423,13 +424,20 @@ class Trail:
             total += count
         return total
 
-    def history(self, now: float, *, include_data: bool = False) -> Iterator[TrailEntry]:
-        """Entries newest first, within the 90-day event history window."""
+    def history(
+        self, now: float, *, include_data: bool = False, before: int | None = None
+    ) -> Iterator[TrailEntry]:
+        """Entries newest first, within the 90-day event history window.
+
+        `before` starts below that sequence number, so a long search can go on
+        where it stopped (skipping what it already saw costs a step each).
+        """
         oldest = now - EVENT_HISTORY_DAYS * 86400
-        if include_data:
-            entries: Iterator[TrailEntry] = _merge_newest_first(self.management, self.data)
-        else:
-            entries = reversed(self.management)
+        rings = (self.management, self.data) if include_data else (self.management,)
+        newest_first = [reversed(ring) for ring in rings]
+        if before is not None:
+            newest_first = [itertools.dropwhile(lambda e: e.seq >= before, r) for r in newest_first]
+        entries = _merge_newest_first(*newest_first) if len(newest_first) == 2 else newest_first[0]
         for entry in entries:
             if entry.time < oldest:
                 return
@@ -446,8 +454,7 @@ class Trail:
         return None
 
 
-def _merge_newest_first(a: Ring, b: Ring) -> Iterator[TrailEntry]:
-    ia, ib = reversed(a), reversed(b)
+def _merge_newest_first(ia: Iterator[TrailEntry], ib: Iterator[TrailEntry]) -> Iterator[TrailEntry]:
     ea, eb = next(ia, None), next(ib, None)
     while ea is not None or eb is not None:
         if eb is None or (ea is not None and ea.seq > eb.seq):

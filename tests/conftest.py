@@ -10,9 +10,25 @@ fixed example in the tests.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("gate", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _files_in_a_temporary_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """skydeck writes under the XDG data and config dirs: here, a temporary folder.
+
+    No test may touch the real home (screenshots, skydeck.log, anything a
+    later feature keeps), so the variables point elsewhere for the whole run.
+    """
+    home = tmp_path_factory.mktemp("xdg")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        yield

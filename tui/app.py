@@ -2,18 +2,22 @@
 
 The app owns the `Cloud` and drives its clock: in real time (speed x wall
 clock, pausable) when a person runs it, or not at all when a test steps the
-clock by hand (`realtime=False`). Panes pull from the cloud on an interval;
-the cloud's bus pushes the few notable happenings, which arrive here as
-notifications, coalesced so a burst is one toast, not fifty.
+clock by hand (`realtime=False`). Panes pull from the cloud on an interval.
+
+Two kinds of news reach the person, kept apart so neither buries the other:
+the cloud's own happenings (the bus: a message moved to a dead-letter queue,
+a purge, a redrive) go to the event log, whose newest line is the strip above
+the footer (`!` opens it all; only errors also toast); toasts are for what
+the person did, and they wait while a dialog is open rather than cover it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.actions import ActionParseResult
@@ -21,7 +25,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, Footer
 
 from backend.bus import CloudEvent
@@ -32,11 +37,16 @@ from backend.wire.access import Access
 from backend.wire.server import Endpoint, EndpointError, start_endpoint
 from themes import STYLESHEET, THEMES
 from tui.commands import SqsCommands
+from tui.event_log import EventLog
 from tui.help import HelpScreen
+from tui.paths import data_dir
+from tui.presenters.events import strip_line
 from tui.presenters.palette import Palette
+from tui.screens.events import EventsScreen
 from tui.screens.pane import Pane
 from tui.screens.sqs import SqsPane
 from tui.screens.trail import TrailPane
+from widgets.event_strip import EventStrip
 from widgets.header_bar import HeaderBar, HeaderState
 from widgets.rail import Rail, RailItem
 
@@ -62,8 +72,9 @@ class SkydeckApp(App[None]):
     COMMANDS = App.COMMANDS | {SqsCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "Pause", id="clock.pause",
-                tooltip="Pause or resume simulated time"),
+        Binding("space", "pause", "Pause", id="clock.pause", tooltip="Pause simulated time"),
+        Binding("space", "resume", "Resume", id="clock.resume",
+                tooltip="Resume simulated time"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, key_display="+",
                 id="clock.faster",
                 tooltip="Run simulated time faster (up to 1000x)"),
@@ -73,6 +84,9 @@ class SkydeckApp(App[None]):
                 tooltip="Keys and concepts of this pane"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
                 tooltip="Search every command"),
+        Binding("exclamation_mark", "events", "Events", show=False, key_display="!",
+                id="app.events",
+                tooltip="The cloud's events: DLQ moves, purges, redrives, newest first"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme",
                 tooltip="Switch between the dark and light themes"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit skydeck"),
@@ -94,6 +108,7 @@ class SkydeckApp(App[None]):
         wall: Callable[[], float] = time.monotonic,
         endpoint_port: int | None = None,
         endpoint_access: Access | None = None,
+        files: Path | None = None,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -110,14 +125,21 @@ class SkydeckApp(App[None]):
         self.endpoint_port = endpoint_port
         self.endpoint_access = endpoint_access
         self.endpoint: Endpoint | None = None
+        #: Where screenshots (and, set up by the CLI, the log) go.
+        self.files = files if files is not None else data_dir()
         self._theme_name = theme
         self._palette_for: str | None = None
+        self.palette = Palette()
         self._pending: list[CloudEvent] = []
+        self.event_log = EventLog()
+        #: Toasts that came while a dialog was open; shown once it closes.
+        self._held: list[tuple[str, str, SeverityLevel, float | None]] = []
         self.panes: list[Pane] = [pane(self.cloud) for pane in PANES]
         # Held, not queried: while a form or help is open the active screen is that
         # modal, and the refresh tick must still reach the main screen's widgets.
         self.header = HeaderBar(id="header")
         self.rail = Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
+        self.strip = EventStrip(id="event-strip")
         self.switcher = ContentSwitcher(initial=self.panes[0].pane_id, id="panes")
         self.cloud.bus.subscribe(self._pending.append)
         #: Unexpected exceptions the dashboard survived; tests assert it stays empty.
@@ -131,6 +153,7 @@ class SkydeckApp(App[None]):
             yield self.rail
             with self.switcher:
                 yield from self.panes
+        yield self.strip
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -237,9 +260,9 @@ class SkydeckApp(App[None]):
     def _refresh(self) -> None:
         if self._palette_for != self.theme:
             self._palette_for = self.theme
-            palette = Palette.from_theme(self.current_theme)
+            self.palette = Palette.from_theme(self.current_theme)
             for pane in self.panes:
-                pane.palette = palette
+                pane.palette = self.palette
         now = self.cloud.clock.now()
         stamp = datetime.fromtimestamp(now, UTC)
         self.header.state = HeaderState(
@@ -257,28 +280,89 @@ class SkydeckApp(App[None]):
         )
         self.rail.set_badges([RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes])
         self.current_pane.refresh_view()
-        self._flush_notifications()
+        self._log_events()
+        if self._held and not isinstance(self.screen, ModalScreen):
+            held, self._held = self._held, []
+            for message, title, severity, timeout in held:
+                self.notify(message, title=title, severity=severity, timeout=timeout)
 
-    def _flush_notifications(self) -> None:
+    def _log_events(self) -> None:
+        """Move the bus's news into the event log and the strip; errors also toast, once."""
         if not self._pending:
             return
         events, self._pending[:] = list(self._pending), []
-        kinds = Counter((e.kind, e.resource) for e in events)
-        shown: set[tuple[str, str]] = set()
+        errors: dict[tuple[str, str], CloudEvent] = {}
         for event in events:
-            key = (event.kind, event.resource)
-            if key in shown:
-                continue
-            shown.add(key)
-            count = kinds[key]
-            message = event.summary if count == 1 else f"{event.summary} (and {count - 1} more)"
-            self.notify(message, title=event.kind, severity=event.severity)
+            self.event_log.add(event)
+            if event.severity == "error":
+                errors[(event.kind, event.resource)] = event
+        self.strip.line = strip_line(self.event_log.newest(), len(self.event_log))
+        for event in errors.values():
+            self.notify(event.summary, title=event.kind, severity="error")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast for the person; held while a dialog is open, and logged when it warns.
+
+        Held rather than shown: a toast drawn over a form or the palette hid
+        the very fields it was about. Warnings and errors also go to
+        skydeck.log, so a port already in use is on record, not only on screen.
+        Markup is off by default: messages quote AWS text and names, which
+        may hold square brackets.
+        """
+        if severity != "information":
+            log.log(logging.ERROR if severity == "error" else logging.WARNING,
+                    "%s: %s", title, message)  # fmt: skip
+        if self.is_running and isinstance(self.screen, ModalScreen):
+            self._held.append((message, title, severity, timeout))
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Save an SVG of the screen in skydeck's own folder (not ~/Downloads) and say where."""
+        folder = Path(path) if path else self.files / "screenshots"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as error:
+            self.notify(f"{folder}: {error.strerror or error}", title="Screenshot not saved",
+                        severity="error")  # fmt: skip
+            return None
+        self.notify(saved, title="Screenshot saved")
+        return saved
+
+    def action_events(self) -> None:
+        self.push_screen(EventsScreen(self.event_log, lambda: self.palette))
 
     # -- clock --------------------------------------------------------------------
 
-    def action_toggle_pause(self) -> None:
-        self.driver.paused = not self.driver.paused
+    def action_pause(self) -> None:
+        self.driver.paused = True
         self.refresh_view()
+
+    def action_resume(self) -> None:
+        self.driver.paused = False
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Space pauses while time runs and resumes while it stands: the footer says which."""
+        if action == "pause":
+            return not self.driver.paused
+        if action == "resume":
+            return self.driver.paused
+        return True
 
     def action_speed(self, step: int) -> None:
         current = self.driver.speed
@@ -309,6 +393,11 @@ class SkydeckApp(App[None]):
                 f"Go to {pane.label}", f"Show the {pane.label} pane ({pane.key})",
                 lambda p=pane.pane_id: self.action_show_pane(p),
             )  # fmt: skip
-        yield SystemCommand("Pause / resume time", "space", self.action_toggle_pause)
+        if self.driver.paused:
+            yield SystemCommand("Resume time", "space", self.action_resume)
+        else:
+            yield SystemCommand("Pause time", "space", self.action_pause)
+        yield SystemCommand("Cloud events", "! the log of DLQ moves, purges, redrives",
+                            self.action_events)  # fmt: skip
         yield SystemCommand("Faster", "+", lambda: self.action_speed(1))
         yield SystemCommand("Slower", "-", lambda: self.action_speed(-1))

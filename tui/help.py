@@ -18,27 +18,26 @@ from textual.widgets import Static
 def key_rows(
     bindings: Mapping[str, ActiveBinding], display: Callable[[Binding], str] | None = None
 ) -> list[tuple[str, str]]:
-    """(key, what it does) for each active binding with a description, first key wins.
+    """(key, what it does) for each of skydeck's own active bindings, first key wins.
 
     `display` names a key as the footer does (`App.get_key_display`: `/`, `^p`);
     without it, a key shows under its Textual name (`slash`, `ctrl+p`).
 
-    skydeck's own keys (declared with a tooltip) come first, Textual's generic
-    ones (cursor, scrolling, focus) after: the focused table's arrows are first
-    in the binding chain and would otherwise fill an 80x24 help box on their own.
+    skydeck's own keys are the ones declared with an id and a tooltip.
+    Textual's generic ones (`^q`, scrolling, focus, `^c`) are left out: they
+    filled the box and pushed out what this pane can do (and `^q`, first in
+    the chain, hid `q`); the arrows get one line of their own.
     """
-    own: list[tuple[str, str]] = []
-    generic: list[tuple[str, str]] = []
+    rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     for key, active in bindings.items():
         binding = active.binding
-        if not binding.description or binding.action in seen:
+        if not (binding.id and binding.tooltip) or binding.action in seen:
             continue
         seen.add(binding.action)
         label = display(binding) if display is not None else binding.key_display or key
-        text = binding.tooltip or binding.description
-        (own if binding.tooltip else generic).append((label, text))
-    return own + generic
+        rows.append((label, binding.tooltip))
+    return rows
 
 
 def reflow(text: str) -> str:
@@ -50,6 +49,10 @@ def reflow(text: str) -> str:
     """
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+#: The keys every table shares, in one line instead of a row each.
+MOVING = "↑ ↓ PgUp PgDn Home End move in a table · tab moves between tables"
 
 
 class HelpScreen(ModalScreen[None]):
@@ -96,6 +99,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(key, style), Text(text, style))
         with VerticalScroll():
             yield Static(Text(f"{self.pane} — keys", style="bold"))
-            yield Static(Text(reflow(self.text) + "\n"))
             yield Static(table)
-            yield Static(Text("\nesc closes", style="dim"))
+            yield Static(Text(MOVING, style="dim"))
+            yield Static(Text("\n" + reflow(self.text) + "\n"))
+            yield Static(Text("esc closes", style="dim"))

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from tui.app import SkydeckApp
 from tui.screens.sqs import SqsPane
 from tui.screens.trail import TrailPane
-from widgets.resource_table import ResourceTable
+from widgets.resource_table import FilterBox, ResourceTable
 
 START = "<!-- keys:start -->"
 END = "<!-- keys:end -->"
@@ -24,6 +24,7 @@ END = "<!-- keys:end -->"
 SECTIONS: tuple[tuple[str, Iterable[BindingType]], ...] = (
     ("Anywhere", SkydeckApp.BINDINGS),
     ("Any table", ResourceTable.BINDINGS),
+    ("Filter box", FilterBox.BINDINGS),
     ("SQS pane", SqsPane.BINDINGS),
     ("Trail pane", TrailPane.BINDINGS),
 )
@@ -33,7 +34,7 @@ def _key(binding: Binding) -> str:
     if binding.key_display:
         return binding.key_display
     names = {"question_mark": "?", "slash": "/", "space": "space", "escape": "esc",
-             "equals_sign": "=", "minus": "-", "plus": "+"}  # fmt: skip
+             "equals_sign": "=", "minus": "-", "plus": "+", "enter": "enter"}  # fmt: skip
     keys = [names.get(k, k) for k in binding.key.split(",")]
     return " / ".join(keys)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input
+from textual.widgets import Input, Select
+from textual.widgets.select import InvalidSelectValueError
 
 from tests.tui.helpers import (
     SIZE,
@@ -81,20 +83,28 @@ async def test_below_100_columns_the_rail_folds_away_and_keys_still_switch(
 # -- the clock --------------------------------------------------------------------
 
 
+def footer_keys(app: SkydeckApp) -> dict[str, str]:
+    """What the footer offers: key -> description, as active bindings say."""
+    return {key: active.binding.description for key, active in app.screen.active_bindings.items()}
+
+
 async def test_space_pauses_and_resumes_and_the_header_says_so(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         # A test app starts paused: only the test moves its clock.
         assert paused(app)
-        assert "‖ paused 1x" in header_text(app)
+        assert "‖    1x paused" in header_text(app)
+        assert footer_keys(app)["space"] == "Resume"
         await pilot.press("space")
         await pilot.pause()
         assert not paused(app)
         assert app.header.state.paused is False
-        assert "▶ 1x" in header_text(app)
+        assert "▶    1x" in header_text(app)
+        assert footer_keys(app)["space"] == "Pause"
         await pilot.press("space")
         await pilot.pause()
         assert paused(app)
-        assert "‖ paused 1x" in header_text(app)
+        assert "‖    1x paused" in header_text(app)
+        assert footer_keys(app)["space"] == "Resume"
 
 
 async def test_plus_and_minus_step_the_speed_within_its_bounds(app: SkydeckApp) -> None:
@@ -142,12 +152,14 @@ async def test_question_mark_lists_the_keys_of_the_pane(app: SkydeckApp) -> None
         keys = dict(help_screen.rows)
         assert keys["n"] == "CreateQueue: a standard or FIFO queue"
         assert keys["P"] == "PurgeQueue (asks first)"
-        for key in ("s", "r", "d", "v", "D", "a", "/", "o", "O", "space", "+", "-", "?", "1"):
+        for key in ("s", "r", "d", "v", "D", "a", "/", "o", "O", "space", "+", "-", "?", "1", "q"):
             assert key in keys, key
+        assert keys["⏎"] == "Open: a queue's messages, or all of a message"
+        assert keys["space"] == "Resume simulated time"
         assert "e" not in keys
-        # The pane's keys before Textual's generic ones, so 80x24 shows them unscrolled.
-        labels = [key for key, _ in help_screen.rows]
-        assert labels.index("P") < labels.index("↑")
+        # Only skydeck's own keys: Textual's generic ones (^q, scrolling, ^c) would push
+        # them out of an 80x24 box; the arrows get a line of their own.
+        assert not {"^q", "^c", "↑", "tab"} & set(keys)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(screen(app), HelpScreen)
@@ -234,7 +246,7 @@ async def test_every_key_with_nothing_to_act_on_is_harmless(app: SkydeckApp) -> 
             assert not isinstance(screen(app), FormScreen | ConfirmScreen), key
         await pilot.press("n", "escape", "slash", *"x(", "escape", "T", "T")
         await settle(pilot)
-        await pilot.press("2", "e", "o", "O", "home", "end", "down", "enter", "e", "1")
+        await pilot.press("2", "e", "o", "O", "home", "end", "down", "enter", "escape", "e", "1")
         await settle(pilot)
         assert app.is_running
         assert app.current_pane is sqs_pane(app)
@@ -279,17 +291,27 @@ async def test_a_long_poll_on_a_queue_deleted_while_waiting_ends_quietly(
         assert any(t.startswith("Received nothing from orders") for t in toasts(app))
 
 
-async def test_a_dlq_choice_of_the_wrong_type_comes_back_as_the_aws_error(
-    app: SkydeckApp,
-) -> None:
+async def test_the_dlq_choices_follow_the_queue_type(app: SkydeckApp) -> None:
+    """A FIFO queue's dead-letter queue must be FIFO too: only those are offered."""
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.pause()
-        await fill(pilot, name="jobs.fifo", type="fifo", dlq="orders-dlq")
+        dlq = form(app).query_one("#field-dlq", Select)
+        dlq.value = "orders-dlq"
+        with pytest.raises(InvalidSelectValueError):
+            dlq.value = "payments.fifo"
+        await fill(pilot, name="jobs.fifo", type="fifo")
+        await pilot.pause()
+        assert dlq.value == "(none)"
+        with pytest.raises(InvalidSelectValueError):
+            dlq.value = "orders-dlq"
+        await fill(pilot, dlq="payments.fifo")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "must be same type of queue" in form(app).description
-        assert not has_queue(app, "jobs.fifo")
+        assert has_queue(app, "jobs.fifo")
+        redrive = queue(app, "jobs.fifo").redrive
+        assert redrive is not None
+        assert redrive.dead_letter_target_arn.endswith(":payments.fifo")
 
 
 async def test_a_refresh_tick_after_the_app_closed_does_nothing(app: SkydeckApp) -> None:

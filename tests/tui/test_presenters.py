@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,10 +13,23 @@ from backend.errors import AwsError
 from backend.identity import CONSOLE, Caller, role
 from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import Message, State
-from backend.trail import TrailEntry
+from backend.services.sqs.move_tasks import MoveTaskState, Status
+from backend.trail import Trail, TrailEntry
 from tui.presenters.palette import Palette
-from tui.presenters.sqs import message_row, message_state, queue_row, settings_line
-from tui.presenters.trail import entry_row, shortened, user_label
+from tui.presenters.sqs import (
+    message_attribute_rows,
+    message_heading,
+    message_row,
+    message_state,
+    move_task_line,
+    pretty_body,
+    queue_row,
+    receive_rows,
+    settings_line,
+    system_attribute_rows,
+)
+from tui.presenters.trail import TrailSearch, entry_row, search_text, shortened, user_label
+from widgets.resource_table import text_filter
 
 PALETTE = Palette(
     visible="v-style", inflight="i-style", delayed="d-style", gone="g-style", error="e-style",
@@ -157,12 +171,12 @@ async def test_settings_line_names_what_shapes_the_queue() -> None:
         DelaySeconds="5", ReceiveMessageWaitTimeSeconds="20", RedrivePolicy=redrive,
     )  # fmt: skip
     assert settings_line(q, "jobs-dlq.fifo", 12) == (
-        "jobs.fifo · VisibilityTimeout 30s · Retention 4d0h · DelaySeconds 5 · "
+        "jobs.fifo · VisibilityTimeout 30s · Retention 4d00h · DelaySeconds 5 · "
         "ReceiveMessageWaitTimeSeconds 20 · maxReceiveCount 3 → jobs-dlq.fifo · "
         "ContentBasedDeduplication · 12 API calls/min"
     )
     assert settings_line(dlq, None, 0) == (
-        "jobs-dlq.fifo · VisibilityTimeout 30s · Retention 4d0h · 0 API calls/min"
+        "jobs-dlq.fifo · VisibilityTimeout 30s · Retention 4d00h · 0 API calls/min"
     )
 
 
@@ -251,3 +265,114 @@ def test_long_strings_in_a_shown_record_are_cut_and_say_so() -> None:
     assert shown["requestParameters"]["queueUrl"] == "u"
     assert shown["list"] == ["yyy"]
     assert record["requestParameters"]["messageBody"] == "x" * 5000
+
+
+# -- a message's detail ---------------------------------------------------------------
+
+
+def test_a_json_body_is_indented_and_anything_else_is_shown_as_sent() -> None:
+    indented = '{\n  "a": [\n    1,\n    2\n  ],\n  "é": "ü"\n}'
+    assert pretty_body('{"a": [1, 2], "é": "ü"}') == indented
+    assert pretty_body("{not json") == "{not json"
+    assert pretty_body("plain text") == "plain text"
+
+
+def test_detail_rows_name_every_attribute_and_receive() -> None:
+    m = message()
+    m.attributes = {
+        "colour": {"DataType": "String", "StringValue": "blue"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\xff"},
+    }
+    m.group_id = "customer-1"
+    assert message_attribute_rows(m) == [("blob", "Binary", "AP8="), ("colour", "String", "blue")]
+    system = dict(system_attribute_rows(m))
+    assert system["SentTimestamp"] == "1800000000000  (2027-01-15 08:00:00 UTC)"
+    assert system["MessageGroupId"] == "customer-1"
+    assert system["ApproximateReceiveCount"] == "0"
+    assert receive_rows(m) == []
+
+
+async def test_receive_history_keeps_the_latest_receives_and_who_made_them() -> None:
+    cloud = Cloud(seed="presenters", start=NOW)
+    _, url = await make_queue(cloud, "orders")
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "x"})
+    receive = {"QueueUrl": url, "VisibilityTimeout": 0}
+    for n in range(12):
+        await cloud.call("sqs", "ReceiveMessage", receive, caller=role(f"worker-{n}"))
+        await cloud.clock.advance(1)
+    [m] = cloud.service(SqsService).queues[("us-east-1", "orders")].peek(1)
+    rows = receive_rows(m)
+    assert len(rows) == 10
+    assert rows[0] == ("2027-01-15 08:00:11", "worker-11")
+    assert rows[-1] == ("2027-01-15 08:00:02", "worker-2")
+    assert dict(system_attribute_rows(m))["ApproximateReceiveCount"] == "12"
+
+
+def test_the_heading_says_how_long_a_state_lasts_and_when_a_message_is_gone() -> None:
+    cloud_queue = Queue.__new__(Queue)
+    cloud_queue.name = "orders"
+    m = message()
+    m.state, m.deadline = State.INFLIGHT, NOW + 90
+    assert message_heading(m, cloud_queue, NOW, True).endswith(
+        "· orders · in flight, visible again in 1m30s"
+    )
+    m.state, m.deadline = State.DELAYED, NOW + 5
+    assert message_heading(m, cloud_queue, NOW, True).endswith("· delayed, visible in 5s")
+    assert message_heading(m, cloud_queue, NOW, False).endswith(
+        "· gone (deleted, expired, purged or moved)"
+    )
+
+
+# -- the trail's search ---------------------------------------------------------------
+
+
+async def test_a_trail_search_finds_the_newest_matches_in_slices() -> None:
+    cloud = Cloud(seed="presenters", start=NOW)
+    await cloud.call("sqs", "CreateQueue", {"QueueName": "first"})
+    for _ in range(50):
+        await cloud.call("sqs", "ListQueues", {})
+    with pytest.raises(AwsError):
+        await cloud.call("sqs", "GetQueueUrl", {"QueueName": "missing"})
+    for _ in range(50):
+        await cloud.call("sqs", "ListQueues", {})
+    search = TrailSearch(text_filter("QueueDoesNotExist"), include_data=False, limit=5)
+    search.step(cloud.trail, cloud.clock.now(), budget=30)
+    assert (search.found, search.scanned, search.searching) == ([], 30, True)
+    search.step(cloud.trail, cloud.clock.now(), budget=30)
+    [found] = search.found
+    assert found.action == "GetQueueUrl"
+    search.step(cloud.trail, cloud.clock.now(), budget=100)
+    assert (search.scanned, search.searching) == (102, False)
+    # New matches come in above the old, without searching the history again.
+    with pytest.raises(AwsError):
+        await cloud.call("sqs", "GetQueueUrl", {"QueueName": "missing"})
+    await cloud.call("sqs", "ListQueues", {})
+    search.step(cloud.trail, cloud.clock.now(), budget=100)
+    assert [e.seq for e in search.found] == [103, 52]
+    assert search.scanned == 104
+
+
+async def test_a_trail_search_stops_at_its_limit() -> None:
+    cloud = Cloud(seed="presenters", start=NOW)
+    for _ in range(20):
+        await cloud.call("sqs", "ListQueues", {})
+    search = TrailSearch(text_filter("ListQueues"), include_data=False, limit=5)
+    search.step(cloud.trail, cloud.clock.now())
+    assert [e.seq for e in search.found] == [20, 19, 18, 17, 16]
+    assert (search.scanned, search.searching) == (5, False)
+
+
+def test_the_search_text_is_the_rows_words() -> None:
+    trail = Trail("s", "123456789012")
+    entry = trail.record(
+        NOW, "sqs.amazonaws.com", "SendMessage", {}, None, None, CONSOLE, "us-east-1",
+        False, True, None,
+    )  # fmt: skip
+    assert search_text(entry) == " ".join(plain(c) for c in entry_row(entry, PALETTE).cells)
+
+
+def test_a_redrive_in_one_phrase() -> None:
+    task = MoveTaskState("t", "arn:dlq", None, 50, NOW, to_move=500, moved=120)
+    assert move_task_line(task, NOW) == "redrive RUNNING 120 of 500 at 50/s"
+    failed = dataclasses.replace(task, status=Status.FAILED, failure_reason="NonExistentQueue")
+    assert move_task_line(failed, NOW) == "redrive FAILED 120 of 500 moved (NonExistentQueue)"

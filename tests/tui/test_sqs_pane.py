@@ -126,7 +126,8 @@ async def test_a_value_out_of_range_is_caught_before_any_call(app: SkydeckApp) -
         await pilot.pause()
         await fill(pilot, name="q", VisibilityTimeout="abc", DelaySeconds="901")
         await submit(pilot)
-        assert field_problem(app, "VisibilityTimeout") == "a whole number from 0 to 43200"
+        digits_only = "a whole number from 0 to 43,200, in digits 0-9"
+        assert field_problem(app, "VisibilityTimeout") == digits_only
         assert field_problem(app, "DelaySeconds") == "must be from 0 to 900"
         assert field_problem(app, "name") == ""
         assert app.screen.focused is form(app).query_one("#field-VisibilityTimeout")
@@ -275,9 +276,12 @@ async def test_r_long_poll_returns_empty_when_wait_time_passes(app: SkydeckApp) 
         await fill(pilot, WaitTimeSeconds="20")
         await submit(pilot)
 
+        # Said at once, where the person looks: the poll is waiting, for how long.
+        [started] = toasts(app)
+        assert started.startswith("ReceiveMessage long poll on orders\nWaiting up to 20 s")
         await step(pilot, 19)
         assert pane.messages_table.title.endswith("long poll waiting… 1s left")
-        assert toasts(app) == []
+        assert toasts(app) == [started]
 
         await step(pilot, 1)
         assert not long_polling(app)
@@ -520,11 +524,11 @@ async def test_o_sorts_by_the_next_column_and_shift_o_reverses(app: SkydeckApp) 
         await pilot.pause()
         assert queue_names(app) == names
         header = sqs_pane(app).queues_table.table.render_line(0).text
-        assert "name▲" in header
+        assert "▲name" in header
         await pilot.press("O")
         await pilot.pause()
         assert queue_names(app) == names[::-1]
-        assert "name▼" in sqs_pane(app).queues_table.table.render_line(0).text
+        assert "▼name" in sqs_pane(app).queues_table.table.render_line(0).text
 
         # type, then visible (descending, still reversed): the busiest queue first.
         await pilot.press("o", "o")

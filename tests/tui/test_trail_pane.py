@@ -6,7 +6,9 @@ import json
 
 import pytest
 from rich.text import Text
+from textual.widgets import TextArea
 
+from backend.errors import AwsError
 from tests.tui.helpers import (
     SIZE,
     queue,
@@ -19,6 +21,7 @@ from tests.tui.helpers import (
     trail_pane,
 )
 from tui.app import SkydeckApp
+from tui.screens.record import RecordScreen
 from widgets.live_table import Row
 
 
@@ -44,7 +47,7 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         first = pane.events_table.shown[0]
         assert cell(first, 3) == "skydeck-scenario"
         assert cell(first, 2) == "sqs.amazonaws.com"
-        assert pane.events_table.title == "Event history (management, 90 days)"
+        assert pane.events_table.title == "Event history · 7 kept"
 
         await pilot.press("e")
         await pilot.pause()
@@ -86,7 +89,7 @@ async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
         assert record == newest.record()
         assert record["eventName"] == "SendMessage"
         assert record["eventCategory"] == "Data"
-        assert record["requestParameters"]["messageBody"] == "an order"
+        assert record["requestParameters"]["messageBody"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
 
         await pilot.press("down")
         await pilot.pause()
@@ -157,3 +160,56 @@ async def test_y_copies_the_highlighted_record(
         await pilot.pause()
         assert len(copied) == 1
         assert json.loads(copied[0]) == shown_json(app)
+
+
+async def test_the_filter_searches_the_whole_kept_history_not_only_the_rows_shown(
+    app: SkydeckApp,
+) -> None:
+    """The README's walkthrough: `e`, then `/InvalidParameter`, minutes into the demo.
+
+    The table holds the newest 500 events; the refused send is older than all of
+    them, yet the search finds it, and a filter that matches nothing says so.
+    """
+    async with app.run_test(size=(80, 24)) as pilot:
+        url = sqs_service(app).queue_url(queue(app, "documents-256k"))
+        refused = {"QueueUrl": url, "MessageBody": "d" * 300_000}
+        with pytest.raises(AwsError):
+            await app.cloud.call("sqs", "SendMessage", refused)
+        for n in range(700):
+            await send(app, "orders", f"order {n}")
+        await pilot.press("2", "e", "slash", *"InvalidParameter")
+        for _ in range(3):
+            await step(pilot, 0)
+        pane = trail_pane(app)
+        assert event_names(app) == ["SendMessage"]
+        assert cell(pane.events_table.shown[0], 5) == "InvalidParameterValue"
+        search = pane.search
+        assert search is not None
+        assert not search.searching
+        assert "searched 708 of 708" in pane.events_table.title
+
+        await pilot.press(*"xyz")
+        await step(pilot, 0)
+        table = pane.events_table.table
+        assert table.rows == []
+        no_match = "no match for /InvalidParameterxyz  (esc clears)"
+        assert table.render_line(1).text.strip() == no_match
+
+        await pilot.press("enter", "escape")
+        await step(pilot, 0)
+        assert trail_pane(app).search is None
+        assert len(event_names(app)) == 500
+        assert "newest 500 of 708; / searches all" in pane.events_table.title
+
+
+async def test_enter_opens_the_whole_record(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "home", "enter")
+        await pilot.pause()
+        record = app.screen
+        assert isinstance(record, RecordScreen)
+        assert json.loads(record.query_one(TextArea).text) == record.record
+        assert record.record["eventName"] == "CreateQueue"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RecordScreen)

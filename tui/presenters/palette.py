@@ -1,4 +1,9 @@
-"""The theme's colours for presenters, as Rich style strings."""
+"""The theme's colours for presenters, as Rich style strings.
+
+Presenters build rich `Text` cells, which take styles rather than CSS, so
+the app hands them the active theme's colours as a `Palette`. The empty
+default (no styling) only lasts until the app's first refresh.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +14,26 @@ from textual.theme import Theme
 
 @dataclass(frozen=True, slots=True)
 class Palette:
-    visible: str = "green"
-    inflight: str = "yellow"
-    delayed: str = "cyan"
-    gone: str = "bright_black"
-    error: str = "red"
-    data_event: str = "magenta"
-    accent: str = "yellow"
+    visible: str = ""
+    inflight: str = ""
+    delayed: str = ""
+    gone: str = ""
+    error: str = ""
+    warning: str = ""
+    data_event: str = ""
+    accent: str = ""
 
     @classmethod
     def from_theme(cls, theme: Theme) -> Palette:
-        """A palette from a Textual theme: its `sd-*` variables, error and accent."""
-        default = cls()
+        """A palette from a Textual theme: its `sd-*` variables, error, warning and accent."""
         variables = theme.variables
         return cls(
-            visible=variables.get("sd-visible", default.visible),
-            inflight=variables.get("sd-inflight", default.inflight),
-            delayed=variables.get("sd-delayed", default.delayed),
-            gone=variables.get("sd-gone", default.gone),
-            error=theme.error or default.error,
-            data_event=variables.get("sd-data-event", default.data_event),
-            accent=theme.accent or default.accent,
+            visible=variables.get("sd-visible", ""),
+            inflight=variables.get("sd-inflight", ""),
+            delayed=variables.get("sd-delayed", ""),
+            gone=variables.get("sd-gone", ""),
+            error=theme.error or "",
+            warning=theme.warning or "",
+            data_event=variables.get("sd-data-event", ""),
+            accent=theme.accent or "",
         )

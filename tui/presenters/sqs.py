@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from rich.text import Text
 
 from backend.durations import format_duration
 from backend.metrics import Series
-from backend.services.sqs.message import Message, State
+from backend.services.sqs.message import Message, State, system_attribute_values
+from backend.services.sqs.move_tasks import MoveTaskState, Status
 from backend.services.sqs.queue import Queue
 from tui.presenters.palette import Palette
 from widgets.live_table import Column, Row
 
 QUEUE_COLUMNS = (
-    Column("name", 0),
+    Column("name", 0, min_width=20),
     Column("type", 4),
     Column("visible", 7, "right"),
     Column("in flight", 9, "right"),
-    Column("delayed", 7, "right"),
-    Column("oldest", 6, "right"),
-    Column("sent/s", 7, "right", hide_below=100),
-    Column("recv/s", 7, "right", hide_below=100),
-    Column("DLQ", 14),
+    Column("delayed", 7, "right", drop=1),
+    Column("oldest", 6, "right", drop=2),
+    Column("sent/s", 7, "right", drop=5),
+    Column("recv/s", 7, "right", drop=4),
+    Column("DLQ", 14, drop=3),
 )
 
 MESSAGE_COLUMNS = (
@@ -37,8 +41,8 @@ FIFO_MESSAGE_COLUMNS = (
     Column("state", 22),
     Column("rcv", 3, "right"),
     Column("group", 11),
-    Column("seq", 6, "right", hide_below=90),
-    Column("body", 0),
+    Column("seq", 6, "right", drop=1),
+    Column("body", 0, min_width=30),
 )
 
 #: Messages the list shows at most, whatever the queue holds: the pane's cost is bounded.
@@ -143,3 +147,72 @@ def settings_line(queue: Queue, dlq_name: str | None, calls_per_minute: float) -
         parts.append(f"missed deletes {queue.counters.duplicates:,}")
     parts.append(f"{calls_per_minute:,.0f} API calls/min")
     return " · ".join(parts)
+
+
+#: Characters of a body pretty-printed as JSON at most; longer bodies show as sent.
+PRETTY_LIMIT = 256 * 1024
+
+
+def pretty_body(body: str) -> str:
+    """The body as a person reads it: JSON indented, anything else as it was sent."""
+    if len(body) <= PRETTY_LIMIT and body.lstrip()[:1] in ("{", "["):
+        try:
+            return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass
+    return body
+
+
+def _stamp(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def system_attribute_rows(message: Message) -> list[tuple[str, str]]:
+    """(name, value) of every system attribute, timestamps also in words."""
+    rows = []
+    for name, value in system_attribute_values(message, {"All"}).items():
+        if name.endswith("Timestamp"):
+            value = f"{value}  ({_stamp(int(value) / 1000)} UTC)"
+        rows.append((name, value))
+    return rows
+
+
+def message_attribute_rows(message: Message) -> list[tuple[str, str, str]]:
+    """(name, DataType, value) of each message attribute; binary values as base64."""
+    rows = []
+    for name, value in sorted(message.attributes.items()):
+        data_type = value["DataType"]
+        if data_type.startswith("Binary"):
+            shown = base64.b64encode(value["BinaryValue"]).decode("ascii")
+        else:
+            shown = value["StringValue"]
+        rows.append((name, data_type, shown))
+    return rows
+
+
+def receive_rows(message: Message) -> list[tuple[str, str]]:
+    """(when, by whom) of the message's most recent receives, newest first."""
+    return [(_stamp(when), receiver or "-") for when, receiver in reversed(message.receives)]
+
+
+def message_heading(message: Message, queue: Queue, now: float, present: bool) -> str:
+    """`MessageId · queue · state`, with when the state ends; `gone` once deleted."""
+    if not present:
+        state = "gone (deleted, expired, purged or moved)"
+    elif message.state is State.INFLIGHT:
+        state = f"in flight, visible again in {format_duration(message.deadline - now)}"
+    elif message.state is State.DELAYED:
+        state = f"delayed, visible in {format_duration(message.deadline - now)}"
+    else:
+        state = "visible"
+    return f"{message.message_id} · {queue.name} · {state}"
+
+
+def move_task_line(task: MoveTaskState, now: float) -> str:
+    """A redrive in one phrase: `redrive RUNNING 120 of 500 at 50/s`, or how it ended."""
+    if task.status is Status.RUNNING or task.status is Status.CANCELLING:
+        return f"redrive {task.status.value} {task.moved:,} of {task.to_move:,} at {task.rate}/s"
+    words = f"redrive {task.status.value} {task.moved:,} of {task.to_move:,} moved"
+    if task.failure_reason:
+        words += f" ({task.failure_reason})"
+    return words

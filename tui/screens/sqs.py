@@ -10,6 +10,7 @@ list) and uses them, so what works here is what works on AWS.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
@@ -22,18 +23,22 @@ from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import State
+from backend.services.sqs.move_tasks import MoveTaskState, Status
+from tui.checks import integer
 from tui.presenters.sqs import (
     FIFO_MESSAGE_COLUMNS,
     MESSAGE_COLUMNS,
     MESSAGE_LIMIT,
     QUEUE_COLUMNS,
     message_rows,
+    move_task_line,
     queue_row,
     settings_line,
 )
+from tui.screens.message import MessageScreen
 from tui.screens.pane import Pane
 from widgets.confirm import ConfirmScreen
-from widgets.form import Field, FormScreen, integer, required
+from widgets.form import Field, FormScreen, required
 from widgets.resource_table import ResourceTable
 from widgets.spark_row import SparkRow
 
@@ -50,7 +55,11 @@ FIFO queues deliver each message group in order, one batch in flight at a time.
 A short poll (WaitTimeSeconds 0) answers at once, often empty; a long poll waits
 up to 20 s for a message. Compare the two notifications queues' API calls/min.
 Press a to switch standard queues to at-least-once delivery (rare duplicates,
-loose order, short polls that sample servers), as SQS really behaves."""
+loose order, short polls that sample servers), as SQS really behaves.
+
+On a dead-letter queue, R redrives its messages back to the queues they came
+from (StartMessageMoveTask, as the console's "DLQ redrive" does), at a rate you
+choose; the settings line shows the task moving them, and R again cancels it."""
 
 
 def _attributes(text: str) -> dict[str, dict[str, str]]:
@@ -93,6 +102,11 @@ class SqsPane(Pane):
                 tooltip="Switch standard queues between exact and at-least-once delivery"),
         Binding("y", "copy", "Copy", show=False, id="sqs.copy",
                 tooltip="Copy the selected message's body, or the queue's URL"),
+        Binding("enter", "open", "Open", show=False, id="sqs.open",
+                tooltip="Open: a queue's messages, or all of a message"),
+        Binding("R", "redrive", "Redrive", show=False, id="sqs.redrive",
+                tooltip="On a dead-letter queue: redrive its messages to their sources "
+                        "(StartMessageMoveTask); again to cancel"),
     ]  # fmt: skip
 
     def __init__(self, cloud: Cloud) -> None:
@@ -178,7 +192,11 @@ class SqsPane(Pane):
         end = int(now)
         m = queue.metrics
         calls = sum(sum(s.sums(end, 60)) for s in (m.sent, m.received, m.deleted, m.empty_receives))
-        settings.update(settings_line(queue, self._dlq_name(queue), calls), layout=False)
+        line = settings_line(queue, self._dlq_name(queue), calls)
+        task = self._move_task(queue)
+        if task is not None:
+            line = f"{move_task_line(task, now)} · {line}"
+        settings.update(line, layout=False)
         sparks.set_series(
             {
                 "sent": m.sent.sums(end, SPARK_SECONDS),
@@ -192,18 +210,27 @@ class SqsPane(Pane):
         messages.set_rows(message_rows(shown, now, self.palette, fifo=queue.fifo, held=held))
         title = f"Messages · {queue.name} · {len(queue):,}"
         if len(queue) > len(shown):
-            title += f" (oldest {len(shown)} shown)"
+            title += f" (oldest {len(shown):,} shown)"
         deadlines = [deadline for name, deadline in self.receiving if name == queue.name]
         if deadlines:
             left = max(0.0, min(deadlines) - now)
             title += f" · ReceiveMessage long poll waiting… {left:.0f}s left"
         messages.set_title(title)
 
+    def _move_task(self, queue: Queue) -> MoveTaskState | None:
+        """The queue's redrive worth showing: one under way, or one that ended a minute ago."""
+        tasks = self.sqs.move_tasks(queue.arn)
+        if not tasks:
+            return None
+        task = tasks[0]
+        recent = task.ended_at is not None and self.cloud.clock.now() - task.ended_at < 60
+        return task if task.active or recent else None
+
     def badge(self) -> tuple[str, bool]:
         backlog = sum(1 for q in self.sqs.queues.values() if q.n_visible)
         targets = {q.redrive.dead_letter_target_arn for q in self.sqs.queues.values() if q.redrive}
         dead = any(len(q) for q in self.sqs.queues.values() if q.arn in targets)
-        return (str(backlog) if backlog else ""), dead
+        return (f"{backlog:,}" if backlog else ""), dead
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         if event.table.id == "queues":
@@ -217,8 +244,11 @@ class SqsPane(Pane):
         on holding a receipt handle would make them do nothing at all on a
         message someone else received; kept live, they explain why (`_held`).
         """
-        if action in ("send", "receive", "purge", "delete_queue"):
+        if action in ("send", "receive", "purge", "delete_queue", "open"):
             return True if self.selected_queue() is not None else None
+        if action == "redrive":
+            queue = self.selected_queue()
+            return True if queue is not None and self.sqs.is_dead_letter_queue(queue.arn) else None
         if action in ("delete_message", "change_visibility"):
             return True if self.selected_message_id() is not None else None
         return True
@@ -249,11 +279,7 @@ class SqsPane(Pane):
                 return
             error = await run(values)
             if error is not None:
-                again = [
-                    Field(f.name, f.label, values.get(f.name, f.value), f.placeholder, f.check,
-                          f.choices)
-                    for f in fields
-                ]  # fmt: skip
+                again = [dataclasses.replace(f, value=values.get(f.name, f.value)) for f in fields]
                 self._ask(title, again, run, description=f"{error.code}: {error.message}",
                           submit=submit)  # fmt: skip
 
@@ -272,7 +298,9 @@ class SqsPane(Pane):
     # -- actions ------------------------------------------------------------------
 
     def action_create_queue(self) -> None:
-        names = sorted(q.name for q in self.sqs.queues.values())
+        queues = sorted(self.sqs.queues.values(), key=lambda q: q.name)
+        standard = tuple(q.name for q in queues if not q.fifo)
+        fifo = tuple(q.name for q in queues if q.fifo)
         fields = [
             Field("name", "QueueName", placeholder="my-queue (FIFO: my-queue.fifo)",
                   check=required),
@@ -283,7 +311,9 @@ class SqsPane(Pane):
             Field("DelaySeconds", "DelaySeconds", "0", check=integer(0, 900)),
             Field("ReceiveMessageWaitTimeSeconds", "ReceiveMessageWaitTimeSeconds", "0",
                   check=integer(0, 20)),
-            Field("dlq", "Dead-letter queue", "(none)", choices=("(none)", *names)),
+            Field("dlq", "Dead-letter queue", "(none)", choices=("(none)", *standard),
+                  choices_by=("type", {"standard": ("(none)", *standard),
+                                       "fifo": ("(none)", *fifo)})),
             Field("maxReceiveCount", "maxReceiveCount", "3", check=integer(1, 1000)),
         ]  # fmt: skip
 
@@ -349,11 +379,22 @@ class SqsPane(Pane):
                     params[key] = values[key].strip()
             if values.get("DelaySeconds", "").strip():
                 params["DelaySeconds"] = int(values["DelaySeconds"])
+            sent_before = queue.counters.sent
             response, error = await self._try("SendMessage", params)
-            if response is not None:
+            if response is None:
+                return error
+            if queue.counters.sent == sent_before:
+                self.app.notify(
+                    "A message with the same MessageDeduplicationId (or, with "
+                    "ContentBasedDeduplication, the same body) was sent in the last 5 minutes: "
+                    f"SQS answered with that message's id, {response['MessageId'][:8]}, and "
+                    "enqueued nothing.",
+                    title=f"Deduplicated, not sent to {queue.name}", severity="warning",
+                )  # fmt: skip
+            else:
                 self.app.notify(f"MessageId {response['MessageId']}", title=f"Sent to {queue.name}")
-                self.refresh_view()
-            return error
+            self.refresh_view()
+            return None
 
         self._ask(f"SendMessage → {queue.name}", fields, run, submit="Send")
 
@@ -398,6 +439,11 @@ class SqsPane(Pane):
         poll = (name, self.cloud.clock.now() + wait)
         if wait:
             self.receiving.append(poll)
+            self.app.notify(
+                f"Waiting up to {wait} s of simulated time for a message; the messages "
+                "title counts down, and the poll returns as soon as one arrives.",
+                title=f"ReceiveMessage long poll on {name}",
+            )
         try:
             response = await self.call("ReceiveMessage", params)
         finally:
@@ -476,7 +522,10 @@ class SqsPane(Pane):
         url = self.sqs.queue_url(queue)
 
         async def answered(yes: bool | None) -> None:
+            count = len(queue)
             if yes and await self.call("PurgeQueue", {"QueueUrl": url}) is not None:
+                self.app.notify(f"{count:,} messages deleted; the next purge is allowed in 60 s.",
+                                title=f"Purged {queue.name}")  # fmt: skip
                 self.refresh_view()
 
         self.app.push_screen(
@@ -501,10 +550,18 @@ class SqsPane(Pane):
                                 title="DeleteQueue")  # fmt: skip
                 self.refresh_view()
 
-        self.app.push_screen(
-            ConfirmScreen(f"Delete queue {name} and its {len(queue):,} messages?", yes="Delete"),
-            answered,
-        )
+        question = f"Delete queue {name} and its {len(queue):,} messages?"
+        sources = sorted(
+            q.name for q in self.sqs.queues.values()
+            if q.redrive is not None and q.redrive.dead_letter_target_arn == queue.arn
+        )  # fmt: skip
+        if sources:
+            question += (
+                f"\n\n{name} is the dead-letter queue of {', '.join(sources)}. Their redrive "
+                "policy will name a queue that no longer exists: messages that fail there stay "
+                "in the source queue instead of moving."
+            )
+        self.app.push_screen(ConfirmScreen(question, yes="Delete"), answered)
 
     def action_copy(self) -> None:
         """Copy what is selected: the highlighted message's body, else the queue's URL.
@@ -525,7 +582,84 @@ class SqsPane(Pane):
             return
         url = self.sqs.queue_url(queue)
         self.app.copy_to_clipboard(url)
-        self.app.notify(f"aws sqs receive-message --queue-url {url}", title="Copied the queue URL")
+        self.app.notify(url, title=f"Copied the URL of {queue.name}")
+
+    def action_open(self) -> None:
+        """Enter: on a queue, go to its messages; on a message, show all of it."""
+        queue = self.selected_queue()
+        if queue is None:
+            return
+        message_id = self.selected_message_id()
+        message = queue.message(message_id) if message_id else None
+        if self.messages_table.table.has_focus and message is not None:
+            self.app.push_screen(MessageScreen(message, queue, self.cloud.clock.now))
+        else:
+            self.messages_table.focus_table()
+
+    def on_resource_table_selected(self, event: ResourceTable.Selected) -> None:
+        """A double click opens, as Enter does, what it was on."""
+        if isinstance(event.table, ResourceTable):
+            event.table.focus_table()
+        self.action_open()
+
+    def action_redrive(self) -> None:
+        """Start a redrive of the selected dead-letter queue, or cancel the one running."""
+        queue = self.selected_queue()
+        if queue is None or not self.sqs.is_dead_letter_queue(queue.arn):
+            return
+        task = self._move_task(queue)
+        if task is not None and task.status is Status.RUNNING:
+            self._cancel_redrive(queue, task)
+            return
+        others = sorted(
+            q.name for q in self.sqs.queues.values() if q.fifo == queue.fifo and q is not queue
+        )
+        original = "(each message's source queue)"
+        fields = [
+            Field("destination", "DestinationArn", original, choices=(original, *others)),
+            Field("rate", "MaxNumberOfMessagesPerSecond",
+                  placeholder="1 to 500; empty: the system's rate",
+                  check=integer(1, 500, optional=True)),
+        ]  # fmt: skip
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            params: dict[str, Any] = {"SourceArn": queue.arn}
+            if values["destination"] != original:
+                target = self.sqs.queue_by_name(values["destination"], queue.region)
+                params["DestinationArn"] = target.arn
+            if values["rate"].strip():
+                params["MaxNumberOfMessagesPerSecond"] = int(values["rate"])
+            response, error = await self._try("StartMessageMoveTask", params)
+            if response is not None:
+                self.app.notify(f"{len(queue):,} messages to move; the settings line shows "
+                                "its progress, R again cancels.",
+                                title=f"Redrive of {queue.name} started")  # fmt: skip
+                self.refresh_view()
+            return error
+
+        description = (
+            f"Moves the {len(queue):,} messages now in {queue.name} back to where they came "
+            "from, oldest first, as the console's DLQ redrive does."
+        )
+        self._ask(f"StartMessageMoveTask · redrive {queue.name}", fields, run, submit="Redrive",
+                  description=description)  # fmt: skip
+
+    def _cancel_redrive(self, queue: Queue, task: MoveTaskState) -> None:
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            response = await self.call("CancelMessageMoveTask", {"TaskHandle": task.handle})
+            if response is not None:
+                moved = response.get("ApproximateNumberOfMessagesMoved", 0)
+                self.app.notify(f"{moved:,} messages were moved before the cancel.",
+                                title=f"Redrive of {queue.name} cancelled")  # fmt: skip
+                self.refresh_view()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel the redrive of {queue.name}? {task.moved:,} of "
+                          f"{task.to_move:,} messages are moved; the rest stay.", yes="Cancel it"),
+            answered,
+        )  # fmt: skip
 
     def action_toggle_delivery(self) -> None:
         delivery = self.sqs.delivery

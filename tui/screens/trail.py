@@ -21,12 +21,13 @@ from textual.widgets import Static
 from backend.cloud import Cloud
 from backend.trail import TrailEntry
 from tui.presenters.palette import Palette
-from tui.presenters.trail import TRAIL_COLUMNS, entry_row, shortened
+from tui.presenters.trail import TRAIL_COLUMNS, TrailSearch, entry_row, shortened
 from tui.screens.pane import Pane
+from tui.screens.record import RecordScreen
 from widgets.live_table import Row
-from widgets.resource_table import ResourceTable
+from widgets.resource_table import ResourceTable, text_filter
 
-#: Newest events the table holds; the filter searches these.
+#: Events the table holds at most: the newest, or the newest matches of `/`.
 EVENT_LIMIT = 500
 
 HELP = """\
@@ -35,6 +36,8 @@ where (sourceIPAddress, userAgent), the request parameters, the response, and
 the error when it failed. Event history keeps management events (CreateQueue,
 PurgeQueue, ...) for 90 days. Data events (SendMessage, ReceiveMessage, ...)
 are only recorded by a trail with data-event selectors: press e to add them.
+The table shows the newest events; / searches everything the trail keeps.
+As in AWS's records, an SQS message body shows as HIDDEN_DUE_TO_SECURITY_REASONS.
 Calls made with boto3 or the aws CLI show under their access key and agent."""
 
 
@@ -49,6 +52,8 @@ class TrailPane(Pane):
                 tooltip="Add the data events a trail with data-event selectors records"),
         Binding("y", "copy", "Copy", show=False, id="trail.copy",
                 tooltip="Copy the highlighted event's CloudTrail record as JSON"),
+        Binding("enter", "open", "Open", id="trail.open",
+                tooltip="Open the highlighted event's whole CloudTrail record"),
     ]  # fmt: skip
 
     def __init__(self, cloud: Cloud) -> None:
@@ -57,9 +62,14 @@ class TrailPane(Pane):
         self._rows: dict[int, Row] = {}
         self._rows_palette: Palette | None = None
         self._shown_seq: int | None = None
+        #: The filter's search through the whole history, while there is a filter.
+        self.search: TrailSearch | None = None
+        self._filter = ""
 
     def compose(self) -> ComposeResult:
-        yield ResourceTable(self._title(), TRAIL_COLUMNS, id="events", empty="no events yet")
+        yield ResourceTable(
+            self._title(), TRAIL_COLUMNS, id="events", empty="no events yet", remote_filter=True
+        )
         with VerticalScroll(id="event-detail"):
             yield Static("", id="event-json")
 
@@ -71,13 +81,43 @@ class TrailPane(Pane):
         self.events_table.focus_table()
 
     def _title(self) -> str:
-        if self.data_events:
-            return "Event history + data events"
-        return "Event history (management, 90 days)"
+        kept = self._kept()
+        what = "Event history + data events" if self.data_events else "Event history"
+        search = self.search
+        if search is not None:
+            state = "searching…" if search.searching else "searched"
+            shown = f" (newest {EVENT_LIMIT:,} matches)" if len(search.found) == EVENT_LIMIT else ""
+            return f"{what} · {state} {search.scanned:,} of {kept:,}{shown}"
+        if kept > EVENT_LIMIT:
+            return f"{what} · newest {EVENT_LIMIT:,} of {kept:,}; / searches all"
+        return f"{what} · {kept:,} kept" if kept else what
+
+    def _kept(self) -> int:
+        trail = self.cloud.trail
+        return len(trail.management) + (len(trail.data) if self.data_events else 0)
 
     def _entries(self) -> list[TrailEntry]:
-        history = self.cloud.trail.history(self.cloud.clock.now(), include_data=self.data_events)
+        now = self.cloud.clock.now()
+        search = self.search
+        if search is not None:
+            search.step(self.cloud.trail, now)
+            return search.found
+        history = self.cloud.trail.history(now, include_data=self.data_events)
         return list(itertools.islice(history, EVENT_LIMIT))
+
+    def on_resource_table_filter_changed(self, event: ResourceTable.FilterChanged) -> None:
+        """A new filter starts a new search of the whole history (see `TrailSearch`)."""
+        self._filter = event.text
+        self._restart_search()
+        self.refresh_view()
+
+    def _restart_search(self) -> None:
+        if not self._filter:
+            self.search = None
+            return
+        self.search = TrailSearch(
+            text_filter(self._filter), include_data=self.data_events, limit=EVENT_LIMIT
+        )
 
     def refresh_view(self) -> None:
         entries = self._entries()
@@ -92,7 +132,13 @@ class TrailPane(Pane):
                 row = entry_row(entry, self.palette)
             fresh[entry.seq] = row
         self._rows = fresh
-        self.events_table.set_rows(list(fresh.values()))
+        table = self.events_table
+        search = self.search
+        if search is not None:
+            table.set_rows(list(fresh.values()), matched=len(search.found), total=self._kept())
+        else:
+            table.set_rows(list(fresh.values()))
+        table.set_title(self._title())
         self._show_json()
 
     def _show_json(self) -> None:
@@ -102,29 +148,30 @@ class TrailPane(Pane):
             return
         self._shown_seq = seq
         target = self.query_one("#event-json", Static)
-        entry = self._find(seq) if seq is not None else None
+        entry = self.cloud.trail.find(seq) if seq is not None else None
         target.update(JSON(json.dumps(shortened(entry.record()))) if entry is not None else "")
 
-    def _find(self, seq: int) -> TrailEntry | None:
-        trail = self.cloud.trail
-        for ring in (trail.management, trail.data):
-            for entry in reversed(ring):
-                if entry.seq == seq:
-                    return entry
-                if entry.seq < seq:
-                    break
-        return None
+    def _highlighted(self) -> TrailEntry | None:
+        key = self.events_table.cursor_key
+        return self.cloud.trail.find(int(key)) if key else None
 
     def badge(self) -> tuple[str, bool]:
         errors = self.cloud.trail.recent_errors(self.cloud.clock.now())
-        return (str(errors) if errors else ""), errors > 0
+        return (f"{errors:,}" if errors else ""), errors > 0
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         self._show_json()
 
+    def action_open(self) -> None:
+        entry = self._highlighted()
+        if entry is not None:
+            self.app.push_screen(RecordScreen(entry.record()))
+
+    def on_resource_table_selected(self, event: ResourceTable.Selected) -> None:
+        self.action_open()
+
     def action_copy(self) -> None:
-        key = self.events_table.cursor_key
-        entry = self._find(int(key)) if key else None
+        entry = self._highlighted()
         if entry is not None:
             self.app.copy_to_clipboard(json.dumps(entry.record(), indent=2))
             self.app.notify(f"{entry.action} at {entry.record()['eventTime']}",
@@ -132,5 +179,5 @@ class TrailPane(Pane):
 
     def action_toggle_data_events(self) -> None:
         self.data_events = not self.data_events
-        self.events_table.set_title(self._title())
+        self._restart_search()
         self.refresh_view()

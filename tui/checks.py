@@ -1,0 +1,29 @@
+"""Checks for the dashboard's form fields that need the cloud's own rules.
+
+A form field's check (`widgets.form.Check`) says what is wrong with what was
+typed before anything is sent. Numbers are read by `backend.numbers`, as the
+endpoint reads them: a form that took '٣٠' as thirty (as `int()` does) would
+accept what the API refuses.
+"""
+
+from __future__ import annotations
+
+from backend.numbers import whole_number
+from widgets.form import Check
+
+
+def integer(low: int, high: int, *, optional: bool = False) -> Check:
+    """A check for a whole number in [low, high] (or empty, when optional)."""
+
+    def check(value: str) -> str | None:
+        text = value.strip()
+        if not text:
+            return None if optional else "required"
+        number = whole_number(text)
+        if number is None:
+            return f"a whole number from {low:,} to {high:,}, in digits 0-9"
+        if not low <= number <= high:
+            return f"must be from {low:,} to {high:,}"
+        return None
+
+    return check
