@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from typing import IO
+
+from backend.durations import format_duration
 
 
 def test_cli_prints_the_same_bytes_twice() -> None:
@@ -16,6 +22,60 @@ def test_cli_prints_the_same_bytes_twice() -> None:
     runs = [subprocess.run(command, capture_output=True, check=True) for _ in range(2)]
     assert runs[0].stdout == runs[1].stdout
     assert runs[0].stdout.startswith(b"skydeck run \xc2\xb7 scenario demo \xc2\xb7 seed 7")
+    assert runs[0].stderr == b"", "no progress display when stderr is not a terminal"
+
+
+def test_cli_run_progress_goes_to_stderr_and_leaves_stdout_alone() -> None:
+    command = [sys.executable, "-m", "tui.cli", "run", "--for", "5m", "--seed", "7"]
+    plain = subprocess.run(command, capture_output=True, check=True)
+    shown = subprocess.run([*command, "--progress"], capture_output=True, check=True)
+    assert shown.stdout == plain.stdout
+    progress = shown.stderr.decode()
+    assert f"{format_duration(300)} of {format_duration(300)}" in progress
+    assert "2026-11-29 09:05" in progress
+    assert " calls" in progress
+    assert "ETA" in progress
+
+
+def _read_until(stream: IO[bytes], pattern: bytes, timeout: float) -> re.Match[bytes]:
+    """Read `stream` until `pattern` matches what came, for at most `timeout` wall seconds."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while (found := re.search(pattern, seen)) is None:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"no {pattern!r} within {timeout} s: {seen[-500:]!r}"
+        chunk = os.read(stream.fileno(), 65536)
+        assert chunk, f"stream ended before {pattern!r}: {seen[-500:]!r}"
+        seen += chunk
+    return found
+
+
+def test_cli_run_ctrl_c_prints_the_summary_so_far() -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "run", "--for", "100000d", "--seed", "7", "--progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        shown = _read_until(run.stderr, rb"([1-9][\d,]{2,}) calls", timeout=60)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130
+    assert b"Traceback" not in err
+    summary = out.decode()
+    assert re.search(
+        rf"^interrupted at 2026-\S+ \S+ UTC, after \S+ of {format_duration(100_000 * 86400)}$",
+        summary,
+        re.MULTILINE,
+    ), summary
+    assert re.search(r"^orders-dlq +\d", summary, re.MULTILINE), summary
+    total = re.search(r"^ +total +([\d,]+) +[\d,]+$", summary, re.MULTILINE)
+    assert total, summary
+    assert int(total.group(1).replace(",", "")) >= int(shown.group(1).replace(b",", b""))
 
 
 def test_cli_rejects_bad_input_with_a_message_not_a_traceback() -> None:
@@ -31,6 +91,23 @@ def test_cli_rejects_bad_input_with_a_message_not_a_traceback() -> None:
     )  # fmt: skip
     assert missing.returncode == 2
     assert "no such scenario file" in missing.stderr
+
+
+def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock() -> None:
+    for duration, message in (
+        ("0s", "--for: a run must last longer than zero"),
+        ("-5m", "--for: not a duration: '-5m'"),
+        ("3000000d", "--for: a run from 2026-11-29 09:00:00 UTC can last at most"),
+        ("9" * 400 + "d", "the clock stops at year 9999"),
+    ):
+        bad = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "run", f"--for={duration}"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert bad.returncode == 2, duration
+        assert message in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
+        assert bad.stdout == ""
 
 
 def test_cli_serve_prints_the_endpoint_and_answers_until_stopped() -> None:

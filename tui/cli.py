@@ -15,43 +15,37 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 
 from backend.clock import MAX_SPEED, MIN_SPEED
 from backend.cloud import Cloud
 from backend.durations import parse_duration
-from backend.headless import format_summary, run_headless
+from backend.headless import ProgressCallback, check_run_length, format_summary, run_headless
+from backend.numbers import decimal_number, whole_number
 from backend.process import tune_gc
 from backend.scenarios import Scenario, ScenarioError, apply, builtin_names, load_scenario
 from backend.wire.access import Access, host_pattern, origin_pattern
 from backend.wire.serve import loop_factory, serve
 from backend.wire.server import DEFAULT_PORT, EndpointError
-
-
-def data_dir() -> Path:
-    """skydeck's folder in the user's XDG data directory."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "skydeck"
+from tui.paths import data_dir
 
 
 def _speed(text: str) -> float:
-    try:
-        speed = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    speed = decimal_number(text)
+    if speed is None:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
     if not MIN_SPEED <= speed <= MAX_SPEED:
         raise argparse.ArgumentTypeError(f"must be between {MIN_SPEED:g} and {MAX_SPEED:g}")
     return speed
 
 
 def _port(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+    port = whole_number(text)
+    if port is None or not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
-    return int(text)
+    return port
 
 
 def _checked(parse: Callable[[str], str]) -> Callable[[str], str]:
@@ -107,10 +101,21 @@ def _parser() -> argparse.ArgumentParser:
         "--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light")
     )
     commands = parser.add_subparsers(dest="command", metavar="command")
-    run = commands.add_parser("run", help="fast-forward a scenario headless and print a summary")
+    run = commands.add_parser(
+        "run",
+        help="fast-forward a scenario headless and print a summary",
+        description="Fast-forward a scenario on the manual clock and print a summary on "
+        "stdout. While it runs, a progress bar on stderr (when stderr is a terminal) shows "
+        "the simulated time done, the simulated clock, the API calls so far, and the wall "
+        "time elapsed and left. Ctrl-C stops the run and prints the summary of what ran, "
+        "marked interrupted, with exit status 130; a second Ctrl-C aborts at once.",
+    )
     scenario_option(run)
     run.add_argument("--for", dest="duration", default="1h",
                      help="simulated time to run, e.g. 90s, 30m, 1h, 2d (default 1h)")  # fmt: skip
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                     help="show the progress bar on stderr even when it is not a terminal, "
+                          "or never (default: only on a terminal)")  # fmt: skip
     served = commands.add_parser("serve", help="serve the AWS endpoint headless until stopped")
     scenario_option(served, default=None)
     port_option(served)
@@ -134,15 +139,53 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(_serve(args))
     scenario = _load(args.scenario)
     if args.command == "run":
-        try:
-            seconds = parse_duration(args.duration)
-        except ValueError as error:
-            print(f"skydeck: --for: {error}", file=sys.stderr)
-            raise SystemExit(2) from None
-        summary = asyncio.run(run_headless(scenario, seconds, args.seed))
-        sys.stdout.write(format_summary(summary))
-        return
+        raise SystemExit(_run(args, scenario))
     _dashboard(args, scenario)
+
+
+def _run(args: argparse.Namespace, scenario: Scenario) -> int:
+    """`skydeck run`: the summary on stdout, and 130 when Ctrl-C cut the run short.
+
+    On the first Ctrl-C asyncio.run cancels the run, which hands back the
+    summary of what ran (`Summary.interrupted`). A second one raises
+    KeyboardInterrupt wherever the run is, and so does a first one while the
+    scenario is still being set up: both end the run with no summary.
+    """
+    try:
+        seconds = parse_duration(args.duration)
+        check_run_length(scenario, seconds)
+    except ValueError as error:
+        print(f"skydeck: --for: {error}", file=sys.stderr)
+        return 2
+    try:
+        with _run_progress(args.progress) as on_progress:
+            summary = asyncio.run(
+                run_headless(scenario, seconds, args.seed, on_progress=on_progress)
+            )
+        sys.stdout.write(format_summary(summary))
+    except KeyboardInterrupt:
+        print("skydeck: aborted", file=sys.stderr)
+        return 130
+    return 130 if summary.interrupted else 0
+
+
+@contextlib.contextmanager
+def _run_progress(forced: bool | None) -> Iterator[ProgressCallback | None]:
+    """The progress display's callback, or None when it isn't shown.
+
+    Shown when stderr is a terminal unless `--no-progress`, and drawn as on
+    a terminal with `--progress` wherever stderr goes. Rich is imported only
+    when it is shown, so a piped run starts as light as before.
+    """
+    if not (sys.stderr.isatty() if forced is None else forced):
+        yield None
+        return
+    from rich.console import Console
+
+    from tui.progress import run_progress
+
+    with run_progress(Console(stderr=True, force_terminal=forced)) as report:
+        yield report
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -195,6 +238,7 @@ def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
         theme=args.theme,
         endpoint_port=None if args.no_endpoint else args.port,
         endpoint_access=_access(args),
+        files=folder,
     ).run()
 
 
