@@ -350,10 +350,12 @@ class SkydeckApp(App[None]):
 
     def action_pause(self) -> None:
         self.driver.paused = True
+        self.refresh_bindings()
         self.refresh_view()
 
     def action_resume(self) -> None:
         self.driver.paused = False
+        self.refresh_bindings()
         self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -24,8 +24,10 @@ from textual.widget import Widget
 
 #: Cells of the speed, `▶ 1000x` and `‖ 1000x paused` alike.
 SPEED_CELLS = 14
-#: A rate at its widest (`99,999`): what the layout is fitted against.
-RATE_CELLS = 6
+#: A rate at its widest (`9,999`): what the layout is fitted against, so that
+#: the endpoint keeps its name at 80 columns. A rate past it takes a cell of
+#: the gap before the right-hand part; the clock still holds still.
+RATE_CELLS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +60,8 @@ _DETAILS = (
     _Detail(scenario=False, date=True, endpoint="full", word=True, all_unit=" calls/s"),
     _Detail(scenario=False, date=False, endpoint="full", word=True, all_unit=" calls/s"),
     _Detail(scenario=False, date=False, endpoint="port", word=True, all_unit=" calls/s"),
-    _Detail(scenario=False, date=False, endpoint="port", word=False, all_unit=" calls/s"),
-    _Detail(scenario=False, date=False, endpoint="port", word=False, all_unit="/s"),
-    _Detail(scenario=False, date=False, endpoint="", word=False, all_unit="/s"),
+    # A bare `:4566 0/s` read as a riddle: the endpoint goes whole, words stay.
+    _Detail(scenario=False, date=False, endpoint="", word=False, all_unit=" calls/s"),
     _Detail(scenario=False, date=False, endpoint="", word=False, all_unit=""),
 )
 

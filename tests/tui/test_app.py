@@ -84,13 +84,23 @@ async def test_below_100_columns_the_rail_folds_away_and_keys_still_switch(
 
 
 def footer_keys(app: SkydeckApp) -> dict[str, str]:
-    """What the footer offers: key -> description, as active bindings say."""
-    return {key: active.binding.description for key, active in app.screen.active_bindings.items()}
+    """What the footer shows: key -> description, read off the footer's own key widgets.
+
+    Not from the screen's active bindings, which are computed afresh on each
+    look: the footer only redraws when told to, and once showed "Pause" while
+    paused because nobody told it.
+    """
+    keys: dict[str, str] = {}
+    for item in app.query("FooterKey"):
+        key, _, description = str(item.render()).strip().partition(" ")
+        keys.setdefault(key, description.strip())
+    return keys
 
 
 async def test_space_pauses_and_resumes_and_the_header_says_so(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         # A test app starts paused: only the test moves its clock.
+        await pilot.pause()
         assert paused(app)
         assert "‖    1x paused" in header_text(app)
         assert footer_keys(app)["space"] == "Resume"

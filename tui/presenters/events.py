@@ -13,7 +13,7 @@ from widgets.live_table import Column, Row
 EVENT_COLUMNS = (
     Column("time", 8),
     Column("service", 7, drop=2),
-    Column("event", 24),
+    Column("event", 26),
     Column("count", 6, "right"),
     Column("what happened", 0, min_width=24),
 )

@@ -93,7 +93,7 @@ class SqsPane(Pane):
                 tooltip="ReceiveMessage: short or long poll"),
         Binding("d", "delete_message", "Delete", id="sqs.delete_message",
                 tooltip="DeleteMessage with your receipt handle"),
-        Binding("v", "change_visibility", "Vis", id="sqs.change_visibility",
+        Binding("v", "change_visibility", "Vis", show=False, id="sqs.change_visibility",
                 tooltip="ChangeMessageVisibility with your receipt handle"),
         Binding("P", "purge", "Purge", id="sqs.purge", tooltip="PurgeQueue (asks first)"),
         Binding("D", "delete_queue", "Delete queue", show=False, id="sqs.delete_queue",
