@@ -13,7 +13,8 @@ decides what goes into it:
   10 MiB message body among them);
 - members AWS hides in its records (SQS's `messageBody`) are kept as AWS
   writes them, `HIDDEN_DUE_TO_SECURITY_REASONS`, and any other string over
-  `MAX_KEPT_STRING` characters is kept cut, with how much was cut;
+  `MAX_KEPT_STRING` characters is kept cut, with how much was cut (to
+  `TIGHT_KEPT_STRING` when a request holds many long ones);
 - read-only calls keep no response: CloudTrail writes `responseElements: null`
   for them, and a ReceiveMessage response holds up to ten message bodies;
 - each ring has a byte budget as well as a count, so a burst of big calls
@@ -50,6 +51,11 @@ DEFAULT_BUDGET = 64 * 1024 * 1024
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 #: Longest string (or blob, in bytes) an entry keeps whole; longer ones are cut.
 MAX_KEPT_STRING = 8192
+#: Estimated bytes of a request or response past which every string is cut to
+#: `TIGHT_KEPT_STRING`: many members each under the first limit (a batch of ten
+#: messages with ten long attributes each) must not make one record huge either.
+MAX_KEPT_BYTES = 64 * 1024
+TIGHT_KEPT_STRING = 256
 #: Estimated bytes of an entry besides its parameters and response.
 ENTRY_OVERHEAD = 360
 #: Estimated bytes of a dict or list besides its members, and of each member.
@@ -121,16 +127,16 @@ def cut(text: str, limit: int = MAX_KEPT_STRING) -> str:
 
 
 def kept(
-    params: dict[str, Any], hidden: frozenset[str] = frozenset()
+    params: dict[str, Any], hidden: frozenset[str] = frozenset(), limit: int = MAX_KEPT_STRING
 ) -> tuple[tuple[Any, ...], int]:
     """A request or response as an entry keeps it, flat, and about how many bytes it holds.
 
     Flat means `("a", "b", 1, 2)` for `{"a": 1, "b": 2}`: a third of a small
     dict's memory, and a hundred thousand entries each hold a request and a
     response (as dicts they were a fifth of what a queued message cost).
-    Members named in `hidden` become `HIDDEN`; long strings and blobs are cut
-    (see `MAX_KEPT_STRING`). One pass, no call for the common short string:
-    this runs on every call's hot path.
+    Members named in `hidden` become `HIDDEN`; strings and blobs longer than
+    `limit` are cut. One pass, no call for the common short string: this runs
+    on every call's hot path.
     """
     size = _CONTAINER
     values: list[Any] = []
@@ -138,13 +144,21 @@ def kept(
         if key in hidden:
             value = HIDDEN
             size += len(HIDDEN) + _MEMBER
-        elif type(value) is str and len(value) <= MAX_KEPT_STRING:
+        elif type(value) is str and len(value) <= limit:
             size += len(value) + _MEMBER
         else:
-            value, n = _kept_value(value, hidden, structure=False)
+            value, n = _kept_value(value, hidden, limit, structure=False)
             size += n + _MEMBER
         values.append(value)
     return (*params, *values), size
+
+
+def _bounded(params: dict[str, Any], hidden: frozenset[str]) -> tuple[tuple[Any, ...], int]:
+    """`kept`, and kept again with tighter cuts when that is still over `MAX_KEPT_BYTES`."""
+    flat, size = kept(params, hidden)
+    if size > MAX_KEPT_BYTES:
+        flat, size = kept(params, hidden, TIGHT_KEPT_STRING)
+    return flat, size
 
 
 def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
@@ -153,17 +167,21 @@ def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(flat[:half], flat[half:], strict=True))
 
 
-def _kept_structure(params: dict[str, Any], hidden: frozenset[str]) -> tuple[dict[str, Any], int]:
+def _kept_structure(
+    params: dict[str, Any], hidden: frozenset[str], limit: int
+) -> tuple[dict[str, Any], int]:
     """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
-    flat, size = kept(params, hidden)
+    flat, size = kept(params, hidden, limit)
     return unflat(flat), size
 
 
-def _kept_map(values: dict[str, Any], hidden: frozenset[str]) -> tuple[dict[str, Any], int]:
+def _kept_map(
+    values: dict[str, Any], hidden: frozenset[str], limit: int
+) -> tuple[dict[str, Any], int]:
     size = _CONTAINER
     changed: dict[str, Any] | None = None
     for key, value in values.items():
-        new, n = _kept_value(value, hidden, structure=True)
+        new, n = _kept_value(value, hidden, limit, structure=True)
         size += n + len(str(key)) + _MEMBER
         if new is not value:
             if changed is None:
@@ -174,33 +192,35 @@ def _kept_map(values: dict[str, Any], hidden: frozenset[str]) -> tuple[dict[str,
     return {key: changed.get(key, value) for key, value in values.items()}, size
 
 
-def _kept_value(value: Any, hidden: frozenset[str], *, structure: bool) -> tuple[Any, int]:
+def _kept_value(
+    value: Any, hidden: frozenset[str], limit: int, *, structure: bool
+) -> tuple[Any, int]:
     """A member's value as kept: `structure` says a dict here is a structure, not a map."""
     kind = type(value)
     if kind is str:
-        if len(value) <= MAX_KEPT_STRING:
+        if len(value) <= limit:
             return value, len(value)
-        return cut(value), MAX_KEPT_STRING
+        return cut(value, limit), limit
     if kind is dict:
         if structure:
-            return _kept_structure(value, hidden)
-        return _kept_map(value, hidden)
+            return _kept_structure(value, hidden, limit)
+        return _kept_map(value, hidden, limit)
     if kind is list:
         size = _CONTAINER
         items: list[Any] = []
         changed = False
         for item in value:
-            new, n = _kept_value(item, hidden, structure=True)
+            new, n = _kept_value(item, hidden, limit, structure=True)
             size += n + _MEMBER
             changed = changed or new is not item
             items.append(new)
         return (items if changed else value), size
     if isinstance(value, bytes | bytearray | memoryview):
-        if len(value) <= MAX_KEPT_STRING:
+        if len(value) <= limit:
             return value, len(value)
         return f"({len(value):,} bytes, not kept)", _MEMBER
     if isinstance(value, str):
-        return _kept_value(str(value), hidden, structure=structure)
+        return _kept_value(str(value), hidden, limit, structure=structure)
     return value, _MEMBER
 
 
@@ -250,10 +270,10 @@ class TrailEntry:
         size = 0
         self._params: tuple[Any, ...] = ()
         if params:
-            self._params, size = kept(params, hidden)
+            self._params, size = _bounded(params, hidden)
         self._response: tuple[Any, ...] | None = None
         if response and not read_only and error is None:
-            self._response, response_size = kept(response)
+            self._response, response_size = _bounded(response, frozenset())
             size += response_size
         if error is None:
             self.error_code = self.error_message = ""

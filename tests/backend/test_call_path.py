@@ -13,7 +13,14 @@ from backend.cloud import Action, Cloud
 from backend.errors import MAX_MESSAGE, AwsError, InvalidParameterValue
 from backend.identity import CONSOLE, Caller, role
 from backend.services.sqs import SqsService
-from backend.trail import HIDDEN, MAX_KEPT_STRING, Trail, TrailEntry
+from backend.trail import (
+    HIDDEN,
+    MAX_KEPT_BYTES,
+    MAX_KEPT_STRING,
+    TIGHT_KEPT_STRING,
+    Trail,
+    TrailEntry,
+)
 from tests.backend.helpers import create_queue, receive, send, sqs, sqs_error
 
 ACCOUNT = "123456789012"
@@ -471,6 +478,29 @@ def test_an_entry_keeps_no_exception_and_no_long_values() -> None:
     assert entry.size < 3 * MAX_KEPT_STRING
     # The caller's own params are not changed.
     assert len(params["QueueName"]) == 100_000
+
+
+def test_many_long_members_are_cut_tighter_so_no_entry_is_huge() -> None:
+    trail = Trail("s", ACCOUNT)
+    attribute = {"DataType": "String", "StringValue": "v" * 8000}
+    entries = [
+        {
+            "Id": f"e{n}",
+            "MessageBody": "b",
+            "MessageAttributes": {f"a{k}": attribute for k in range(10)},
+        }
+        for n in range(10)
+    ]
+    params = {"QueueUrl": "u", "Entries": entries}
+    entry = trail.record(
+        0, "sqs.amazonaws.com", "SendMessageBatch", params, None, None, CONSOLE, "us-east-1",
+        False, True, None,
+    )  # fmt: skip
+    assert entry.size < MAX_KEPT_BYTES
+    record = entry.record()
+    value = record["requestParameters"]["entries"][9]["messageAttributes"]["a9"]["stringValue"]
+    assert value == "v" * TIGHT_KEPT_STRING + "… (7,744 more characters)"
+    assert len(json.dumps(record)) < 2 * MAX_KEPT_BYTES
 
 
 async def test_twenty_rejected_ten_mib_sends_keep_next_to_nothing(cloud: Cloud) -> None:
