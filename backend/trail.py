@@ -153,14 +153,6 @@ def kept(
     return (*params, *values), size
 
 
-def _bounded(params: dict[str, Any], hidden: frozenset[str]) -> tuple[tuple[Any, ...], int]:
-    """`kept`, and kept again with tighter cuts when that is still over `MAX_KEPT_BYTES`."""
-    flat, size = kept(params, hidden)
-    if size > MAX_KEPT_BYTES:
-        flat, size = kept(params, hidden, TIGHT_KEPT_STRING)
-    return flat, size
-
-
 def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
     """The structure `kept` flattened."""
     half = len(flat) // 2
@@ -270,10 +262,14 @@ class TrailEntry:
         size = 0
         self._params: tuple[Any, ...] = ()
         if params:
-            self._params, size = _bounded(params, hidden)
+            self._params, size = kept(params, hidden)
+            if size > MAX_KEPT_BYTES:
+                self._params, size = kept(params, hidden, TIGHT_KEPT_STRING)
         self._response: tuple[Any, ...] | None = None
         if response and not read_only and error is None:
-            self._response, response_size = _bounded(response, frozenset())
+            self._response, response_size = kept(response)
+            if response_size > MAX_KEPT_BYTES:
+                self._response, response_size = kept(response, frozenset(), TIGHT_KEPT_STRING)
             size += response_size
         if error is None:
             self.error_code = self.error_message = ""
@@ -360,13 +356,10 @@ class Ring(deque[TrailEntry]):
         #: Estimated bytes of the entries held.
         self.bytes = 0
 
-    def keep(self, entry: TrailEntry) -> None:
-        """Append `entry`, dropping the oldest entries past the count or the budget."""
-        self.append(entry)
-        self.bytes += entry.size
-        if self.bytes > self.budget or len(self) > self.capacity:
-            while len(self) > self.capacity or (self.bytes > self.budget and len(self) > 1):
-                self.bytes -= self.popleft().size
+    def trim(self) -> None:
+        """Drop the oldest entries until the ring is within its count and its budget."""
+        while len(self) > self.capacity or (self.bytes > self.budget and len(self) > 1):
+            self.bytes -= self.popleft().size
 
     def clear(self) -> None:
         super().clear()
@@ -418,7 +411,12 @@ class Trail:
             self, self._seq, time, event_source, action, params, response, error,
             caller, region, read_only, data_event, request_id, hidden,
         )  # fmt: skip
-        (self.data if data_event else self.management).keep(entry)
+        # Kept inline rather than in a Ring method: this runs on every call.
+        ring = self.data if data_event else self.management
+        ring.append(entry)
+        ring.bytes += entry.size
+        if ring.bytes > ring.budget or len(ring) > ring.capacity:
+            ring.trim()
         if error is not None:
             second = int(time)
             errors = self._errors

@@ -67,7 +67,8 @@ def test_an_in_flight_message_shows_its_visibility_timeout_running_down(
     received: float, deadline: float, text: str
 ) -> None:
     m = message()
-    m.state, m.received_at, m.deadline = State.INFLIGHT, received, deadline
+    m.note_receive(received, "worker")
+    m.state, m.deadline = State.INFLIGHT, deadline
     state = message_state(m, NOW, PALETTE)
     assert state.plain == text
     assert state.style == "i-style"
@@ -94,7 +95,8 @@ def test_visible_and_gone_are_words_in_their_colours() -> None:
 def test_in_flight_and_delayed_states_have_the_same_width() -> None:
     """The state column is 22 cells: the bars line up, whatever the state."""
     inflight, delayed = message(), message()
-    inflight.state, inflight.received_at, inflight.deadline = State.INFLIGHT, NOW, NOW + 9
+    inflight.note_receive(NOW, "worker")
+    inflight.state, inflight.deadline = State.INFLIGHT, NOW + 9
     delayed.state, delayed.sent_at, delayed.deadline = State.DELAYED, NOW, NOW + 9
     a, b = message_state(inflight, NOW, PALETTE).plain, message_state(delayed, NOW, PALETTE).plain
     assert len(a) == len(b) == 22
@@ -114,7 +116,8 @@ def test_a_standard_message_row() -> None:
 
 def test_a_held_message_is_marked_in_the_accent_colour() -> None:
     m = message()
-    m.state, m.received_at, m.deadline, m.receive_count = State.INFLIGHT, NOW, NOW + 30, 1
+    m.note_receive(NOW, "worker")
+    m.state, m.deadline, m.receive_count = State.INFLIGHT, NOW + 30, 1
     receives = message_row(m, NOW, PALETTE, fifo=False, held=True).cells[2]
     assert receives == Text("●1", "a-style")
     assert plain(message_row(m, NOW, PALETTE, fifo=False).cells[2]) == "1"

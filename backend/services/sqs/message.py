@@ -46,7 +46,7 @@ HOSTS = 8
 
 
 class Extra:
-    """What only some messages have: attributes, FIFO ids, a dead-letter source, receives.
+    """What only some messages have: attributes, FIFO ids, a dead-letter source.
 
     Kept apart so that the common message (a body and nothing else) pays for
     one empty slot instead of a dozen: at a million queued messages, every
@@ -58,12 +58,9 @@ class Extra:
         "dead_letter_source",
         "dedup_id",
         "enqueued_at",
-        "first_receive_at",
         "group_id",
         "md5_attributes",
         "md5_system_attributes",
-        "received_at",
-        "receives",
         "sequence_number",
         "system_attributes",
     )
@@ -78,9 +75,6 @@ class Extra:
         self.sequence_number: str | None = None
         self.dead_letter_source: str | None = None
         self.enqueued_at: float | None = None
-        self.first_receive_at: float | None = None
-        self.received_at: float | None = None
-        self.receives: list[tuple[float, str]] | None = None
 
 
 #: Shared by every message without attributes; never mutated.
@@ -109,7 +103,7 @@ class Message:
     entry on the queue's heap is current while the message is still in that
     state with that deadline; anything else is a stale entry to skip.
 
-    A queued message is mostly its body: the object holds nine slots, the
+    A queued message is mostly its body: the object holds ten slots, the
     MD5 digest as 16 raw bytes, and whatever only some messages have in an
     `Extra` (see `bench/message_memory.py` for what a message costs).
     """
@@ -121,6 +115,7 @@ class Message:
         "md5",
         "message_id",
         "receive_count",
+        "received",
         "sender_id",
         "sent_at",
         "state",
@@ -137,6 +132,10 @@ class Message:
         self.state = State.VISIBLE
         self.deadline = 0.0
         self.receive_count = 0
+        #: Once received: `[received_at, first_receive_at, when, who, when, who, ...]`,
+        #: the last `RECEIVE_HISTORY` receives. One flat list, made by the first
+        #: receive, is what a receive can afford on the hot path.
+        self.received: list[Any] | None = None
         self.extra: Extra | None = None
 
     def copy(self) -> Message:
@@ -147,8 +146,8 @@ class Message:
             twin = copy.extra = Extra()
             for name in Extra.__slots__:
                 setattr(twin, name, getattr(extra, name))
-            if extra.receives is not None:
-                twin.receives = list(extra.receives)
+        if self.received is not None:
+            copy.received = list(self.received)
         return copy
 
     def more(self) -> Extra:
@@ -194,14 +193,36 @@ class Message:
     dedup_id = _extra_field("dedup_id", None)
     sequence_number = _extra_field("sequence_number", None)
     dead_letter_source = _extra_field("dead_letter_source", None)
-    first_receive_at = _extra_field("first_receive_at", None)
-    received_at = _extra_field("received_at", None)
+
+    @property
+    def received_at(self) -> float | None:
+        """When the latest receive took the message (its visibility timeout runs from there)."""
+        received = self.received
+        return None if received is None else received[0]
+
+    @property
+    def first_receive_at(self) -> float | None:
+        received = self.received
+        return None if received is None else received[1]
 
     @property
     def receives(self) -> list[tuple[float, str]]:
         """The most recent receives (time, receiver), oldest first, at most RECEIVE_HISTORY."""
-        extra = self.extra
-        return [] if extra is None or extra.receives is None else list(extra.receives)
+        received = self.received
+        if received is None:
+            return []
+        return list(zip(received[2::2], received[3::2], strict=True))
+
+    def note_receive(self, now: float, receiver: str) -> None:
+        """A receive took the message now: remember when and by whom."""
+        received = self.received
+        if received is None:
+            self.received = [now, now, now, receiver]
+            return
+        received[0] = now
+        if len(received) >= 2 + 2 * RECEIVE_HISTORY:
+            del received[2:4]
+        received += (now, receiver)
 
 
 def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str | None:

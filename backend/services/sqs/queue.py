@@ -51,7 +51,6 @@ from backend.services.sqs.message import (
     GONE,
     HOSTS,
     INFLIGHT,
-    RECEIVE_HISTORY,
     VISIBLE,
     Message,
 )
@@ -451,17 +450,7 @@ class Queue:
         self.n_visible -= 1
         self.n_inflight += 1
         message.receive_count += 1
-        extra = message.more()
-        extra.received_at = now
-        if extra.first_receive_at is None:
-            extra.first_receive_at = now
-        receives = extra.receives
-        if receives is None:
-            extra.receives = [(now, receiver)]
-        else:
-            if len(receives) >= RECEIVE_HISTORY:
-                del receives[0]
-            receives.append((now, receiver))
+        message.note_receive(now, receiver)
         self._set_deadline(message, now + visibility_timeout)
 
     # -- deleting and changing visibility ----------------------------------------
@@ -613,7 +602,6 @@ class Queue:
         """Take a message redriven from `source_arn` (a copy: the source's is GONE)."""
         copy = source.copy()
         copy.receive_count = source.receive_count
-        copy.first_receive_at = source.first_receive_at
         copy.dead_letter_source = source_arn
         copy.enqueued_at = now if self.fifo else source.enqueued_at
         if self.fifo:
