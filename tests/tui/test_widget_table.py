@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from themes import STYLESHEET, THEMES
+from tui.presenters.sqs import QUEUE_COLUMNS as SQS_COLUMNS
 from widgets.header_bar import HeaderBar
 from widgets.live_table import BLURRED_MARK, FOCUSED_MARK, Column, LiveTable, Row, column_widths
 from widgets.resource_table import ResourceTable
@@ -395,19 +396,6 @@ async def test_sort_cycles_over_the_columns_on_screen_only() -> None:
             if table.sort_column is not None:
                 assert "▲" in table.render_line(0).text
         assert seen == [0, 1, 2, None]
-
-
-SQS_COLUMNS = (
-    Column("name", 0, min_width=20),
-    Column("type", 4),
-    Column("visible", 7, "right"),
-    Column("in flight", 9, "right"),
-    Column("delayed", 7, "right", drop=1),
-    Column("oldest", 6, "right", drop=2),
-    Column("sent/s", 7, "right", drop=5),
-    Column("recv/s", 7, "right", drop=4),
-    Column("DLQ", 14, drop=3),
-)
 
 
 def shown(widths: Sequence[int]) -> list[str]:
