@@ -10,12 +10,10 @@ down. That is why the faces can never disagree about what happened.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from backend.bus import Bus
 from backend.clock import Clock
@@ -24,96 +22,16 @@ from backend.identity import CONSOLE, DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from backend.metrics import MetricStore, Series
 from backend.process import release_memory
 from backend.reaper import Reaper
+from backend.service import Params, Request, Response, Service
 from backend.trail import Trail
 
 log = logging.getLogger(__name__)
 
-Params = dict[str, Any]
-Response = dict[str, Any]
-Handler = Callable[[Any, Params, "Request"], Response | Awaitable[Response]]
+
 S = TypeVar("S", bound="Service")
 
 #: 2026-11-29T09:00:00Z: where scenarios start unless they say otherwise.
 DEFAULT_START = 1_795_942_800.0
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """An AWS action a service answers, with how CloudTrail classifies it."""
-
-    name: str
-    handler: Handler
-    is_async: bool
-    read_only: bool
-    data_event: bool
-
-
-def action(
-    name: str, *, read_only: bool = False, data_event: bool = False
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Mark a service method as the handler of the AWS action `name`."""
-
-    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn.__aws_action__ = Action(  # type: ignore[attr-defined]
-            name, fn, inspect.iscoroutinefunction(fn), read_only, data_event
-        )
-        return fn
-
-    return mark
-
-
-class Request:
-    """What a handler knows about the call it answers."""
-
-    __slots__ = ("caller", "cloud", "endpoint", "region")
-
-    def __init__(self, cloud: Cloud, caller: Caller, region: str, endpoint: str | None) -> None:
-        self.cloud = cloud
-        self.caller = caller
-        self.region = region
-        #: The base URL the caller reached us at, for URLs in responses (queue URLs).
-        self.endpoint = endpoint
-
-    @property
-    def account(self) -> str:
-        return self.cloud.account
-
-    @property
-    def now(self) -> float:
-        return self.cloud.clock.now()
-
-
-class Service:
-    """Base of every simulated service: a name and its actions by AWS name."""
-
-    name: ClassVar[str]
-    event_source: ClassVar[str]
-    #: The display name AWS/Usage uses in its `Service` dimension.
-    usage_name: ClassVar[str]
-    #: Request members CloudTrail writes as HIDDEN_DUE_TO_SECURITY_REASONS.
-    trail_hidden: ClassVar[frozenset[str]] = frozenset()
-    actions: ClassVar[dict[str, Action]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        found: dict[str, Action] = {}
-        for klass in reversed(cls.__mro__):
-            for attr in vars(klass).values():
-                spec = getattr(attr, "__aws_action__", None)
-                if isinstance(spec, Action):
-                    found[spec.name] = spec
-        cls.actions = found
-
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
-
-    def trail_resources(self, action: str, params: Params, region: str) -> list[dict[str, str]]:
-        """The `resources` of this call's CloudTrail record (none by default)."""
-        return []
-
-    def reset(self) -> None:
-        """Forget every resource, as a fresh account would have none."""
-        raise NotImplementedError
 
 
 class Cloud:
@@ -126,7 +44,7 @@ class Cloud:
         start: float = DEFAULT_START,
         account: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
-        services: list[type[Service]] | None = None,
+        services: Iterable[type[Service]] = (),
     ) -> None:
         self.seed = str(seed)
         self.account = account
@@ -144,10 +62,6 @@ class Cloud:
         #: Failed calls by (service, action): what AWS/Usage alone can't tell.
         self.errors: dict[tuple[str, str], int] = {}
         self.services: dict[str, Service] = {}
-        if services is None:
-            from backend.services import ALL_SERVICES
-
-            services = ALL_SERVICES
         for service_type in services:
             self.add_service(service_type)
 

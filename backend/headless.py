@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from backend.cloud import Cloud
 from backend.durations import format_duration
 from backend.scenarios import Scenario, apply
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from backend.services.sqs.queue import Counters
 
@@ -94,7 +95,7 @@ async def run_headless(
     """
     check_run_length(scenario, seconds)
     chosen = scenario.seed if seed is None else seed
-    cloud = Cloud(seed=chosen, start=scenario.start, region=scenario.region)
+    cloud = new_cloud(seed=chosen, start=scenario.start, region=scenario.region)
     actors = await apply(scenario, cloud)
     try:
         interrupted = await _advance(cloud, seconds, step, on_progress)

@@ -20,8 +20,8 @@ import gc
 import time
 from pathlib import Path
 
-from backend.cloud import Cloud
 from backend.process import releasing, tune_gc
+from backend.services import new_cloud
 
 _PAGE = 4096
 
@@ -49,7 +49,7 @@ async def longest_turn(until: asyncio.Event) -> float:
 
 
 async def main(count: int, size: int) -> None:
-    cloud = Cloud(seed=1)
+    cloud = new_cloud(seed=1)
     url = (await cloud.call("sqs", "CreateQueue", {"QueueName": "bench"}))["QueueUrl"]
     call = cloud.call
     pad = "x" * (size - 12)

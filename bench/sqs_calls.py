@@ -13,11 +13,11 @@ import argparse
 import asyncio
 import time
 
-from backend.cloud import Cloud
+from backend.services import new_cloud
 
 
 async def main(count: int) -> None:
-    cloud = Cloud(seed=1)
+    cloud = new_cloud(seed=1)
     url = (await cloud.call("sqs", "CreateQueue", {"QueueName": "bench"}))["QueueUrl"]
     call = cloud.call
     body = '{"order": 1288, "sku": "A-17", "qty": 2}'

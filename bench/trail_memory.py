@@ -20,8 +20,8 @@ import gc
 import json
 from pathlib import Path
 
-from backend.cloud import Cloud
 from backend.errors import AwsError
+from backend.services import new_cloud
 
 _PAGE = 4096
 
@@ -32,7 +32,7 @@ def rss() -> int:
 
 
 async def main(calls: int, mib: int) -> None:
-    cloud = Cloud(seed=1)
+    cloud = new_cloud(seed=1)
     params = {"QueueName": "small", "Attributes": {"MaximumMessageSize": "1024"}}
     url = (await cloud.call("sqs", "CreateQueue", params))["QueueUrl"]
     gc.collect()

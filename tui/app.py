@@ -31,8 +31,8 @@ from textual.widgets import ContentSwitcher, Footer
 
 from backend.bus import CloudEvent
 from backend.clock import RealtimeDriver
-from backend.cloud import Cloud
 from backend.scenarios import Scenario, ScenarioError, apply
+from backend.services import new_cloud
 from backend.wire.access import Access
 from backend.wire.server import Endpoint, EndpointError, start_endpoint
 from themes import STYLESHEET, THEMES
@@ -112,7 +112,7 @@ class SkydeckApp(App[None]):
     ) -> None:
         super().__init__()
         self.scenario = scenario
-        self.cloud = Cloud(
+        self.cloud = new_cloud(
             seed=scenario.seed if seed is None else seed,
             start=scenario.start,
             region=scenario.region,

@@ -20,12 +20,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from backend.clock import MAX_SPEED, MIN_SPEED
-from backend.cloud import Cloud
 from backend.durations import parse_duration
 from backend.headless import ProgressCallback, check_run_length, format_summary, run_headless
 from backend.numbers import decimal_number, whole_number
 from backend.process import tune_gc
 from backend.scenarios import Scenario, ScenarioError, apply, builtin_names, load_scenario
+from backend.services import new_cloud
 from backend.wire.access import Access, host_pattern, origin_pattern
 from backend.wire.serve import loop_factory, serve
 from backend.wire.server import DEFAULT_PORT, EndpointError
@@ -196,10 +196,10 @@ def _serve(args: argparse.Namespace) -> int:
     """
     scenario = _load(args.scenario) if args.scenario else None
     if scenario is not None:
-        cloud = Cloud(seed=scenario.seed if args.seed is None else args.seed,
+        cloud = new_cloud(seed=scenario.seed if args.seed is None else args.seed,
                       start=scenario.start, region=scenario.region)  # fmt: skip
     else:
-        cloud = Cloud(seed=args.seed or 0, start=float(int(time.time())))
+        cloud = new_cloud(seed=args.seed or 0, start=float(int(time.time())))
 
     async def run() -> None:
         if scenario is not None:

@@ -6,9 +6,10 @@ import asyncio
 from typing import Any, ClassVar
 
 from backend.bus import CloudEvent
-from backend.cloud import Cloud, Response
+from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.identity import Caller, role
+from backend.service import Response
 
 #: How long an actor waits before retrying after an error (simulated seconds).
 BACKOFF = 5.0

@@ -1,8 +1,25 @@
-"""The simulated AWS services, one package per service."""
+"""The simulated AWS services, one package per service, and the default registry.
 
-from backend.cloud import Service
-from backend.services.cloudtrail import CloudTrailService
-from backend.services.sqs import SqsService
-from backend.services.sts import StsService
+Each package exports its `REGISTRATION` (`backend.registry`); `REGISTRY` is
+the services a skydeck cloud runs. The cloud itself imports none of them: it
+is handed its services, so a test can run a cloud of one service.
+"""
 
-ALL_SERVICES: list[type[Service]] = [SqsService, CloudTrailService, StsService]
+from __future__ import annotations
+
+from typing import Any
+
+from backend.cloud import Cloud
+from backend.registry import Registration
+from backend.services import cloudtrail, sqs, sts
+
+REGISTRY: tuple[Registration, ...] = (
+    sqs.REGISTRATION,
+    cloudtrail.REGISTRATION,
+    sts.REGISTRATION,
+)
+
+
+def new_cloud(**options: Any) -> Cloud:
+    """A cloud running every registered service (`Cloud`'s keyword options apply)."""
+    return Cloud(services=[entry.service for entry in REGISTRY], **options)

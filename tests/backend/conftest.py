@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from backend.cloud import Cloud
+from backend.services import new_cloud
 
 
 @pytest.fixture
 def cloud() -> Cloud:
-    return Cloud(seed="tests")
+    return new_cloud(seed="tests")

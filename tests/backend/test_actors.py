@@ -10,7 +10,7 @@ from backend.actors.consumer import Consumer
 from backend.actors.producer import Producer
 from backend.actors.rates import Rate
 from backend.bus import CloudEvent
-from backend.cloud import Cloud
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from tests.backend.helpers import create_queue, sqs
 
@@ -36,7 +36,7 @@ def test_poisson_arrivals_average_the_rate() -> None:
 
 
 async def test_failing_consumer_drives_messages_to_the_dead_letter_queue() -> None:
-    cloud = Cloud(seed=5)
+    cloud = new_cloud(seed=5)
     await create_queue(cloud, "dlq")
     redrive = (
         '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq", "maxReceiveCount": 2}'
@@ -58,7 +58,7 @@ async def test_failing_consumer_drives_messages_to_the_dead_letter_queue() -> No
 
 
 async def test_actor_backs_off_and_recovers_when_its_queue_is_deleted_and_recreated() -> None:
-    cloud = Cloud(seed=2)
+    cloud = new_cloud(seed=2)
     url = await create_queue(cloud, "work")
     events: list[CloudEvent] = []
     cloud.bus.subscribe(events.append)
@@ -79,7 +79,7 @@ async def test_actor_backs_off_and_recovers_when_its_queue_is_deleted_and_recrea
 
 
 async def test_a_rejected_message_is_dropped_and_the_producer_carries_on() -> None:
-    cloud = Cloud(seed=4)
+    cloud = new_cloud(seed=4)
     await create_queue(cloud, "small", MaximumMessageSize="262144")
     events: list[CloudEvent] = []
     cloud.bus.subscribe(events.append)

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from backend.cloud import Action, Cloud
+from backend.cloud import Cloud
 from backend.errors import MAX_MESSAGE, AwsError, InvalidParameterValue
 from backend.identity import CONSOLE, Caller, role
+from backend.service import Action
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from backend.trail import (
     HIDDEN,
@@ -405,13 +407,13 @@ async def run_scenario(cloud: Cloud) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 async def test_same_seed_same_steps_give_identical_records_and_ids() -> None:
-    records_a, ids_a = await run_scenario(Cloud(seed=7))
-    records_b, ids_b = await run_scenario(Cloud(seed=7))
+    records_a, ids_a = await run_scenario(new_cloud(seed=7))
+    records_b, ids_b = await run_scenario(new_cloud(seed=7))
     assert ids_a == ids_b
     assert records_a == records_b
     assert len(records_a) == 10
     assert len({r["eventID"] for r in records_a}) == 10
-    records_c, ids_c = await run_scenario(Cloud(seed=8))
+    records_c, ids_c = await run_scenario(new_cloud(seed=8))
     assert not set(ids_a[:5]) & set(ids_c[:5])
     assert records_a[0]["eventID"] != records_c[0]["eventID"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.cloud import Cloud
 from backend.scenarios import ScenarioError, apply, builtin_names, load_scenario, parse_scenario
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 
 MINIMAL = """
@@ -95,7 +95,7 @@ def test_file_scenarios_load_by_path(tmp_path: Path) -> None:
 
 async def test_apply_creates_queues_through_the_call_path_and_starts_actors() -> None:
     scenario = parse_scenario(MINIMAL, "mini.toml")
-    cloud = Cloud(seed=scenario.seed, start=scenario.start)
+    cloud = new_cloud(seed=scenario.seed, start=scenario.start)
     actors = await apply(scenario, cloud)
     try:
         sqs = cloud.service(SqsService)
@@ -118,4 +118,4 @@ async def test_apply_reports_an_aws_error_as_a_scenario_error() -> None:
                              "attributes = { VisibilityTimeout = 99999 }")  # fmt: skip
     scenario = parse_scenario(broken, "mini.toml")
     with pytest.raises(ScenarioError, match="queue 'jobs': InvalidAttributeValue"):
-        await apply(scenario, Cloud(seed=1))
+        await apply(scenario, new_cloud(seed=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.cloud import Cloud
 from backend.metrics import Series
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from tests.backend.helpers import (
     bodies,
@@ -97,7 +98,7 @@ async def test_fifo_queues_ignore_the_knobs(cloud: Cloud) -> None:
 
 
 async def noisy_run(seed: int) -> list[str]:
-    cloud = Cloud(seed=seed)
+    cloud = new_cloud(seed=seed)
     knobs(cloud, duplicate_rate=0.3, reorder=4, sample=0.5)
     url = await create_queue(cloud, "q", VisibilityTimeout="5")
     for i in range(30):

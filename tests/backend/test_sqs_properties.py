@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from backend.cloud import Cloud
 from backend.errors import AwsError
+from backend.services import new_cloud
 from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import State
 from tests.backend.helpers import create_queue, queue, run, sqs
@@ -98,7 +99,7 @@ def test_nothing_is_lost_on_a_standard_queue(
     script: list[Op], max_receive: int, duplicates: bool
 ) -> None:
     async def body() -> None:
-        cloud = Cloud(seed="property")
+        cloud = new_cloud(seed="property")
         cloud.service(SqsService).delivery.duplicate_rate = 0.3 if duplicates else 0.0
         await create_queue(cloud, "dlq", MessageRetentionPeriod="60")
         policy = json.dumps(
@@ -127,7 +128,7 @@ def test_nothing_is_lost_on_a_standard_queue(
 @given(script=ops)
 def test_nothing_is_lost_on_a_fifo_queue(script: list[Op]) -> None:
     async def body() -> None:
-        cloud = Cloud(seed="property")
+        cloud = new_cloud(seed="property")
         url = await create_queue(
             cloud, "q.fifo", FifoQueue="true", MessageRetentionPeriod="60", VisibilityTimeout="3"
         )
@@ -144,7 +145,7 @@ fifo_ops = scripts(FIFO_OPS, max_size=80)
 
 async def fifo_run(script: list[Op]) -> None:
     """Drive a FIFO queue, checking group order and locking at every receive."""
-    cloud = Cloud(seed="fifo-property")
+    cloud = new_cloud(seed="fifo-property")
     url = await create_queue(cloud, "q.fifo", FifoQueue="true", VisibilityTimeout="4")
     q = queue(cloud, "q.fifo")
     sent: dict[str, list[str]] = {}
@@ -211,7 +212,7 @@ def test_fifo_order_per_group_and_group_locking(script: list[Op]) -> None:
 )
 def test_dedup_lasts_five_minutes_only(steps: list[tuple[int, int, bool]]) -> None:
     async def body() -> None:
-        cloud = Cloud(seed="dedup")
+        cloud = new_cloud(seed="dedup")
         url = await create_queue(cloud, "q.fifo", FifoQueue="true")
         accepted: dict[str, tuple[float, str]] = {}
         enqueued = 0
@@ -333,7 +334,7 @@ def test_any_input_gets_an_aws_error_never_an_internal_failure(
     """Spoil one member of a valid call (mostly one the action reads) with any value."""
 
     async def body() -> None:
-        cloud = Cloud(seed="junk")
+        cloud = new_cloud(seed="junk")
         name = "q.fifo" if fifo else "q"
         url = await create_queue(cloud, name, **({"FifoQueue": "true"} if fifo else {}))
         for i in range(2):

@@ -6,7 +6,7 @@ import pytest
 
 from backend.cloud import Cloud
 from backend.errors import AwsError
-from backend.services.sqs import tags as tagging
+from backend.kit import tags as tagging
 from tests.backend.helpers import create_queue, sqs, sqs_error
 
 KEYS_LENGTH = "Tag keys must be between 1 and 128 characters in length."

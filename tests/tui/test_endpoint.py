@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from rich.text import Text
 
-from backend.cloud import Cloud
+from backend.services import new_cloud
 from backend.wire.server import start_endpoint
 from tests.tui.helpers import SIZE, queue, quiet_demo, shown_json, sqs_pane, toasts, trail_pane
 from tui.app import SkydeckApp
@@ -106,7 +106,7 @@ async def test_boto3_calls_through_the_endpoint_show_in_the_trail_pane(served: S
 
 
 async def test_a_taken_port_is_a_notification_and_the_dashboard_runs_on() -> None:
-    taken = await start_endpoint(Cloud(seed=1), port=0)
+    taken = await start_endpoint(new_cloud(seed=1), port=0)
     app = SkydeckApp(quiet_demo(), realtime=False, endpoint_port=taken.port)
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -11,6 +11,7 @@ from rich.text import Text
 from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.identity import CONSOLE, Caller, role
+from backend.services import new_cloud
 from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import Message, State
 from backend.services.sqs.move_tasks import MoveTaskState, Status
@@ -142,7 +143,7 @@ async def make_queue(cloud: Cloud, name: str, **attributes: Any) -> tuple[Queue,
 
 
 async def test_queue_row_counts_ages_and_rates() -> None:
-    cloud = Cloud(seed="presenters")
+    cloud = new_cloud(seed="presenters")
     q, url = await make_queue(cloud, "orders")
     assert [plain(c) for c in queue_row(q, cloud.clock.now(), None).cells] == [
         "orders", "std", "0", "0", "0", "-", "0.0", "0.0", "-",
@@ -166,7 +167,7 @@ async def test_queue_row_counts_ages_and_rates() -> None:
 
 
 async def test_settings_line_names_what_shapes_the_queue() -> None:
-    cloud = Cloud(seed="presenters")
+    cloud = new_cloud(seed="presenters")
     dlq, _ = await make_queue(cloud, "jobs-dlq.fifo", FifoQueue="true")
     redrive = f'{{"deadLetterTargetArn": "{dlq.arn}", "maxReceiveCount": 3}}'
     q, _ = await make_queue(
@@ -184,7 +185,7 @@ async def test_settings_line_names_what_shapes_the_queue() -> None:
 
 
 async def test_settings_line_counts_deletes_that_missed_a_copy() -> None:
-    cloud = Cloud(seed="presenters")
+    cloud = new_cloud(seed="presenters")
     q, url = await make_queue(cloud, "work")
     cloud.service(SqsService).delivery.duplicate_rate = 1.0
     await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "again"})
@@ -218,7 +219,7 @@ CLI = Caller(
     ],
 )
 async def test_user_label_names_the_caller(caller: Caller, label: str) -> None:
-    cloud = Cloud(seed="presenters")
+    cloud = new_cloud(seed="presenters")
     await cloud.call("sqs", "ListQueues", {}, caller=caller)
     [entry] = cloud.trail.management
     assert user_label(entry) == label
@@ -236,7 +237,7 @@ async def _entries(cloud: Cloud) -> list[TrailEntry]:
 
 
 async def test_entry_row_shows_time_event_source_user_read_only_and_error() -> None:
-    cloud = Cloud(seed="presenters", start=NOW)
+    cloud = new_cloud(seed="presenters", start=NOW)
     create, send, receive, purge, refused = await _entries(cloud)
     rows = [entry_row(e, PALETTE) for e in (create, send, receive, purge, refused)]
     assert [[plain(c) for c in r.cells] for r in rows] == [
@@ -296,7 +297,7 @@ def test_detail_rows_name_every_attribute_and_receive() -> None:
 
 
 async def test_receive_history_keeps_the_latest_receives_and_who_made_them() -> None:
-    cloud = Cloud(seed="presenters", start=NOW)
+    cloud = new_cloud(seed="presenters", start=NOW)
     _, url = await make_queue(cloud, "orders")
     await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "x"})
     receive = {"QueueUrl": url, "VisibilityTimeout": 0}
@@ -330,7 +331,7 @@ def test_the_heading_says_how_long_a_state_lasts_and_when_a_message_is_gone() ->
 
 
 async def test_a_trail_search_finds_the_newest_matches_in_slices() -> None:
-    cloud = Cloud(seed="presenters", start=NOW)
+    cloud = new_cloud(seed="presenters", start=NOW)
     await cloud.call("sqs", "CreateQueue", {"QueueName": "first"})
     for _ in range(50):
         await cloud.call("sqs", "ListQueues", {})
@@ -356,7 +357,7 @@ async def test_a_trail_search_finds_the_newest_matches_in_slices() -> None:
 
 
 async def test_a_trail_search_stops_at_its_limit() -> None:
-    cloud = Cloud(seed="presenters", start=NOW)
+    cloud = new_cloud(seed="presenters", start=NOW)
     for _ in range(20):
         await cloud.call("sqs", "ListQueues", {})
     search = TrailSearch(text_filter("ListQueues"), include_data=False, limit=5)

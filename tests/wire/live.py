@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 
 from botocore.config import Config
 
-from backend.cloud import Cloud, Service
+from backend.cloud import Cloud
+from backend.service import Service
+from backend.services import new_cloud
 from backend.wire.access import Access
 from backend.wire.server import Endpoint, start_endpoint
 
@@ -107,7 +109,11 @@ def start_live(
     access: Access | None = None,
 ) -> Live:
     async def start() -> tuple[Cloud, Endpoint]:
-        cloud = Cloud(seed="wire-tests", services=services)
+        cloud = (
+            Cloud(seed="wire-tests", services=services)
+            if services is not None
+            else new_cloud(seed="wire-tests")
+        )
         return cloud, await start_endpoint(cloud, port=0, access=access)
 
     cloud, endpoint = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)

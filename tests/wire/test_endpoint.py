@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from backend.cloud import Cloud
+from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from backend.wire.server import EndpointError, start_endpoint
 from tests.wire.live import ACCOUNT, TIMEOUT, Live, start_live
@@ -146,7 +146,7 @@ def test_a_long_poll_cancelled_as_it_wakes_leaves_the_clock_right(live: Live) ->
 
 def test_a_taken_port_is_an_endpoint_error(live: Live) -> None:
     with pytest.raises(EndpointError, match="cannot listen"):
-        live.run(start_endpoint(Cloud(), port=live.endpoint.port))
+        live.run(start_endpoint(new_cloud(), port=live.endpoint.port))
 
 
 def test_request_ids_replay_by_seed_and_never_repeat_across_restarts(

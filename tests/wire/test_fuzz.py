@@ -68,6 +68,7 @@ from hypothesis import strategies as st
 from backend.clock import MAX_SPEED, RealtimeDriver
 from backend.cloud import DEFAULT_START, Cloud
 from backend.errors import AwsError
+from backend.services import new_cloud
 from backend.wire.models import WireService, wire_service
 from tests.wire.live import TIMEOUT, Live, start_live
 from tests.wire.rawhttp import SIGNED, Reply
@@ -94,7 +95,7 @@ class Case:
 
 def _cases() -> list[Case]:
     cases = []
-    cloud = Cloud()
+    cloud = new_cloud()
     for name, service in cloud.services.items():
         wire = wire_service(name)
         if wire is None:

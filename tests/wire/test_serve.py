@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from backend.cloud import Cloud
 from backend.process import tune_gc
+from backend.services import new_cloud
 from backend.wire import awscli_plugin
 from backend.wire.access import Access
 from backend.wire.serve import loop_factory, serve
@@ -29,7 +29,7 @@ async def fetch(url: str, path: str, host_header: str | None = None) -> tuple[in
 
 
 async def test_serve_runs_until_cancelled() -> None:
-    cloud = Cloud(seed="serve")
+    cloud = new_cloud(seed="serve")
     lines: list[str] = []
     ready: asyncio.Future[Endpoint] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
@@ -49,7 +49,7 @@ async def test_serve_runs_until_cancelled() -> None:
 
 
 async def test_serve_opens_what_it_is_told_to_and_says_so() -> None:
-    cloud = Cloud(seed="serve")
+    cloud = new_cloud(seed="serve")
     lines: list[str] = []
     ready: asyncio.Future[Endpoint] = asyncio.get_running_loop().create_future()
     access = Access(allowed_hosts=("*.dev.test",), cors_origins=("*",))
@@ -67,12 +67,12 @@ async def test_serve_opens_what_it_is_told_to_and_says_so() -> None:
 
 
 async def test_serve_reports_a_taken_port() -> None:
-    cloud = Cloud(seed="serve")
+    cloud = new_cloud(seed="serve")
     ready: asyncio.Future[Endpoint] = asyncio.get_running_loop().create_future()
     first = asyncio.create_task(serve(cloud, port=0, out=lambda _: None, on_ready=ready.set_result))
     endpoint = await asyncio.wait_for(ready, 10)
     with pytest.raises(EndpointError):
-        await serve(Cloud(), port=endpoint.port, out=lambda _: None)
+        await serve(new_cloud(), port=endpoint.port, out=lambda _: None)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import pytest
 from botocore.exceptions import ClientError
 
-from backend.cloud import Params, Request, Response, action
 from backend.errors import AwsError
+from backend.service import Params, Request, Response, action
 from backend.services.sqs import SqsService
 from backend.services.sqs import errors as sqs_errors
 from tests.wire.live import ACCOUNT, Live, start_live

@@ -17,8 +17,8 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from backend.cloud import Params, Request, Response, Service, action
 from backend.params import optional_list, optional_str
+from backend.service import Params, Request, Response, Service, action
 from backend.services.cloudtrail.errors import (
     InvalidEventCategoryException,
     InvalidLookupAttributesException,

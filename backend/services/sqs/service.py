@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 from backend.bus import CloudEvent
 from backend.clock import TimerHandle
-from backend.cloud import Cloud, Params, Request, Response, Service, action
+from backend.cloud import Cloud
 from backend.errors import AwsError, InvalidParameterValue, MissingParameter
 from backend.ids import uuid4
+from backend.kit import tags as tagging
 from backend.params import (
     optional_int,
     optional_list,
@@ -31,9 +32,9 @@ from backend.params import (
     optional_str_list,
     required_str,
 )
+from backend.service import Params, Request, Response, Service, action
 from backend.services.sqs import attributes as attrs
 from backend.services.sqs import permissions
-from backend.services.sqs import tags as tagging
 from backend.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
     BatchRequestTooLong,

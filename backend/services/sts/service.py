@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from backend.cloud import Params, Request, Response, Service, action
+from backend.service import Params, Request, Response, Service, action
 
 
 class StsService(Service):

@@ -1,0 +1,6 @@
+"""Shared backend kits: what more than one service needs, written once.
+
+Pagination tokens, tag rules, a token bucket and a deadline heap on the
+virtual clock, the once-a-minute gauge sampler. Nothing here knows any
+service; each takes the service's own names and error codes.
+"""

@@ -1,0 +1,41 @@
+"""Pagination tokens: opaque to the client, bound to the listing they continue.
+
+A token holds the scope it was issued for (a fingerprint of the request's
+filters, or a resource ARN) and the position after which the next page
+starts. A token presented with other filters, or altered, is the service's
+invalid-token error rather than a page of something else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from backend.errors import ErrorCode
+from backend.untrusted import json_document
+
+
+def encode_token(scope: str, position: str | int) -> str:
+    """An opaque NextToken for the page after `position` in listing `scope`."""
+    return base64.urlsafe_b64encode(json.dumps([scope, position]).encode()).decode()
+
+
+def decode_token(
+    token: str, scope: str, error: ErrorCode, message: str = "Invalid NextToken value."
+) -> Any:
+    """The position `token` holds for listing `scope`, or `error(message)`."""
+    try:
+        found_scope, position = json_document(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, TypeError):
+        raise error(message) from None
+    if found_scope != scope or not isinstance(position, str | int) or isinstance(position, bool):
+        raise error(message)
+    return position
+
+
+def fingerprint(params: Mapping[str, Any], *, ignore: tuple[str, ...]) -> str:
+    """What a token is bound to: every parameter but the page size and the token itself."""
+    kept = {k: v for k, v in params.items() if k not in ignore}
+    return json.dumps(kept, sort_keys=True, default=str)
