@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import logging
 import random
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from backend.bus import Bus
@@ -45,8 +49,10 @@ class Cloud:
         account: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
         services: Iterable[type[Service]] = (),
+        data_dir: Path | None = None,
     ) -> None:
         self.seed = str(seed)
+        self._data_dir = data_dir
         self.account = account
         self.region = region
         self.clock = Clock(start)
@@ -64,6 +70,21 @@ class Cloud:
         self.services: dict[str, Service] = {}
         for service_type in services:
             self.add_service(service_type)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where services keep files (S3's bucket folders).
+
+        The dashboard passes the user's data folder (or `--data-dir`); a cloud
+        given none (tests, headless runs) gets a temporary folder of its own,
+        made on first use and removed with the cloud, so a run never writes
+        anywhere the person did not choose.
+        """
+        if self._data_dir is None:
+            path = Path(tempfile.mkdtemp(prefix="skydeck-"))
+            weakref.finalize(self, shutil.rmtree, path, ignore_errors=True)
+            self._data_dir = path
+        return self._data_dir
 
     def add_service(self, service_type: type[S]) -> S:
         service = service_type(self)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from backend.cloud import Cloud
 from backend.durations import format_duration
+from backend.registry import Registration
 from backend.scenarios import Scenario, apply
-from backend.services import new_cloud
-from backend.services.sqs import SqsService
-from backend.services.sqs.queue import Counters
+from backend.services import REGISTRY, new_cloud
 
 #: Simulated seconds the clock advances between two progress reports. On the
 #: demo a simulated minute takes some tens of milliseconds of wall time, so a
@@ -35,27 +35,21 @@ ProgressCallback = Callable[[float, float, Cloud], None]
 
 
 @dataclass(frozen=True)
-class QueueSummary:
-    name: str
-    counters: Counters
-    visible: int
-    in_flight: int
-    delayed: int
-
-
-@dataclass(frozen=True)
 class Summary:
     scenario: Scenario
     seed: int
     start: float
     end: float
-    queues: tuple[QueueSummary, ...]
+    #: Each service's lines (`Registration.summary`), in registry order, by service name.
+    services: tuple[tuple[str, tuple[str, ...]], ...]
     #: (service, action, calls, of which failed)
     calls: tuple[tuple[str, str, int, int], ...]
     #: The simulated seconds asked for; `end - start` when the run was not interrupted.
     requested: float
     #: Whether the run was cancelled (Ctrl-C) before `requested` seconds had run.
     interrupted: bool
+    #: The cloud as the run left it, for reports that want more than the lines.
+    cloud: Cloud = field(compare=False, repr=False)
 
 
 def check_run_length(scenario: Scenario, seconds: float) -> None:
@@ -81,6 +75,8 @@ async def run_headless(
     *,
     on_progress: ProgressCallback | None = None,
     step: float = STEP,
+    registry: tuple[Registration, ...] = REGISTRY,
+    data_dir: Path | None = None,
 ) -> Summary:
     """Run `scenario` for `seconds` of simulated time and summarise what happened.
 
@@ -95,25 +91,43 @@ async def run_headless(
     """
     check_run_length(scenario, seconds)
     chosen = scenario.seed if seed is None else seed
-    cloud = new_cloud(seed=chosen, start=scenario.start, region=scenario.region)
-    actors = await apply(scenario, cloud)
+    cloud = new_cloud(
+        registry, seed=chosen, start=scenario.start, region=scenario.region, data_dir=data_dir
+    )
+    actors = await apply(scenario, cloud, registry)
     try:
         interrupted = await _advance(cloud, seconds, step, on_progress)
     finally:
         for actor in actors:
             actor.stop()
-    sqs = cloud.service(SqsService)
-    queues = tuple(
-        QueueSummary(q.name, q.counters, q.n_visible, q.n_inflight, q.n_delayed)
-        for q in sorted(sqs.queues.values(), key=lambda q: q.name)
-    )
+    services = _service_lines(cloud, registry)
     calls = tuple(
         (service, action, count, cloud.errors.get((service, action), 0))
         for (service, action), count in sorted(cloud.usage.items())
     )
     return Summary(
-        scenario, chosen, scenario.start, cloud.clock.now(), queues, calls, seconds, interrupted
+        scenario,
+        chosen,
+        scenario.start,
+        cloud.clock.now(),
+        services,
+        calls,
+        seconds,
+        interrupted,
+        cloud,
     )
+
+
+def _service_lines(
+    cloud: Cloud, registry: tuple[Registration, ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    found = []
+    for entry in registry:
+        if entry.summary is not None and entry.service.name in cloud.services:
+            lines = entry.summary(cloud)
+            if lines:
+                found.append((entry.service.name, tuple(lines)))
+    return tuple(found)
 
 
 async def _advance(
@@ -168,25 +182,9 @@ def format_summary(summary: Summary) -> str:
             f"{format_duration(summary.end - summary.start)} of "
             f"{format_duration(summary.requested)}"
         )
-    lines.append("")
-    header = ("queue", "sent", "received", "deleted", "to DLQ", "expired", "empty rcv", "left")
-    rows = [
-        (
-            q.name,
-            q.counters.sent,
-            q.counters.received,
-            q.counters.deleted,
-            q.counters.moved_to_dlq,
-            q.counters.expired,
-            q.counters.empty_receives,
-            q.visible + q.in_flight + q.delayed,
-        )
-        for q in summary.queues
-    ]
-    width = max([len(header[0]), *(len(r[0]) for r in rows)])
-    lines.append(f"{header[0]:<{width}}" + "".join(f"{h:>11}" for h in header[1:]))
-    for row in rows:
-        lines.append(f"{row[0]:<{width}}" + "".join(f"{v:>11,}" for v in row[1:]))
+    for _, service_lines in summary.services:
+        lines.append("")
+        lines.extend(service_lines)
     lines += ["", f"  {'API calls by action':<38}{'calls':>10}{'failed':>10}"]
     for service, action, count, failed in summary.calls:
         lines.append(f"  {service:<6}{action:<32}{count:>10,}{failed:>10,}")

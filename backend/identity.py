@@ -117,3 +117,13 @@ def role(name: str, session: str | None = None) -> Caller:
         source_ip="10.0.0.10",
         user_agent="skydeck-actor",
     )
+
+
+#: Who creates a scenario's resources: the set-up shows in the trail as a deployment would.
+SETUP_ROLE = role("skydeck-scenario")
+
+
+def service_principal(name: str) -> Caller:
+    """An AWS service calling on the account's behalf (`s3.amazonaws.com` delivering a
+    notification): CloudTrail names it in `invokedBy`."""
+    return Caller(type="AWSService", name=name, access_key_id="", user_agent=name)

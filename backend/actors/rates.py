@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import Any
+
+from backend.kit.scenario import Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +43,24 @@ class Rate:
             wait += rng.expovariate(self.peak)
             if rng.random() * self.peak <= self.at(elapsed + wait):
                 return wait
+
+
+def read_rate(table: Reader, unit: str) -> Rate:
+    """The actor's `rate`: a number of `unit`, or `{base, amplitude, period}`."""
+    value = table.get("rate", (int, float, dict))
+    if value is None:
+        raise table.fail(f"rate is required ({unit}, or {{base, amplitude, period}})")
+    if isinstance(value, int | float):
+        values: dict[str, Any] = {"base": float(value)}
+    else:
+        shape = Reader(table.source, f"{table.where}.rate", value)
+        values = {
+            "base": shape.number("base", 1.0, 0.0, 100_000.0),
+            "amplitude": shape.number("amplitude", 0.0, 0.0, 100_000.0),
+            "period": shape.duration("period", 600.0),
+        }
+        shape.done()
+    try:
+        return Rate(**values)
+    except ValueError as error:
+        raise table.fail(str(error)) from None

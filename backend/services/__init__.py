@@ -20,6 +20,6 @@ REGISTRY: tuple[Registration, ...] = (
 )
 
 
-def new_cloud(**options: Any) -> Cloud:
-    """A cloud running every registered service (`Cloud`'s keyword options apply)."""
-    return Cloud(services=[entry.service for entry in REGISTRY], **options)
+def new_cloud(registry: tuple[Registration, ...] = REGISTRY, **options: Any) -> Cloud:
+    """A cloud running every service of `registry` (`Cloud`'s keyword options apply)."""
+    return Cloud(services=[entry.service for entry in registry], **options)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 import math
 import re
@@ -60,17 +59,20 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def decode_request(op: OperationModel, body: bytes) -> Params:
     """The params of a JSON request body for `op`, or SerializationException."""
+    return decode_with(request_decoder(op), body)
+
+
+def decode_with(decoder: Decoder | None, body: bytes) -> Params:
+    """The params of a JSON request body, read by a decoder built once (`request_decoder`)."""
     data = parse_body(body)
-    decoder = _request_decoder(op)
     if decoder is None:
         return {}
     params: Params = decoder(data, "")
     return params
 
 
-@functools.cache
-def _request_decoder(op: OperationModel) -> Decoder | None:
-    """`op`'s decoder, built once: keyed by the model itself, which the cache keeps alive."""
+def request_decoder(op: OperationModel) -> Decoder | None:
+    """`op`'s decoder; building it walks the shapes, so the codec keeps it per operation."""
     shape = op.input_shape
     return None if shape is None else _decoder(shape, {})
 
@@ -122,14 +124,17 @@ def _not_json(constant: str) -> Any:
 
 def encode_response(op: OperationModel, response: Params) -> bytes:
     """The JSON body for `op`'s response."""
-    encoder = _response_encoder(op)
+    return encode_with(response_encoder(op), response)
+
+
+def encode_with(encoder: Encoder | None, response: Params) -> bytes:
+    """The JSON body of a response, written by an encoder built once (`response_encoder`)."""
     out = encoder(response) if encoder is not None else response
     return _JSON.encode(out).encode()
 
 
-@functools.cache
-def _response_encoder(op: OperationModel) -> Encoder | None:
-    """`op`'s encoder, built once (see `_request_decoder`); None if nothing needs converting."""
+def response_encoder(op: OperationModel) -> Encoder | None:
+    """`op`'s encoder (see `request_decoder`); None if nothing needs converting."""
     shape = op.output_shape
     return None if shape is None else _encoder(shape, {})
 

@@ -4,21 +4,29 @@ botocore ships the AWS service models (shapes, member names, which members are
 blobs and timestamps, protocol traits); the wire reads them rather than
 restating any of it. A `WireService` binds one simulated service (by its cloud
 name, the endpoint prefix such as "sqs") to its model and to the facts routing
-needs: the JSON `X-Amz-Target` prefix, the SigV4 signing name, the query API
-version, and whether the service also answers the query protocol.
+needs: the protocols its clients speak (the model's `protocols` list, not only
+`protocol`: CloudWatch's clients send CBOR, JSON and query), the JSON
+`X-Amz-Target` prefix, the SigV4 signing name, the query API version, and the
+traits its package registers (`backend.registry.WireTraits`).
+
+Models botocore no longer ships (Elastic Transcoder's) come from the folders
+services register (`WireTraits.models`), searched before botocore's own.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.loaders import Loader, create_loader
 from botocore.model import OperationModel, ServiceModel
 
-from backend.wire.legacy_query import LEGACY_QUERY, QueryTraits
+from backend.registry import QueryTraits, WireTraits
+from backend.services import REGISTRY
+from backend.wire.access import host_name
 
 #: Cloud service names (endpoint prefixes) whose botocore model is named otherwise.
 BOTOCORE_NAMES: dict[str, str] = {"monitoring": "cloudwatch"}
@@ -34,8 +42,10 @@ class WireService:
     model: ServiceModel
     #: The model with query-protocol traits (native or restored); None if no query.
     query_model: ServiceModel | None
-    #: "json" or "query": what current SDKs send.
+    #: What current SDKs send: the first of the model's protocols.
     protocol: str
+    #: Every protocol the service answers, in the model's order of preference.
+    protocols: tuple[str, ...]
     target_prefix: str | None
     json_version: str
     #: JSON service that also reports legacy query error codes (`x-amzn-query-error`).
@@ -43,8 +53,14 @@ class WireService:
     signing_name: str
     api_version: str
     xml_namespace: str
-    #: A query request's path may stand for this member (SQS: the queue URL).
-    path_member: str | None
+    #: A query request's path may stand for a member (SQS: the queue URL).
+    path_member: tuple[Any, str] | None
+    #: Virtual-hosted-style requests name this member in the host (S3: Bucket).
+    host_label: str | None
+    #: Operations by (model, name), built on first use: each service keeps its own.
+    _operations: dict[tuple[bool, str], OperationModel | None] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def content_type(self) -> str:
@@ -52,17 +68,59 @@ class WireService:
 
     def operation(self, name: str, *, query: bool = False) -> OperationModel | None:
         """The operation `name` in the model the codec needs, or None if unknown."""
-        return _operation(self, name, query)
+        key = (query, name)
+        if key not in self._operations:
+            model = self.query_model if query else self.model
+            found = None
+            if model is not None and name in model.operation_names:
+                found = model.operation_model(name)
+            self._operations[key] = found
+        return self._operations[key]
+
+    def host_label_of(self, host: str) -> str | None:
+        """The member a virtual-hosted-style Host names (`bkt.localhost:4566` -> `bkt`).
+
+        The host is the label followed by a base that means this endpoint: an
+        IP address, `localhost`, LocalStack's names, or S3's own
+        (`s3[.<region>].amazonaws.com`); a base alone is path-style (None).
+        Bucket names may hold dots, so only the base is cut off.
+        """
+        if self.host_label is None:
+            return None
+        name = host_name(host) if host else None
+        if name is None or name.startswith("["):
+            return None
+        found = _VIRTUAL_HOST.fullmatch(name)
+        return found.group(1) if found else None
+
+
+#: `<label>.<base>`, the bases that mean this endpoint (AWS_FACTS §16.1).
+_VIRTUAL_HOST = re.compile(
+    r"(.+?)\.(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|localhost|s3\.localhost\.localstack\.cloud"
+    r"|localhost\.localstack\.cloud|s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com)"
+)
+
+
+def _traits(name: str) -> WireTraits:
+    for entry in REGISTRY:
+        if entry.service.name == name:
+            return entry.wire
+    return WireTraits()
 
 
 @functools.cache
 def _loader() -> Loader:
-    return create_loader()
+    """botocore's loader, looking first in the model folders services bring."""
+    loader = create_loader()
+    for entry in REGISTRY:
+        if entry.wire.models is not None:
+            loader.search_paths.insert(0, str(entry.wire.models))
+    return loader
 
 
 @functools.cache
 def wire_service(name: str) -> WireService | None:
-    """The wire description of cloud service `name`, or None if botocore has no model."""
+    """The wire description of cloud service `name`, or None if there is no model for it."""
     botocore_name = BOTOCORE_NAMES.get(name, name)
     loader = _loader()
     if botocore_name not in loader.list_available_services("service-2"):
@@ -71,24 +129,29 @@ def wire_service(name: str) -> WireService | None:
     model = ServiceModel(raw, service_name=botocore_name)
     metadata = raw["metadata"]
     protocol = str(metadata.get("protocol", ""))
-    traits = LEGACY_QUERY.get(name)
+    protocols = tuple(str(p) for p in metadata.get("protocols") or [protocol])
+    wire = _traits(name)
+    traits = wire.legacy_query
     query_model: ServiceModel | None = None
-    if protocol == "query":
+    if "query" in protocols:
         query_model = model
     elif traits is not None:
         query_model = ServiceModel(restore_query_traits(raw, traits), service_name=botocore_name)
+        protocols += ("query",)
     return WireService(
         name=name,
         model=model,
         query_model=query_model,
-        protocol=protocol,
+        protocol=protocols[0],
+        protocols=protocols,
         target_prefix=metadata.get("targetPrefix"),
         json_version=str(metadata.get("jsonVersion", "1.0")),
         query_compatible="awsQueryCompatible" in metadata,
         signing_name=str(metadata.get("signingName") or metadata.get("endpointPrefix") or name),
         api_version=str(metadata.get("apiVersion", "")),
         xml_namespace=(traits.xml_namespace if traits else str(metadata.get("xmlNamespace", ""))),
-        path_member=traits.path_member if traits else None,
+        path_member=wire.path_member,
+        host_label=wire.host_label,
     )
 
 
@@ -123,7 +186,7 @@ def restore_query_traits(raw: dict[str, Any], traits: QueryTraits) -> dict[str, 
 
 def missing_query_traits(name: str) -> list[str]:
     """Entries of `name`'s legacy query traits that its botocore model lacks."""
-    traits = LEGACY_QUERY.get(name)
+    traits = _traits(name).legacy_query
     if traits is None:
         return []
     raw = _loader().load_service_model(BOTOCORE_NAMES.get(name, name), "service-2")
@@ -133,11 +196,3 @@ def missing_query_traits(name: str) -> list[str]:
         f"{s}.{m}" for s, m in traits.members if m not in shapes.get(s, {}).get("members", {})
     ]
     return missing
-
-
-@functools.cache
-def _operation(service: WireService, name: str, query: bool) -> OperationModel | None:
-    model = service.query_model if query else service.model
-    if model is None or name not in model.operation_names:
-        return None
-    return model.operation_model(name)

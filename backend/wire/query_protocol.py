@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -94,16 +93,19 @@ def fold(fields: Mapping[str, str]) -> Node:
 
 def decode_request(op: OperationModel, fields: Mapping[str, str]) -> Params:
     """The params of a query request for `op`, or InvalidParameterValue."""
-    decoder = _request_decoder(op)
+    return decode_with(request_decoder(op), fields)
+
+
+def decode_with(decoder: Decoder | None, fields: Mapping[str, str]) -> Params:
+    """The params of a query request, read by a decoder built once (`request_decoder`)."""
     if decoder is None:
         return {}
     params: Params = decoder(fold(fields), "")
     return params
 
 
-@functools.cache
-def _request_decoder(op: OperationModel) -> Decoder | None:
-    """`op`'s decoder, built once: keyed by the model itself, which the cache keeps alive."""
+def request_decoder(op: OperationModel) -> Decoder | None:
+    """`op`'s decoder; building it walks the shapes, so the codec keeps it per operation."""
     shape = op.input_shape
     return None if shape is None else _decoder(shape, {})
 
@@ -308,9 +310,18 @@ def escape(text: str) -> str:
 
 def encode_response(op: OperationModel, response: Params, namespace: str, request_id: str) -> bytes:
     """`<OpResponse><OpResult>...</OpResult><ResponseMetadata/></OpResponse>`."""
-    name = op.name
+    return encode_with(op.name, response_writer(op), response, namespace, request_id)
+
+
+def encode_with(
+    name: str,
+    written: tuple[Writer, str] | None,
+    response: Params,
+    namespace: str,
+    request_id: str,
+) -> bytes:
+    """The XML of operation `name`'s response, written by a writer built once."""
     parts = [f'<?xml version="1.0"?>\n<{name}Response xmlns="{namespace}">']
-    written = _response_writer(op)
     if written is not None:
         writer, wrapper = written
         writer(response, wrapper, parts)
@@ -320,9 +331,8 @@ def encode_response(op: OperationModel, response: Params, namespace: str, reques
     return "".join(parts).encode()
 
 
-@functools.cache
-def _response_writer(op: OperationModel) -> tuple[Writer, str] | None:
-    """`op`'s writer and result element, built once (see `_request_decoder`)."""
+def response_writer(op: OperationModel) -> tuple[Writer, str] | None:
+    """`op`'s writer and result element (see `request_decoder`)."""
     shape = op.output_shape
     if shape is None:
         return None

@@ -4,12 +4,17 @@ The order follows what AWS clients send (AWS_FACTS §0):
 
 1. An `X-Amz-Target: <prefix>.<Action>` header is JSON 1.0/1.1; the prefix
    names the service (`AmazonSQS`, `com.amazonaws.cloudtrail.v20131101...`).
-2. A form body (or a GET query string) with `Action=` is the query protocol.
-   Its service is the SigV4 credential scope's service name when the request
-   is signed; else the request path (`/<account>/<queue>` is SQS); else the
-   `Version` field (2012-11-05 is SQS, 2011-06-15 is STS); else the one
-   query service that has an action of that name.
-3. Anything else cannot be routed: a JSON body without a target is an
+2. A form body (or a GET query string) with `Action=` is the query protocol,
+   unless the request is signed for a REST service (an S3 object may well be
+   uploaded as a form). Its service is the SigV4 credential scope's service
+   name when the request is signed; else a path a service claims in its wire
+   traits (`/<account>/<queue>` is SQS); else the `Version` field (2012-11-05
+   is SQS, 2011-06-15 is STS); else the one query service that has an action
+   of that name.
+3. A REST protocol (rest-xml: S3) names its action by method and path alone:
+   the service is the signed one, or the only REST service there is, and the
+   codec matches the model's `requestUri` templates (`rest_xml.match`).
+4. Anything else cannot be routed: a JSON body without a target is an
    `UnknownOperationException`, any other body a query `MissingAction`.
 
 A routing failure carries the protocol whose envelope it should be answered
@@ -18,10 +23,8 @@ in, so a JSON client gets a JSON error and a form client an XML one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from backend.errors import (
     AwsError,
@@ -29,15 +32,16 @@ from backend.errors import (
     SerializationException,
     UnknownOperationException,
 )
-from backend.wire import query_protocol
+from backend.wire import query_protocol, rest_xml
 from backend.wire.errors import MissingAction
 from backend.wire.models import WireService
 from backend.wire.sigv4 import Credentials
 
-Protocol = Literal["json", "query"]
+#: A botocore protocol name: "json", "query", "rest-xml".
+Protocol = str
+#: Protocols whose action is the method and path: no target, no Action field.
+REST: frozenset[str] = frozenset({"rest-xml"})
 
-#: `/<account>/<queue>`, the path of an SQS queue URL; `[0-9]`, as `\d` matches '٣' too.
-QUEUE_PATH = re.compile(r"^/[0-9]{12}/[^/]+/?$")
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -58,6 +62,8 @@ class Route:
     action: str
     #: The query protocol's form fields (empty for JSON, whose body the codec reads).
     fields: Mapping[str, str] = field(default_factory=dict)
+    #: A REST protocol's path parameters (`Bucket`, `Key`), decoded.
+    uri: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +74,8 @@ class Registry:
     by_target: dict[str, WireService] = field(default_factory=dict)
     by_signing_name: dict[str, WireService] = field(default_factory=dict)
     by_version: dict[str, WireService] = field(default_factory=dict)
+    #: REST services' route tables, built on first use (walking every operation).
+    rest_routes: dict[str, rest_xml.Routes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, services: Iterable[WireService]) -> Registry:
@@ -84,6 +92,9 @@ class Registry:
 
     def query_services(self) -> list[WireService]:
         return [s for s in self.services.values() if s.query_model is not None]
+
+    def rest_services(self) -> list[WireService]:
+        return [s for s in self.services.values() if s.protocol in REST]
 
 
 def media_type(content_type: str | None) -> str:
@@ -107,12 +118,18 @@ def route(
     target = headers.get("X-Amz-Target")
     if target is not None:
         return _json_route(registry, target, media, signer)
+    signed = registry.by_signing_name.get(signer.service or "")
+    if signed is not None and signed.protocol in REST:
+        return _rest_route(registry, signed, method, path, headers, query)
     if media == FORM or (method == "GET" and "Action" in query):
         try:
             fields = query_protocol.parse_form(body if media == FORM else b"", query.items())
         except AwsError as error:
             raise RoutingError(error, "query", None) from None
         return _query_route(registry, path, fields, signer)
+    rest = registry.rest_services()
+    if signed is None and len(rest) == 1 and not is_json(media):
+        return _rest_route(registry, rest[0], method, path, headers, query)
     if is_json(media):
         service = registry.by_signing_name.get(signer.service or "")
         raise RoutingError(
@@ -171,12 +188,39 @@ def _query_service(
         signed = registry.by_signing_name.get(signer.service)
         if signed is not None:
             return signed
-    if QUEUE_PATH.match(path):
-        for service in registry.query_services():
-            if service.path_member:
-                return service
+    for service in registry.query_services():
+        if service.path_member is not None and service.path_member[0].match(path):
+            return service
     version = fields.get("Version")
     if version and version in registry.by_version:
         return registry.by_version[version]
     having = [s for s in registry.query_services() if s.operation(action, query=True)]
     return having[0] if len(having) == 1 else None
+
+
+def _rest_route(
+    registry: Registry,
+    service: WireService,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+) -> Route:
+    """The operation a REST request's method and path name, or the service's refusal."""
+    label = service.host_label_of(headers.get("Host", ""))
+    routes = registry.rest_routes.get(service.name)
+    if routes is None:
+        routes = registry.rest_routes[service.name] = rest_xml.Routes(service.model)
+    found = routes.match(method, path, query, label, headers)
+    if found is None:
+        raise RoutingError(
+            AwsError(
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                status=405,
+            ),
+            service.protocol,
+            service,
+        )
+    op, uri = found
+    return Route(service, service.protocol, op.name, uri=uri)

@@ -33,19 +33,21 @@ import re
 import socket
 import weakref
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from itertools import chain
 from typing import Any
 
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+from botocore.model import OperationModel
 
 from backend.cloud import Cloud
-from backend.errors import AwsError, InternalFailure, InvalidAction, UnknownOperationException
+from backend.errors import AwsError, InternalFailure
 from backend.identity import Caller
 from backend.ids import uuid4
+from backend.streams import CHUNK, ByteStream
 from backend.trail import iso_time
-from backend.wire import json_protocol, query_protocol, sigv4
+from backend.wire import sigv4
 from backend.wire.access import (
     Access,
     browser_refusal,
@@ -54,6 +56,8 @@ from backend.wire.access import (
     host_refusal,
     preflight_headers,
 )
+from backend.wire.chunked import aws_chunked, decode_aws_chunked, decoded_length
+from backend.wire.codecs import CODECS, Codec, Incoming, Outgoing
 from backend.wire.errors import (
     AccessDeniedException,
     RequestEntityTooLarge,
@@ -62,7 +66,7 @@ from backend.wire.errors import (
 )
 from backend.wire.models import WireService, wire_service
 from backend.wire.routing import (
-    QUEUE_PATH,
+    FORM,
     Protocol,
     Registry,
     RoutingError,
@@ -75,8 +79,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
-#: Largest body read: a 1 MiB SQS message grows by a third in base64, more with escapes.
+#: Largest body read whole: a 1 MiB SQS message grows by a third in base64, more with escapes.
 MAX_BODY = 16 * 1024 * 1024
+#: Largest body streamed to a service (S3's largest single PUT, 5 GiB).
+MAX_STREAMED_BODY = 5 * 1024**3
 #: Longest request target (path and query string); longer is RequestURITooLong.
 MAX_REQUEST_TARGET = 16 * 1024
 #: All request header fields together, names and values; more is RequestHeaderSectionTooLarge.
@@ -304,6 +310,7 @@ class _Handler:
         #: Host headers judged allowed, with the base URL each stands for.
         self._bases: dict[str, str] = {}
         self._active: set[asyncio.Task[Any]] = set()
+        self._codecs: dict[tuple[str, str], Codec] = {}
 
     def cancel_all(self) -> None:
         for task in self._active:
@@ -400,36 +407,35 @@ class _Handler:
 
     async def _aws(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
         headers = request.headers
-        try:
-            body = await _read_body(request)
-        except AwsError as error:
-            return self._error(_guess(headers), None, error, request_id)
+        method = request.method
         query: Mapping[str, str] = request.query if request.query_string else _NO_QUERY
         signer = sigv4.credentials(headers, query)
-        path = request.path
+        path = request.raw_path.partition("?")[0]
+        body: bytes | None = None
+        if media_type(headers.get("Content-Type")) == FORM:
+            try:
+                body = await _read_body(request)
+            except AwsError as error:
+                return self._error(_guess(headers), None, error, request_id, method)
         try:
-            found = route(self.registry, request.method, path, headers, query, body, signer)
+            found = route(self.registry, method, path, headers, query, body or b"", signer)
         except RoutingError as failure:
-            return self._error(failure.protocol, failure.service, failure.error, request_id)
+            return self._error(failure.protocol, failure.service, failure.error, request_id, method)
         service, action = found.service, found.action
-        speaks_json = found.protocol == "json"
+        codec = self._codec(service, found.protocol)
+
+        async def read() -> bytes:
+            return body if body is not None else await _read_body(request)
+
+        incoming = Incoming(method, path, query, headers, read, lambda: _stream_body(request))
+        op = None
         try:
-            op = service.operation(action, query=not speaks_json)
-            if op is None or action not in self.cloud.services[service.name].actions:
-                if speaks_json:
-                    raise UnknownOperationException(
-                        f"Operation {action[:100]} is not supported by {service.name}."
-                    )
-                raise InvalidAction(f"The action {action[:100]} is not valid for this web service.")
+            op = codec.operation(action)
+            if action not in self.cloud.services[service.name].actions:
+                raise codec.unknown(action)
             host = headers.get("Host", "")
             base = self._bases.get(host) or self._remember_base(host)
-            if speaks_json:
-                params = json_protocol.decode_request(op, body)
-            else:
-                params = query_protocol.decode_request(op, found.fields)
-                member = service.path_member
-                if member and member not in params and QUEUE_PATH.match(path):
-                    params[member] = base + path.rstrip("/")
+            params = await codec.decode(found, op, incoming)
             result = await self.cloud.call(
                 service.name,
                 action,
@@ -439,43 +445,38 @@ class _Handler:
                 request_id=request_id,
                 endpoint=base,
             )
-            if speaks_json:
-                payload = json_protocol.encode_response(op, result)
-                content_type = service.content_type
-            else:
-                payload = query_protocol.encode_response(
-                    op, result, service.xml_namespace, request_id
-                )
-                content_type = "text/xml"
+            answer = codec.encode(op, result, request_id)
         except AwsError as error:
-            return self._error(found.protocol, service, error, request_id)
+            return self._error(found.protocol, service, error, request_id, method, op)
         except Exception:
             log.exception("endpoint: %s %s failed", service.name, action)
             fault = InternalFailure("We encountered an internal error. Please try again.")
-            return self._error(found.protocol, service, fault, request_id)
-        return web.Response(
-            body=payload,
-            headers={"Content-Type": content_type, "x-amzn-RequestId": request_id},
-        )
+            return self._error(found.protocol, service, fault, request_id, method, op)
+        return await _send(request, answer, request_id)
 
     def _error(
-        self, protocol: Protocol, service: WireService | None, error: AwsError, request_id: str
+        self,
+        protocol: Protocol,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str = "POST",
+        op: OperationModel | None = None,
     ) -> web.Response:
         self.stats.errors += 1
-        headers = {"x-amzn-RequestId": request_id}
-        if protocol == "json":
-            body = json_protocol.encode_error(error)
-            headers["Content-Type"] = (
-                service.content_type if service else "application/x-amz-json-1.0"
-            )
-            if service is not None and service.query_compatible:
-                fault = "Sender" if error.sender_fault else "Receiver"
-                headers["x-amzn-query-error"] = f"{error.legacy_code};{fault}"
-        else:
-            namespace = service.xml_namespace if service else ""
-            body = query_protocol.encode_error(error, namespace, request_id)
-            headers["Content-Type"] = "text/xml"
-        return web.Response(status=error.status, body=body, headers=headers)
+        answer = CODECS[protocol].error(service, error, request_id, method, op)
+        assert isinstance(answer.body, bytes)
+        return web.Response(
+            status=answer.status, body=answer.body, headers=_with_request_id(answer, request_id)
+        )
+
+    def _codec(self, service: WireService, protocol: Protocol) -> Codec:
+        """The codec for `service` in `protocol`, made once per endpoint."""
+        key = (service.name, protocol)
+        codec = self._codecs.get(key)
+        if codec is None:
+            codec = self._codecs[key] = CODECS[protocol](service)
+        return codec
 
     def _remember_base(self, host: str) -> str:
         """The URL a client reached us at, for URLs in answers (queue URLs).
@@ -620,3 +621,73 @@ def _json(status: int, document: dict[str, Any], request_id: str) -> web.Respons
         body=json.dumps(document).encode(),
         headers={"Content-Type": "application/json", "x-amzn-RequestId": request_id},
     )
+
+
+def _stream_body(request: web.BaseRequest) -> ByteStream:
+    """The request's body as it arrives, for payloads a service writes to disk (S3 objects).
+
+    Up to MAX_STREAMED_BODY; an aws-chunked body (what botocore sends with a
+    trailing checksum) is unframed on the way, and its trailers reach the
+    service once it has read to the end.
+    """
+    length = request.content_length
+    if length is not None and length > MAX_STREAMED_BODY:
+        raise RequestEntityTooLarge(
+            f"Your proposed upload exceeds the maximum allowed size of {MAX_STREAMED_BODY} bytes."
+        )
+
+    async def raw() -> AsyncIterator[bytes]:
+        if not request.content.is_eof() and _expects_continue(request):
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0
+        size = 0
+        try:
+            async for chunk in request.content.iter_chunked(CHUNK):
+                size += len(chunk)
+                if size > MAX_STREAMED_BODY + MAX_BODY:
+                    raise RequestEntityTooLarge(
+                        "Your proposed upload exceeds the maximum allowed size."
+                    )
+                yield chunk
+        except AwsError:
+            raise
+        except Exception as exc:
+            raise AwsError(
+                "IncompleteBody", f"The request body could not be read: {exc}"[:200]
+            ) from None
+
+    headers = request.headers
+    if aws_chunked(headers):
+        return decode_aws_chunked(raw(), decoded_length(headers))
+    return ByteStream(raw(), length)
+
+
+async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> web.StreamResponse:
+    """Send a codec's answer; a body on disk goes out in chunks, never read whole."""
+    headers = _with_request_id(answer, request_id)
+    body = answer.body
+    if isinstance(body, bytes):
+        return web.Response(status=answer.status, body=body, headers=headers)
+    response = web.StreamResponse(status=answer.status, headers=headers)
+    response.content_length = body.length
+    try:
+        await response.prepare(request)
+        if request.method != "HEAD":
+            async for chunk in body.chunks():
+                await response.write(chunk)
+        await response.write_eof()
+    finally:
+        if body.done is not None:
+            body.done()
+    return response
+
+
+def _with_request_id(answer: Outgoing, request_id: str) -> dict[str, str]:
+    """The answer's headers with the request id as JSON and query clients read it.
+
+    S3 answers carry `x-amz-request-id` and `x-amz-id-2` instead; given
+    `x-amzn-RequestId` too, botocore would stop reporting the HostId.
+    """
+    if "x-amz-request-id" in answer.headers:
+        return answer.headers
+    return {**answer.headers, "x-amzn-RequestId": request_id}

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from backend.actors.consumer import Consumer
-from backend.actors.producer import Producer
+from backend.services.sqs.actors import Consumer
+from backend.services.sqs.actors import Producer
 from backend.actors.rates import Rate
 from backend.bus import CloudEvent
 from backend.services import new_cloud

@@ -11,15 +11,16 @@ from backend.cloud import Cloud
 from backend.durations import format_duration
 from backend.headless import LAST_STAMP, STEP, check_run_length, format_summary, run_headless
 from backend.scenarios import load_scenario, parse_scenario
+from backend.services.sqs import SqsService
 
 
 async def test_summary_counts_what_the_demo_did() -> None:
     summary = await run_headless(load_scenario("demo"), 600, seed=7)
-    queues = {q.name: q for q in summary.queues}
+    queues = {q.name: q for q in summary.cloud.service(SqsService).queues.values()}
     orders = queues["orders"]
     assert orders.counters.sent > 1000
     assert orders.counters.moved_to_dlq > 0
-    assert queues["orders-dlq"].visible == orders.counters.moved_to_dlq
+    assert queues["orders-dlq"].n_visible == orders.counters.moved_to_dlq
     short, long = queues["notifications-short"], queues["notifications-long"]
     assert short.counters.empty_receives > 10 * long.counters.empty_receives
     calls = {(s, a): n for s, a, n, _ in summary.calls}
@@ -41,7 +42,7 @@ async def test_same_seed_same_summary_other_seed_other_summary() -> None:
 
 async def test_the_demo_shows_both_message_size_limits() -> None:
     summary = await run_headless(load_scenario("demo"), 1800, seed=7)
-    queues = {q.name: q for q in summary.queues}
+    queues = {q.name: q for q in summary.cloud.service(SqsService).queues.values()}
     failed = {(s, a): f for s, a, _, f in summary.calls}
     assert queues["documents"].counters.sent > 20
     assert queues["documents-256k"].counters.sent > 10

@@ -27,13 +27,13 @@ max_receive_count = 2
 attributes = { VisibilityTimeout = 45 }
 
 [[actor]]
-kind = "producer"
+kind = "sqs-producer"
 name = "jobs-api"
 queue = "jobs"
 rate = 2
 
 [[actor]]
-kind = "consumer"
+kind = "sqs-consumer"
 name = "jobs-worker"
 queue = "jobs"
 wait_time = 0
@@ -45,20 +45,20 @@ def test_demo_is_built_in_and_loads() -> None:
     assert "demo" in builtin_names()
     demo = load_scenario("demo")
     assert demo.name == "demo"
-    assert {q.name for q in demo.queues} >= {"orders", "orders-dlq", "payments.fifo"}
+    assert demo.defines("queue") >= {"orders", "orders-dlq", "payments.fifo"}
     assert demo.seed == 7
 
 
 def test_parse_fills_defaults_and_shorthands() -> None:
     scenario = parse_scenario(MINIMAL, "mini.toml")
     assert scenario.start == 1767225600.0
-    jobs = next(q for q in scenario.queues if q.name == "jobs")
+    jobs = next(q for q in scenario.sections["sqs"].queues if q.name == "jobs")
     assert jobs.attributes["VisibilityTimeout"] == "45"
     assert json.loads(jobs.attributes["RedrivePolicy"]) == {
         "deadLetterTargetArn": "arn:aws:sqs:us-east-1:{account}:jobs-dlq",
         "maxReceiveCount": 2,
     }
-    consumer = next(a for a in scenario.actors if a.kind == "consumer")
+    consumer = next(a for a in scenario.actors if a.kind == "sqs-consumer")
     assert consumer.options["process_min"] == 1.0
     assert consumer.options["wait_time"] == 0
 
@@ -67,15 +67,19 @@ def test_parse_fills_defaults_and_shorthands() -> None:
     ("edit", "message"),
     [
         (("rate = 2", "rate = -1"), "mini.toml: actor[0]: rate: base and amplitude"),
-        (('kind = "producer"', 'kind = "lambda"'), "actor[0]: unknown kind 'lambda'"),
+        (('kind = "sqs-producer"', 'kind = "lambda"'), "actor[0]: unknown kind 'lambda'"),
         (('queue = "jobs"\nrate', 'queue = "nope"\nrate'), "queue 'nope' is not defined"),
         (("seed = 3", "seed = 3\nsped = 2"), "mini.toml: scenario: unknown key(s): sped"),
-        (('process = { min = "1s", max = "2s" }', 'process = { min = "3s", max = "2s" }'),
-         "process.min must not exceed process.max"),
+        (
+            ('process = { min = "1s", max = "2s" }', 'process = { min = "3s", max = "2s" }'),
+            "process.min must not exceed process.max",
+        ),
         (('process = { min = "1s"', 'process = { min = "1 sec"'), "not a duration"),
         (("[scenario]", "[scenario\n"), "not valid TOML"),
+        (('name = "jobs-dlq"', 'name = "jobs-dlq"\ncolour = 1'), "sqs.queue[0]: unknown key(s)"),
+        (("[[sqs.queue]]", "[sqs.oops]\n[[sqs.queue]]"), "sqs: unknown key(s): oops"),
     ],
-)  # fmt: skip
+)
 def test_mistakes_say_where_and_why(edit: tuple[str, str], message: str) -> None:
     with pytest.raises(ScenarioError) as error:
         parse_scenario(MINIMAL.replace(*edit, 1), "mini.toml")
@@ -114,8 +118,9 @@ async def test_apply_creates_queues_through_the_call_path_and_starts_actors() ->
 
 
 async def test_apply_reports_an_aws_error_as_a_scenario_error() -> None:
-    broken = MINIMAL.replace("attributes = { VisibilityTimeout = 45 }",
-                             "attributes = { VisibilityTimeout = 99999 }")  # fmt: skip
+    broken = MINIMAL.replace(
+        "attributes = { VisibilityTimeout = 45 }", "attributes = { VisibilityTimeout = 99999 }"
+    )
     scenario = parse_scenario(broken, "mini.toml")
     with pytest.raises(ScenarioError, match="queue 'jobs': InvalidAttributeValue"):
         await apply(scenario, new_cloud(seed=1))

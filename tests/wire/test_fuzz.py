@@ -527,7 +527,7 @@ def _request(case: Case, data: st.DataObject, params: Any) -> tuple[str, bytes, 
         body = _dump(document)
     else:
         fields = _mutate_form(data, dict(serialized["body"]))
-        member = service.path_member
+        member = service.path_member[1] if service.path_member else None
         url = fields.get(member or "")
         if member and url and "://" in url and data.draw(st.booleans(), label="by path"):
             path = urlsplit(url).path or "/"

@@ -197,7 +197,7 @@ def query_session(tmp_path_factory: pytest.TempPathFactory) -> Any:
     assert service is not None and service.query_model is not None
     loader = botocore.session.get_session().get_component("data_loader")
     raw = copy.deepcopy(loader.load_service_model("sqs", "service-2"))
-    from backend.wire.legacy_query import SQS
+    from backend.services.sqs.wire import SQS
     from backend.wire.models import restore_query_traits
 
     model = restore_query_traits(raw, SQS)

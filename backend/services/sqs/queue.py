@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 from backend.bus import Bus, CloudEvent
 from backend.clock import Clock, TimerHandle
+from backend.kit.deadlines import Deadlines
+from backend.kit.token_bucket import TokenBucket
 from backend.metrics import MetricStore, Series
 from backend.reaper import Reaper
 from backend.services.sqs.attributes import (
@@ -201,7 +203,7 @@ class Queue:
         self._visible: deque[Message] = deque()
         self._groups: dict[str, Group] = {}
         self._ready_groups: list[tuple[int, str]] = []
-        self._deadlines: list[tuple[float, int, Message]] = []
+        self._deadlines: Deadlines[Message] = Deadlines(_stale)
         #: Messages in order of arrival; `_late` holds those that came with an older time.
         self._arrivals: deque[Message] = deque()
         self._late: list[tuple[float, int, Message]] = []
@@ -210,7 +212,8 @@ class Queue:
         self._wakeup: TimerHandle | None = None
         self._dedup: OrderedDict[tuple[str, str], tuple[float, Message]] = OrderedDict()
         self._sequence = 18_849_496_460_467_696_128
-        self._tps: dict[str, tuple[float, float]] = {}
+        #: FIFO's per-action call limit, a bucket per action.
+        self._tps: dict[str, TokenBucket] = {}
         self.n_visible = 0
         self.n_inflight = 0
         self.n_delayed = 0
@@ -299,13 +302,10 @@ class Queue:
         """
         if not self.fifo or self.high_throughput:
             return True
-        tokens, last = self._tps.get(action, (float(FIFO_TPS), now))
-        tokens = min(float(FIFO_TPS), tokens + (now - last) * FIFO_TPS)
-        if tokens < 1:
-            self._tps[action] = (tokens, now)
-            return False
-        self._tps[action] = (tokens - 1, now)
-        return True
+        bucket = self._tps.get(action)
+        if bucket is None:
+            bucket = self._tps[action] = TokenBucket(FIFO_TPS, now=now)
+        return bucket.take(now)
 
     # -- sending ----------------------------------------------------------------
 
@@ -495,13 +495,12 @@ class Queue:
         count = len(self._messages)
         self._reaper.release(
             self._messages, self._visible, self._groups, self._ready_groups,
-            self._deadlines, self._arrivals, self._late,
+            self._deadlines.take_all(), self._arrivals, self._late,
         )  # fmt: skip
         self._messages = {}
         self._visible = deque()
         self._groups = {}
         self._ready_groups = []
-        self._deadlines = []
         self._arrivals = deque()
         self._late = []
         self._dead_arrivals = 0
@@ -614,16 +613,14 @@ class Queue:
 
     def _set_deadline(self, message: Message, when: float) -> None:
         message.deadline = when
-        heapq.heappush(self._deadlines, (when, next(self._seq), message))
+        self._deadlines.push(when, message)
         if self._wakeup is None or when < self._wakeup.when:
             self._arm()
 
     def _next_event(self) -> float | None:
-        deadlines = self._deadlines
-        while deadlines and _stale(deadlines[0]):
-            heapq.heappop(deadlines)
+        due = self._deadlines.next()
         oldest = self.oldest_enqueued()
-        candidates = [deadlines[0][0]] if deadlines else []
+        candidates = [due] if due is not None else []
         if oldest is not None:
             candidates.append(oldest + self.retention_period)
         return min(candidates) if candidates else None
@@ -642,12 +639,7 @@ class Queue:
     def _on_timer(self) -> None:
         self._wakeup = None
         now = self._clock.now()
-        deadlines = self._deadlines
-        while deadlines and deadlines[0][0] <= now:
-            entry = heapq.heappop(deadlines)
-            if _stale(entry):
-                continue
-            message = entry[2]
+        for message in self._deadlines.pop_due(now):
             if message.state is DELAYED:
                 self.n_delayed -= 1
                 self._make_visible(message, front=False)
@@ -677,12 +669,9 @@ class Queue:
         return itertools.islice(self._messages.values(), limit)
 
 
-def _stale(entry: tuple[float, int, Message]) -> bool:
+def _stale(when: float, message: Message) -> bool:
     """Whether a deadline entry no longer stands: its message moved on or got a new deadline."""
-    message = entry[2]
-    return message.deadline != entry[0] or not (
-        message.state is DELAYED or message.state is INFLIGHT
-    )
+    return message.deadline != when or not (message.state is DELAYED or message.state is INFLIGHT)
 
 
 def _order(message: Message) -> int:

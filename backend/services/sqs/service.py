@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from backend.bus import CloudEvent
-from backend.clock import TimerHandle
 from backend.cloud import Cloud
 from backend.errors import AwsError, InvalidParameterValue, MissingParameter
 from backend.ids import uuid4
 from backend.kit import tags as tagging
+from backend.kit.sampler import MinuteSampler
 from backend.params import (
     optional_int,
     optional_list,
@@ -84,8 +84,6 @@ _DEDUP_ID = re.compile(r"^[!-~]{1,128}$")
 _ARN = re.compile(r"^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$")
 MAX_BATCH = 10
 MAX_LIST_RESULTS = 1000
-#: Seconds between samples of the ApproximateNumberOf* and age gauges (AWS: one minute).
-GAUGE_PERIOD = 60
 #: QueueUrl spellings remembered at once (see `SqsService._queue`).
 _URL_MEMO = 1024
 #: Shared by every message sent without attributes; never mutated.
@@ -117,7 +115,8 @@ class SqsService(Service):
         self._attempts: OrderedDict[tuple[str, str], tuple[float, list[tuple[Message, int]]]] = (
             OrderedDict()
         )
-        self._sampler: TimerHandle | None = None
+        #: Publishes every queue's gauges at each whole simulated minute, as AWS/SQS does.
+        self._sampler = MinuteSampler(cloud.clock, self._sample)
         self._move_tasks = MoveTasks(
             cloud.clock, cloud.bus, cloud.rng("sqs/move-tasks"), self.queue_by_arn
         )
@@ -248,7 +247,7 @@ class SqsService(Service):
         self.queues[key] = queue
         self._by_arn[queue.arn] = queue
         self._handle_keys[handle_key(queue.arn)] = queue
-        self._start_sampler()
+        self._sampler.start()
         return {"QueueUrl": self.queue_url(queue, request)}
 
     def _check_redrive(self, values: dict[str, str], arn: str, fifo: bool, region: str) -> None:
@@ -913,24 +912,10 @@ class SqsService(Service):
 
     # -- gauges -----------------------------------------------------------------
 
-    def _start_sampler(self) -> None:
-        if self._sampler is None:
-            clock = self.cloud.clock
-            minute = (int(clock.now()) // GAUGE_PERIOD + 1) * GAUGE_PERIOD
-            self._sampler = clock.call_at(minute, self._sample)
-
-    def _sample(self) -> None:
-        """Publish every queue's gauges at each whole simulated minute, as AWS/SQS does.
-
-        Once a minute, not once a second: the counters (sent, received, ...)
-        already have per-second points, and a per-second timer would make a
-        simulated month of a quiet scenario cost millions of wake-ups.
-        """
-        clock = self.cloud.clock
-        now = clock.now()
+    def _sample(self, now: float) -> bool:
         for queue in self.queues.values():
             queue.publish_gauges(now)
-        self._sampler = clock.call_at(now + GAUGE_PERIOD, self._sample) if self.queues else None
+        return bool(self.queues)
 
 
 def _move_task_entry(task: MoveTaskState) -> Response:

@@ -1,4 +1,7 @@
-"""The query-protocol names SQS had before it moved to JSON, which botocore's model dropped.
+"""How the wire speaks SQS beyond its botocore model: legacy query names, queue-URL paths.
+
+The rest of this module is the query-protocol names SQS had before it moved to JSON,
+which botocore's model dropped.
 
 SQS spoke the query protocol (form requests, XML replies) until botocore
 1.31.81 switched it to JSON 1.0; older SDKs, and many hand-written clients,
@@ -7,7 +10,7 @@ the shapes and the `flattened` trait but no longer carries the `locationName`s
 that spell those names (`AttributeName.1`, `MessageAttribute.1.Value.DataType`,
 `SendMessageBatchRequestEntry.1.Id`), nor the XML namespace and result
 wrappers. This table restores them, copied from the last query-protocol SQS
-model botocore shipped; `models.query_model` patches them onto a copy of the
+model botocore shipped; the wire patches them onto a copy of the
 current model, so the query codec reads them exactly as it reads any native
 query service's traits. Nothing here is behaviour: it is spelling.
 
@@ -18,25 +21,12 @@ losing a name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 
+from backend.registry import QueryTraits, WireTraits
 
-@dataclass(frozen=True)
-class QueryTraits:
-    """Query-protocol serialization traits to restore on a JSON service model."""
-
-    xml_namespace: str
-    #: list shape -> the name of its members (`AttributeNameList` -> `AttributeName`).
-    list_members: dict[str, str] = field(default_factory=dict)
-    #: map shape -> the names of its key and value (`QueueAttributeMap` -> Name, Value).
-    map_entries: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: (structure shape, member) -> the member's query/XML name.
-    members: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: (structure shape, member) -> flattened, for members that are flattened lists.
-    flattened_members: frozenset[tuple[str, str]] = frozenset()
-    #: An operation's request path may name this member (`/<account>/<queue>` -> QueueUrl).
-    path_member: str | None = None
-
+#: `/<account>/<queue>`, the path of an SQS queue URL; `[0-9]`, as `\d` matches '٣' too.
+QUEUE_PATH = re.compile(r"^/[0-9]{12}/[^/]+/?$")
 
 SQS = QueryTraits(
     xml_namespace="http://queue.amazonaws.com/doc/2012-11-05/",
@@ -92,8 +82,7 @@ SQS = QueryTraits(
             ("MessageSystemAttributeValue", "BinaryListValues"),
         }
     ),
-    path_member="QueueUrl",
 )
 
-#: Query traits to restore, by cloud service name.
-LEGACY_QUERY: dict[str, QueryTraits] = {"sqs": SQS}
+#: A query request to a queue URL's path names its queue by the path alone.
+WIRE = WireTraits(legacy_query=SQS, path_member=(QUEUE_PATH, "QueueUrl"))

@@ -1,0 +1,219 @@
+"""One codec per wire protocol, chosen by botocore's protocol name.
+
+A codec turns a routed request into a service's params and its result (or
+its `AwsError`) back into an HTTP answer, reading only the botocore model:
+the server has no per-protocol branches, and a protocol that comes with a
+later service (CBOR for CloudWatch, `ec2` for EC2) is one more entry in
+`CODECS`. A codec is made per service and keeps what it builds from the
+model (decoders, encoders) by operation name, so nothing is cached by
+object identity and nothing outlives its endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from botocore.model import OperationModel
+
+from backend.errors import AwsError, ErrorCode, InvalidAction, UnknownOperationException
+from backend.service import Params
+from backend.streams import ByteStream, FileSlice
+from backend.wire import json_protocol, query_protocol, rest_xml
+from backend.wire.models import WireService
+from backend.wire.routing import Route
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """What a codec may read of a request: its head, and its body on demand."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    #: The whole body, bounded (for payloads a codec parses).
+    read: Callable[[], Awaitable[bytes]]
+    #: The body as it arrives (for payloads streamed to disk: S3 objects).
+    stream: Callable[[], ByteStream]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An HTTP answer: status, headers, and a body held or streamed from disk."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | FileSlice = b""
+
+
+#: What S3 answers for functionality it does not implement.
+NotImplementedByService = ErrorCode("NotImplemented", 501, sender_fault=False)
+
+
+class Codec:
+    """Reads requests and writes answers in one protocol for one service."""
+
+    protocol: ClassVar[str]
+
+    def __init__(self, service: WireService) -> None:
+        self.service = service
+        self._built: dict[tuple[str, str], Any] = {}
+
+    def _once(self, kind: str, op: OperationModel, build: Callable[[OperationModel], Any]) -> Any:
+        key = (kind, op.name)
+        if key not in self._built:
+            self._built[key] = build(op)
+        return self._built[key]
+
+    def operation(self, action: str) -> OperationModel:
+        """The model of `action`, or the protocol's unknown-action error."""
+        op = self.service.operation(action)
+        if op is None:
+            raise self.unknown(action)
+        return op
+
+    def unknown(self, action: str) -> AwsError:
+        """The error for an action the model lacks or the simulated service doesn't answer."""
+        return UnknownOperationException(
+            f"Operation {action[:100]} is not supported by {self.service.name}."
+        )
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        raise NotImplementedError
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        raise NotImplementedError
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        """`error` as this protocol answers it; `service` (and `op`) None when not found."""
+        raise NotImplementedError
+
+
+class JsonCodec(Codec):
+    protocol = "json"
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        decoder = self._once("in", op, json_protocol.request_decoder)
+        return json_protocol.decode_with(decoder, await incoming.read())
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        encoder = self._once("out", op, json_protocol.response_encoder)
+        return Outgoing(
+            200,
+            {"Content-Type": self.service.content_type},
+            json_protocol.encode_with(encoder, result),
+        )
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        headers = {
+            "Content-Type": service.content_type if service else "application/x-amz-json-1.0"
+        }
+        if service is not None and service.query_compatible:
+            fault = "Sender" if error.sender_fault else "Receiver"
+            headers["x-amzn-query-error"] = f"{error.legacy_code};{fault}"
+        return Outgoing(error.status, headers, json_protocol.encode_error(error))
+
+
+class QueryCodec(Codec):
+    protocol = "query"
+
+    def operation(self, action: str) -> OperationModel:
+        op = self.service.operation(action, query=True)
+        if op is None:
+            raise self.unknown(action)
+        return op
+
+    def unknown(self, action: str) -> AwsError:
+        return InvalidAction(f"The action {action[:100]} is not valid for this web service.")
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        decoder = self._once("in", op, query_protocol.request_decoder)
+        params = query_protocol.decode_with(decoder, route.fields)
+        by_path = self.service.path_member
+        if by_path is not None:
+            pattern, member = by_path
+            if member not in params and pattern.match(incoming.path):
+                base = incoming.headers.get("Host", "")
+                params[member] = f"http://{base}{incoming.path.rstrip('/')}"
+        return params
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        writer = self._once("out", op, query_protocol.response_writer)
+        body = query_protocol.encode_with(
+            op.name, writer, result, self.service.xml_namespace, request_id
+        )
+        return Outgoing(200, {"Content-Type": "text/xml"}, body)
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        namespace = service.xml_namespace if service else ""
+        body = query_protocol.encode_error(error, namespace, request_id)
+        return Outgoing(error.status, {"Content-Type": "text/xml"}, body)
+
+
+class RestXmlCodec(Codec):
+    protocol = "rest-xml"
+
+    def unknown(self, action: str) -> AwsError:
+        return NotImplementedByService(
+            f"The {action[:100]} operation is not implemented by skydeck's {self.service.name}."
+        )
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        decoder = self._once("in", op, rest_xml.request_decoder)
+        body: bytes | ByteStream
+        body = incoming.stream() if rest_xml.streams_input(op) else await incoming.read()
+        return rest_xml.decode_with(decoder, route.uri, incoming.headers, incoming.query, body)
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        encoder = self._once("out", op, rest_xml.response_encoder)
+        out = rest_xml.encode_with(encoder, result, request_id)
+        return Outgoing(out.status, out.headers, out.body)
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        """S3's `<Error>`, with what the service's error adds (`<Key>`; a 304's ETag)."""
+        extra = getattr(error, "extra", None) or {}
+        members = getattr(error, "members", None) or {}
+        out = rest_xml.encode_error(
+            error, request_id, method=method, extra=extra, op=op, members=members
+        )
+        return Outgoing(out.status, out.headers, out.body)
+
+
+#: The codecs by botocore protocol name.
+CODECS: dict[str, type[Codec]] = {
+    codec.protocol: codec for codec in (JsonCodec, QueryCodec, RestXmlCodec)
+}
