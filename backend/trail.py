@@ -56,6 +56,10 @@ MAX_KEPT_STRING = 8192
 #: messages with ten long attributes each) must not make one record huge either.
 MAX_KEPT_BYTES = 64 * 1024
 TIGHT_KEPT_STRING = 256
+#: Most items of a list an entry keeps: a PutRecords of 500 records is kept as
+#: its first 16 and a note of how many more, so a batch costs the call path and
+#: the ring no more than a few single calls would.
+MAX_KEPT_ITEMS = 16
 #: Estimated bytes of an entry besides its parameters and response.
 ENTRY_OVERHEAD = 360
 #: Estimated bytes of a dict or list besides its members, and of each member.
@@ -200,12 +204,15 @@ def _kept_value(
     if kind is list:
         size = _CONTAINER
         items: list[Any] = []
-        changed = False
-        for item in value:
+        changed = len(value) > MAX_KEPT_ITEMS
+        for item in value[:MAX_KEPT_ITEMS] if changed else value:
             new, n = _kept_value(item, hidden, limit, structure=True)
             size += n + _MEMBER
             changed = changed or new is not item
             items.append(new)
+        if len(value) > MAX_KEPT_ITEMS:
+            items.append(f"({len(value) - MAX_KEPT_ITEMS:,} more, not kept)")
+            size += _MEMBER
         return (items if changed else value), size
     if isinstance(value, bytes | bytearray | memoryview):
         if len(value) <= limit:
@@ -213,7 +220,10 @@ def _kept_value(
         return f"({len(value):,} bytes, not kept)", _MEMBER
     if isinstance(value, str):
         return _kept_value(str(value), hidden, limit, structure=structure)
-    return value, _MEMBER
+    if value is None or kind in (int, float, bool):
+        return value, _MEMBER
+    # A body streamed to or from disk (S3's), or anything else a record can't hold.
+    return f"({kind.__name__}, not kept)", _MEMBER
 
 
 class TrailEntry:

@@ -17,7 +17,7 @@ PERIOD = 60
 
 
 class MinuteSampler:
-    """Calls `sample(now)` at each whole minute while it returns True (resources to sample)."""
+    """Calls `sample(now)` at each whole minute (or `period`) while it returns True."""
 
     __slots__ = ("_clock", "_handle", "_period", "_sample")
 

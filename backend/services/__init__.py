@@ -11,10 +11,13 @@ from typing import Any
 
 from backend.cloud import Cloud
 from backend.registry import Registration
-from backend.services import cloudtrail, sqs, sts
+from backend.services import cloudtrail, firehose, kinesis, s3, sqs, sts
 
 REGISTRY: tuple[Registration, ...] = (
     sqs.REGISTRATION,
+    s3.REGISTRATION,
+    kinesis.REGISTRATION,
+    firehose.REGISTRATION,
     cloudtrail.REGISTRATION,
     sts.REGISTRATION,
 )

@@ -12,8 +12,9 @@ The order follows what AWS clients send (AWS_FACTS §0):
    is SQS, 2011-06-15 is STS); else the one query service that has an action
    of that name.
 3. A REST protocol (rest-xml: S3) names its action by method and path alone:
-   the service is the signed one, or the only REST service there is, and the
-   codec matches the model's `requestUri` templates (`rest_xml.match`).
+   the service is the signed one, or the only REST service there is (except
+   for a POST that none of its `requestUri` templates match: an unsigned
+   `POST /` with no Action still gets the query protocol's error).
 4. Anything else cannot be routed: a JSON body without a target is an
    `UnknownOperationException`, any other body a query `MissingAction`.
 
@@ -129,7 +130,13 @@ def route(
         return _query_route(registry, path, fields, signer)
     rest = registry.rest_services()
     if signed is None and len(rest) == 1 and not is_json(media):
-        return _rest_route(registry, rest[0], method, path, headers, query)
+        # Unsigned: S3's, unless a POST no S3 route takes (a query request missing
+        # its Action, say), which gets the query protocol's error as before.
+        try:
+            return _rest_route(registry, rest[0], method, path, headers, query)
+        except RoutingError:
+            if method != "POST":
+                raise
     if is_json(media):
         service = registry.by_signing_name.get(signer.service or "")
         raise RoutingError(
@@ -211,7 +218,10 @@ def _rest_route(
     routes = registry.rest_routes.get(service.name)
     if routes is None:
         routes = registry.rest_routes[service.name] = rest_xml.Routes(service.model)
-    found = routes.match(method, path, query, label, headers)
+    try:
+        found = routes.match(method, path, query, label, headers)
+    except AwsError as error:
+        raise RoutingError(error, service.protocol, service) from None
     if found is None:
         raise RoutingError(
             AwsError(

@@ -6,12 +6,11 @@ import random
 
 import pytest
 
-from backend.services.sqs.actors import Consumer
-from backend.services.sqs.actors import Producer
 from backend.actors.rates import Rate
 from backend.bus import CloudEvent
 from backend.services import new_cloud
 from backend.services.sqs import SqsService
+from backend.services.sqs.actors import Consumer, Producer
 from tests.backend.helpers import create_queue, sqs
 
 

@@ -56,7 +56,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from botocore.model import OperationModel, Shape
@@ -81,7 +81,7 @@ from tests.wire.test_bad_input import aws_error
 class Case:
     service: WireService
     action: str
-    protocol: str  # "json" or "query"
+    protocol: str  # "json", "query" or "rest-xml"
 
     @property
     def op(self) -> OperationModel:
@@ -105,6 +105,8 @@ def _cases() -> list[Case]:
                 cases.append(Case(wire, action, "json"))
             if wire.query_model and wire.operation(action, query=True):
                 cases.append(Case(wire, action, "query"))
+            if wire.protocol == "rest-xml" and wire.operation(action):
+                cases.append(Case(wire, action, "rest-xml"))
     return cases
 
 
@@ -512,16 +514,20 @@ def _mutate_bytes(data: st.DataObject, body: bytes) -> bytes:
 # -- one request -------------------------------------------------------------------------
 
 
-def _request(case: Case, data: st.DataObject, params: Any) -> tuple[str, bytes, dict[str, str]]:
-    """The path, body and headers of one fuzzed request for `case`."""
+def _request(
+    case: Case, data: st.DataObject, params: Any
+) -> tuple[str, str, bytes, dict[str, str]]:
+    """The method, path, body and headers of one fuzzed request for `case`."""
     service = case.service
     serialized = create_serializer(case.protocol, include_validation=False).serialize_to_request(
         params, case.op
     )
-    headers: dict[str, str] = dict(serialized["headers"])
+    headers: dict[str, str] = {k: str(v) for k, v in serialized["headers"].items()}
     if data.draw(st.booleans(), label="signed"):
         headers["Authorization"] = SIGNED.format(region="us-east-1", service=service.signing_name)
     path = "/"
+    if case.protocol == "rest-xml":
+        return _rest_request(data, serialized, headers)
     if case.protocol == "json":
         document = _mutate_json(data, json.loads(serialized["body"] or b"{}"))
         body = _dump(document)
@@ -533,11 +539,71 @@ def _request(case: Case, data: st.DataObject, params: Any) -> tuple[str, bytes, 
             path = urlsplit(url).path or "/"
             del fields[member]
         body = urlencode(fields, errors="surrogatepass").encode()
-    return path, _mutate_bytes(data, body), headers
+    return "POST", path, _mutate_bytes(data, body), headers
 
 
-def _check(case: Case, reply: Reply, fuzz: Fuzz) -> None:
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_REST_MUTATIONS = st.sampled_from(["header", "drop header", "query", "path", "none"])
+#: Header values a REST client never sends: odd numbers, dates, encodings, lengths.
+_ODD_HEADERS = [
+    "content-md5",
+    "range",
+    "if-match",
+    "if-modified-since",
+    "x-amz-checksum-crc32",
+    "x-amz-copy-source",
+    "x-amz-meta-x",
+    "x-amz-decoded-content-length",
+    "content-encoding",
+    "x-amz-content-sha256",
+    "x-amz-tagging",
+]
+
+
+def _rest_request(
+    data: st.DataObject, serialized: Mapping[str, Any], headers: dict[str, str]
+) -> tuple[str, str, bytes, dict[str, str]]:
+    """A REST request (S3's) with its headers, query, path or XML body mutated."""
+    path, _, fixed_query = str(serialized["url_path"]).partition("?")
+    query: dict[str, Any] = dict(serialized["query_string"])
+    body = serialized["body"]
+    body = body if isinstance(body, bytes) else str(body or "").encode()
+    for _ in range(data.draw(st.integers(0, 3), label="mutations")):
+        how = data.draw(_REST_MUTATIONS, label="how")
+        if how == "header":
+            name = data.draw(st.sampled_from([*headers, *_ODD_HEADERS]), label="header")
+            headers[name] = _odd_strings(data)
+        elif how == "drop header" and headers:
+            del headers[data.draw(st.sampled_from(sorted(headers)), label="header")]
+        elif how == "query":
+            name = data.draw(st.sampled_from([*query, *_ODD_NAMES, "max-keys", "partNumber"]))
+            # Short enough to stay within the request-target limit (test_limits covers it).
+            query[name or "x"] = _odd_strings(data)[:2000]
+        elif how == "path":
+            path = data.draw(st.sampled_from(["/", "//", "/%FF", "/..", path + "/..", path * 2]))
+    target = path + (f"?{fixed_query}" if fixed_query else "")
+    if query:
+        joined = urlencode(query, doseq=True, errors="surrogatepass")
+        target += ("&" if "?" in target else "?") + joined
+    # What goes on the wire is bytes: a header is Latin-1 text, a request target ASCII.
+    # (A metadata key SDKs could not send either, `x-amz-meta-é`, is left out, and the
+    # body's length is http.client's to write: a wrong one only makes either side wait.)
+    wire_headers = {
+        name: re.sub(r"[\r\n\x00]", " ", value)
+        .encode("utf-8", "surrogatepass")
+        .decode("latin-1")[:8000]
+        for name, value in headers.items()
+        if _HEADER_NAME.fullmatch(name) and name.lower() != "content-length"
+    }
+    target = quote(target, safe="/%?&=+:@!$'()*,;~-._")
+    return str(serialized["method"]), target, _mutate_bytes(data, body), wire_headers
+
+
+def _check(case: Case, reply: Reply, fuzz: Fuzz, method: str) -> None:
     fuzz.statuses[reply.status] += 1
+    if case.protocol == "rest-xml":
+        _check_rest(case, reply, fuzz, method)
+        return
     assert 200 <= reply.status < 300 or 400 <= reply.status < 500, _shown(reply)
     assert reply.headers.get("x-amzn-requestid"), reply.headers
     content_type = reply.headers["content-type"]
@@ -557,6 +623,26 @@ def _check(case: Case, reply: Reply, fuzz: Fuzz) -> None:
     assert "Error" not in parsed, parsed
 
 
+def _check_rest(case: Case, reply: Reply, fuzz: Fuzz, method: str) -> None:
+    """S3's answers: 2xx, 3xx (304) or 4xx, ids in `x-amz-request-id`, `<Error>` bodies."""
+    assert reply.status < 500 and reply.status not in (300, 301, 302), _shown(reply)
+    if reply.status >= 300:
+        if method == "HEAD" or reply.status == 304:
+            assert reply.headers.get("x-amz-request-id"), reply.headers
+            assert reply.body == b"", _shown(reply)
+            fuzz.codes[str(reply.status)] += 1
+            return
+        # S3's <Error>; or, for an unsigned request no S3 route matches (an empty
+        # bucket name), the query protocol's MissingAction, as before S3 was served.
+        _, code = aws_error(reply)
+        fuzz.codes[code] += 1
+        return
+    assert reply.headers.get("x-amz-request-id"), reply.headers
+    response = {"body": reply.body, "headers": reply.headers, "status_code": reply.status}
+    parsed = create_parser("rest-xml").parse(response, case.op.output_shape)
+    assert "Error" not in parsed, parsed
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_no_request_gets_a_server_error(fuzz: Fuzz, case: Case) -> None:
     live = fuzz.live
@@ -572,10 +658,10 @@ def test_no_request_gets_a_server_error(fuzz: Fuzz, case: Case) -> None:
     def one_request(data: st.DataObject) -> None:
         drawn = data.draw(params, label="params")
         known, before = live.run(_seed(live.cloud, case.service, case.action))
-        path, body, headers = _request(case, data, _resolve(drawn, known))
-        note(f"POST {path} {headers}\n{body[:2000]!r}")
-        reply = fuzz.send(path, body, headers)
-        _check(case, reply, fuzz)
+        method, path, body, headers = _request(case, data, _resolve(drawn, known))
+        note(f"{method} {path} {headers}\n{body[:2000]!r}")
+        reply = fuzz.send(path, body, headers, method=method)
+        _check(case, reply, fuzz, method)
         after = live.call(lambda: live.cloud.usage.get((case.service.name, case.action), 0))
         counted["reached"] += after > before
 

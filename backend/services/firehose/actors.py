@@ -1,0 +1,149 @@
+"""Firehose's scenario actor: a log shipper putting JSON lines with PutRecordBatch.
+
+Like an agent tailing a service's logs, it collects the lines written since
+its last send (Poisson arrivals at `rate` lines per second) and every
+`interval` sends them in PutRecordBatch calls of up to `batch` records; each
+record is one JSON document with a trailing newline, since Firehose adds no
+delimiter and the objects in S3 should read as JSON lines. Records a call
+reports as failed (throttled) are sent again next time, oldest first, up to a
+backlog of `MAX_BACKLOG`, past which the oldest are given up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from backend.actors.actor import THROTTLED, Actor
+from backend.actors.rates import Rate, read_rate
+from backend.cloud import Cloud
+from backend.kit.scenario import Reader
+from backend.registry import ActorKind
+from backend.services.firehose.limits import MAX_BATCH_RECORDS
+
+#: Errors a Firehose producer waits out: throttling, a stream not there (yet).
+RETRY = THROTTLED | {"ResourceNotFoundException"}
+#: Lines a producer holds for resending at most; past this it drops the oldest.
+MAX_BACKLOG = 20_000
+_SERVICES = ("checkout", "search", "catalog", "payments", "auth")
+_LEVELS = ("INFO",) * 8 + ("WARN", "ERROR")
+_MESSAGES = {
+    "INFO": ("request served", "cache hit", "cache miss", "session refreshed"),
+    "WARN": ("slow upstream", "retrying request", "queue depth high"),
+    "ERROR": ("upstream timeout", "payment declined", "unhandled exception"),
+}
+
+
+class FirehoseProducer(Actor):
+    """JSON log lines into one delivery stream at `rate` lines per second."""
+
+    kind: ClassVar[str] = "firehose-producer"
+    retry_codes: ClassVar[frozenset[str]] = RETRY
+
+    def __init__(
+        self,
+        cloud: Cloud,
+        name: str,
+        delivery_stream: str,
+        *,
+        rate: Rate,
+        batch: int = 100,
+        interval: float = 1.0,
+    ) -> None:
+        super().__init__(cloud, name)
+        self.delivery_stream = delivery_stream
+        self.rate = rate
+        self.batch = batch
+        self.interval = interval
+        #: Lines the stream accepted, refused (throttled), and gave up on (backlog full).
+        self.sent = 0
+        self.throttled = 0
+        self.dropped = 0
+        self._made = 0
+        self._backlog: deque[bytes] = deque()
+
+    def _line(self, now: float) -> bytes:
+        rng = self.rng
+        level = rng.choice(_LEVELS)
+        line = {
+            "ts": round(now, 3),
+            "level": level,
+            "service": rng.choice(_SERVICES),
+            "msg": rng.choice(_MESSAGES[level]),
+            "latency_ms": rng.randint(1, 250 if level == "INFO" else 5_000),
+            "seq": self._made,
+        }
+        self._made += 1
+        return json.dumps(line, separators=(",", ":")).encode() + b"\n"
+
+    async def run(self) -> None:
+        clock = self.cloud.clock
+        started = clock.now()
+        due = started + self.rate.next_arrival(0.0, self.rng)
+        while True:
+            self.status = "collecting"
+            await clock.sleep(self.interval)
+            now = clock.now()
+            while due <= now:
+                self._backlog.append(self._line(due))
+                due += self.rate.next_arrival(due - started, self.rng)
+            while len(self._backlog) > MAX_BACKLOG:
+                self._backlog.popleft()
+                self.dropped += 1
+            await self._send()
+
+    async def _send(self) -> None:
+        backlog = self._backlog
+        while backlog:
+            self.status = "sending"
+            records = [backlog.popleft() for _ in range(min(self.batch, len(backlog)))]
+            response = await self.call(
+                "firehose",
+                "PutRecordBatch",
+                {
+                    "DeliveryStreamName": self.delivery_stream,
+                    "Records": [{"Data": r} for r in records],
+                },
+            )
+            if response is None:
+                backlog.extendleft(reversed(records))
+                return
+            refused = [
+                record
+                for record, result in zip(records, response["RequestResponses"], strict=True)
+                if "ErrorCode" in result
+            ]
+            self.sent += len(records) - len(refused)
+            if refused:
+                self.throttled += len(refused)
+                backlog.extendleft(reversed(refused))
+                return
+
+
+def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
+    stream: str = table.required("delivery_stream", str)
+    if stream not in defined.get("delivery_stream", set()):
+        raise table.fail(
+            f"delivery_stream {stream!r} is not defined in [[firehose.delivery_stream]]"
+        )
+    interval = table.duration("interval", 1.0)
+    if not interval:
+        raise table.fail("interval must be more than 0 s")
+    return {
+        "delivery_stream": stream,
+        "rate": read_rate(table, "log lines per second"),
+        "batch": int(table.number("batch", 100, 1, MAX_BATCH_RECORDS)),
+        "interval": interval,
+    }
+
+
+ACTORS = (
+    ActorKind(
+        "firehose-producer",
+        _options,
+        lambda cloud, name, options: FirehoseProducer(cloud, name, **options),
+        "JSON log lines with PutRecordBatch",
+    ),
+)

@@ -1,0 +1,154 @@
+"""S3's scenario actors: a producer whose big messages go through S3.
+
+The pattern of the SQS Extended Client Library: a message too big for SQS
+(256 KiB until 2025, 1 MiB since) is put into a bucket, and the queue
+carries a pointer to it, the library's exact JSON
+`["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":...,"s3Key":...}]`
+with the original size in the `ExtendedPayloadSize` message attribute.
+Smaller messages go inline, as the library sends them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from backend.actors.actor import THROTTLED, Actor
+from backend.actors.rates import Rate, read_rate
+from backend.cloud import Cloud
+from backend.errors import AwsError
+from backend.ids import uuid4
+from backend.kit.scenario import Reader
+from backend.registry import ActorKind
+
+#: The class name the Extended Client Library writes as the pointer's type.
+POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
+#: The message attribute carrying the offloaded payload's size.
+SIZE_ATTRIBUTE = "ExtendedPayloadSize"
+#: The library's default threshold: messages over it go to S3.
+DEFAULT_THRESHOLD = 262_144
+
+
+def pointer(bucket: str, key: str) -> str:
+    """The message body that points at an offloaded payload, as the library writes it."""
+    return json.dumps(
+        [POINTER_CLASS, {"s3BucketName": bucket, "s3Key": key}], separators=(",", ":")
+    )
+
+
+def document(n: int, size: int) -> bytes:
+    """A JSON document of exactly `size` bytes (at least its frame), as a scanned file would be."""
+    head = f'{{"document":{n},"pages":{size // 2048 + 1},"content":"'
+    tail = '"}'
+    return (head + "x" * max(0, size - len(head) - len(tail)) + tail).encode()
+
+
+class BigDocumentProducer(Actor):
+    """Documents of varying sizes at `rate`; those over `threshold` bytes go through S3.
+
+    Each offloaded document is put into `bucket` under `prefix` and a random
+    key (the library uses a UUID), then the pointer is sent to `queue`.
+    """
+
+    kind: ClassVar[str] = "s3-big-document-producer"
+    retry_codes: ClassVar[frozenset[str]] = THROTTLED | {"QueueDoesNotExist", "NoSuchBucket"}
+
+    def __init__(
+        self,
+        cloud: Cloud,
+        name: str,
+        *,
+        bucket: str,
+        queue: str,
+        rate: Rate,
+        min_size: int = 16 * 1024,
+        max_size: int = 2 * 1024 * 1024,
+        threshold: int = DEFAULT_THRESHOLD,
+        prefix: str = "",
+    ) -> None:
+        super().__init__(cloud, name)
+        self.bucket = bucket
+        self.queue = queue
+        self.rate = rate
+        self.min_size = min_size
+        self.max_size = max_size
+        self.threshold = threshold
+        self.prefix = prefix
+        self._queue_url: str | None = None
+        self.sent = 0
+        self.offloaded = 0
+
+    def on_error(self, error: AwsError) -> None:
+        if error.code == "QueueDoesNotExist":
+            self._queue_url = None
+
+    async def queue_url(self) -> str | None:
+        if self._queue_url is None:
+            found = await self.call("sqs", "GetQueueUrl", {"QueueName": self.queue})
+            if found is not None:
+                self._queue_url = found["QueueUrl"]
+                self.last_error = ""
+        return self._queue_url
+
+    async def run(self) -> None:
+        clock = self.cloud.clock
+        started = clock.now()
+        while True:
+            self.status = "sending"
+            await clock.sleep(self.rate.next_arrival(clock.now() - started, self.rng))
+            url = await self.queue_url()
+            if url is None:
+                continue
+            body = document(self.sent, self.rng.randint(self.min_size, self.max_size))
+            params: dict[str, Any] = {"QueueUrl": url}
+            offload = len(body) > self.threshold
+            if offload:
+                key = f"{self.prefix}{uuid4(self.rng)}"
+                stored = await self.call(
+                    "s3", "PutObject",
+                    {"Bucket": self.bucket, "Key": key, "Body": body,
+                     "ContentType": "application/json"},
+                )  # fmt: skip
+                if stored is None:
+                    continue
+                params["MessageBody"] = pointer(self.bucket, key)
+                params["MessageAttributes"] = {
+                    SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(len(body))}
+                }
+            else:
+                params["MessageBody"] = body.decode()
+            if await self.call("sqs", "SendMessage", params) is not None:
+                self.sent += 1
+                self.offloaded += offload
+
+
+def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
+    bucket: str = table.required("bucket", str)
+    if bucket not in defined.get("bucket", set()):
+        raise table.fail(f"bucket {bucket!r} is not defined in [[s3.bucket]]")
+    queue: str = table.required("queue", str)
+    if queue not in defined.get("queue", set()):
+        raise table.fail(f"queue {queue!r} is not defined in [[sqs.queue]]")
+    options: dict[str, Any] = {
+        "bucket": bucket,
+        "queue": queue,
+        "rate": read_rate(table, "documents per second"),
+        "min_size": int(table.number("min_size", 16 * 1024, 1, 5 * 1024**3)),
+        "max_size": int(table.number("max_size", 2 * 1024 * 1024, 1, 5 * 1024**3)),
+        "threshold": int(table.number("threshold", DEFAULT_THRESHOLD, 0, 2**31)),
+        "prefix": table.get("prefix", str, ""),
+    }
+    if options["min_size"] > options["max_size"]:
+        raise table.fail("min_size must not exceed max_size")
+    return options
+
+
+ACTORS = (
+    ActorKind(
+        "s3-big-document-producer",
+        _options,
+        lambda cloud, name, options: BigDocumentProducer(cloud, name, **options),
+        "documents over a threshold to S3, a pointer to SQS (Extended Client Library)",
+    ),
+)

@@ -1,0 +1,203 @@
+"""The data folder: restarts keep everything, and files people drop in become objects."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from watchfiles import Change
+
+from backend.bus import CloudEvent
+from backend.cloud import Cloud
+from tests.backend.test_s3_helpers import get, keys, new_cloud, put, s3, s3_error, service
+
+
+@pytest.fixture
+async def cloud(tmp_path: Path) -> Cloud:
+    made = new_cloud(tmp_path)
+    await s3(made, "CreateBucket", Bucket="bkt")
+    return made
+
+
+async def test_a_new_cloud_on_the_same_folder_sees_everything(cloud: Cloud, tmp_path: Path) -> None:
+    config = {"LocationConstraint": "eu-west-1"}
+    await s3(cloud, "CreateBucket", Bucket="far", CreateBucketConfiguration=config)
+    await s3(
+        cloud, "PutBucketTagging", Bucket="bkt", Tagging={"TagSet": [{"Key": "t", "Value": "1"}]}
+    )
+    etag = await put(
+        cloud,
+        "bkt",
+        "docs/a.txt",
+        b"alpha",
+        ContentType="text/plain",
+        Metadata={"m": "1"},
+        ChecksumAlgorithm="CRC32",
+        Tagging="x=y",
+    )
+    await put(cloud, "bkt", "docs", b"both a key and a folder")
+    created = cloud.clock.now()
+    upload = await s3(cloud, "CreateMultipartUpload", Bucket="bkt", Key="mpu")
+    part = await s3(
+        cloud,
+        "UploadPart",
+        Bucket="bkt",
+        Key="mpu",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        Body=b"part one",
+    )
+    await cloud.clock.advance(3600)
+
+    again = new_cloud(tmp_path)
+    assert [b["Name"] for b in (await s3(again, "ListBuckets"))["Buckets"]] == ["bkt", "far"]
+    assert (await s3(again, "HeadBucket", Bucket="far"))["BucketRegion"] == "eu-west-1"
+    assert (await s3(again, "GetBucketTagging", Bucket="bkt"))["TagSet"] == [
+        {"Key": "t", "Value": "1"}
+    ]
+    head = await s3(again, "HeadObject", Bucket="bkt", Key="docs/a.txt", ChecksumMode="ENABLED")
+    assert (head["ETag"], head["ContentType"], head["Metadata"], head["LastModified"]) == (
+        etag,
+        "text/plain",
+        {"m": "1"},
+        created,
+    )
+    assert head["ChecksumCRC32"]
+    assert await keys(again, "bkt") == ["docs", "docs/a.txt"]
+    assert await get(again, "bkt", "docs") == b"both a key and a folder"
+    assert (await s3(again, "GetObjectTagging", Bucket="bkt", Key="docs/a.txt"))["TagSet"] == [
+        {"Key": "x", "Value": "y"}
+    ]
+    done = await s3(
+        again,
+        "CompleteMultipartUpload",
+        Bucket="bkt",
+        Key="mpu",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert done["ETag"].endswith('-1"')
+    assert service(again).bucket_views()[0].objects == 3
+
+
+async def test_a_dropped_file_becomes_an_object(cloud: Cloud, tmp_path: Path) -> None:
+    folder = tmp_path / "s3/bkt"
+    (folder / "photo.jpg").write_bytes(b"jpeg bytes")
+    (folder / "docs").mkdir()
+    (folder / "docs/readme.txt").write_bytes(b"read me")
+    (folder / "docs/report%20final.csv").write_bytes(b"a,b")
+    events: list[CloudEvent] = []
+    cloud.bus.subscribe(events.append)
+    await cloud.clock.advance(60)
+    await service(cloud).rescan()
+    assert await keys(cloud, "bkt") == ["docs/readme.txt", "docs/report final.csv", "photo.jpg"]
+    head = await s3(cloud, "HeadObject", Bucket="bkt", Key="photo.jpg")
+    assert (head["ETag"], head["ContentType"], head["LastModified"], head["ContentLength"]) == (
+        f'"{hashlib.md5(b"jpeg bytes").hexdigest()}"',
+        "image/jpeg",
+        cloud.clock.now(),
+        10,
+    )
+    assert (await s3(cloud, "HeadObject", Bucket="bkt", Key="docs/report final.csv"))[
+        "ContentType"
+    ] == "text/csv"
+    assert [e.summary for e in events] == [
+        "bkt: docs/readme.txt added in the bucket folder",
+        "bkt: docs/report final.csv added in the bucket folder",
+        "bkt: photo.jpg added in the bucket folder",
+    ]
+    await service(cloud).rescan()
+    assert len(events) == 3
+
+
+async def test_files_that_are_no_objects_are_left_alone(cloud: Cloud, tmp_path: Path) -> None:
+    folder = tmp_path / "s3/bkt"
+    (folder / ".DS_Store").write_bytes(b"finder")
+    (folder / ".git").mkdir()
+    (folder / ".git/config").write_bytes(b"x")
+    (folder / "bad%FF.txt").write_bytes(b"not utf-8 once decoded")
+    (folder / f"{'%~' + '0' * 64}").write_bytes(b"a hashed name nobody knows")
+    outside = tmp_path / "secret.txt"
+    outside.write_bytes(b"outside the bucket")
+    os.symlink(outside, folder / "link.txt")
+    await service(cloud).rescan()
+    assert await keys(cloud, "bkt") == []
+
+
+async def test_changed_and_deleted_files(cloud: Cloud, tmp_path: Path) -> None:
+    await put(cloud, "bkt", "notes.txt", b"v1", ContentType="text/markdown", Metadata={"k": "v"})
+    file = tmp_path / "s3/bkt/notes.txt"
+    file.write_bytes(b"version two")
+    os.utime(file, ns=(1, 1))
+    await service(cloud).rescan()
+    head = await s3(cloud, "HeadObject", Bucket="bkt", Key="notes.txt")
+    assert (head["ContentLength"], head["ContentType"], head["Metadata"]) == (
+        11,
+        "text/markdown",
+        {"k": "v"},
+    )
+    assert head["ETag"] == f'"{hashlib.md5(b"version two").hexdigest()}"'
+    file.unlink()
+    await service(cloud).rescan()
+    assert (await s3_error(cloud, "HeadObject", Bucket="bkt", Key="notes.txt")).code == "NoSuchKey"
+    assert service(cloud).bucket_views()[0].objects == 0
+
+
+async def test_on_changes_settles_only_what_was_reported(cloud: Cloud, tmp_path: Path) -> None:
+    folder = tmp_path / "s3/bkt"
+    (folder / "seen.txt").write_bytes(b"1")
+    (folder / "unseen.txt").write_bytes(b"2")
+    await service(cloud).on_changes({(Change.added, str(folder / "seen.txt"))})
+    assert await keys(cloud, "bkt") == ["seen.txt"]
+    (folder / "seen.txt").unlink()
+    await service(cloud).on_changes({(Change.deleted, str(folder / "seen.txt"))})
+    assert await keys(cloud, "bkt") == []
+
+
+async def test_skydecks_own_writes_change_nothing_on_rescan(cloud: Cloud, tmp_path: Path) -> None:
+    await put(cloud, "bkt", "a", b"1")
+    await put(cloud, "bkt", "a/b", b"2")
+    before = await s3(cloud, "HeadObject", Bucket="bkt", Key="a")
+    await cloud.clock.advance(60)
+    changed = {(Change.added, str(p)) for p in (tmp_path / "s3").rglob("*")}
+    await service(cloud).on_changes(changed)
+    await service(cloud).rescan()
+    assert await s3(cloud, "HeadObject", Bucket="bkt", Key="a") == before
+
+
+async def test_folders_become_buckets_and_removed_folders_take_theirs(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    (tmp_path / "s3/made-by-hand").mkdir()
+    (tmp_path / "s3/made-by-hand/file.txt").write_bytes(b"hi")
+    (tmp_path / "s3/Not_A_Bucket").mkdir()
+    await service(cloud).rescan()
+    names = [b["Name"] for b in (await s3(cloud, "ListBuckets"))["Buckets"]]
+    assert names == ["bkt", "made-by-hand"]
+    assert await get(cloud, "made-by-hand", "file.txt") == b"hi"
+    await put(cloud, "bkt", "x", b"1")
+    for path in sorted((tmp_path / "s3/bkt").rglob("*"), reverse=True):
+        path.unlink()
+    (tmp_path / "s3/bkt").rmdir()
+    await service(cloud).rescan()
+    assert (await s3_error(cloud, "HeadBucket", Bucket="bkt")).code == "NoSuchBucket"
+
+
+async def test_a_file_deleted_on_disk_is_missing_at_once(cloud: Cloud, tmp_path: Path) -> None:
+    await put(cloud, "bkt", "k", b"1")
+    (tmp_path / "s3/bkt/k").unlink()
+    assert (await s3_error(cloud, "GetObject", Bucket="bkt", Key="k")).code == "NoSuchKey"
+    assert await keys(cloud, "bkt") == []
+
+
+async def test_reset_empties_the_account_and_the_folder(cloud: Cloud, tmp_path: Path) -> None:
+    await put(cloud, "bkt", "k", b"1")
+    await s3(cloud, "CreateMultipartUpload", Bucket="bkt", Key="m")
+    cloud.reset()
+    assert (await s3(cloud, "ListBuckets"))["Buckets"] == []
+    assert sorted(p.name for p in (tmp_path / "s3").iterdir()) == [".skydeck"]
+    assert list((tmp_path / "s3/.skydeck/uploads").iterdir()) == []
+    await s3(cloud, "CreateBucket", Bucket="bkt")
+    assert await keys(cloud, "bkt") == []
