@@ -159,9 +159,19 @@ class Cloud:
             error = InternalFailure("We encountered an internal error. Please try again.")
         now = self.clock.now()
         self.trail.record(
-            now, svc.event_source, action, params, response, error, caller, region,
-            spec.read_only, spec.data_event, request_id, svc.trail_hidden,
-        )  # fmt: skip
+            now,
+            svc.event_source,
+            action,
+            params,
+            response,
+            error,
+            caller,
+            region,
+            spec.read_only,
+            spec.data_event,
+            request_id,
+            svc.trail_hidden,
+        )
         self._count(svc, action, now)
         if error is not None:
             key = (svc.name, action)

@@ -185,10 +185,15 @@ def format_summary(summary: Summary) -> str:
     for _, service_lines in summary.services:
         lines.append("")
         lines.extend(service_lines)
-    lines += ["", f"  {'API calls by action':<38}{'calls':>10}{'failed':>10}"]
+    service_width = max([6, *(len(service) + 2 for service, _, _, _ in summary.calls)])
+    action_width = max([32, *(len(action) + 2 for _, action, _, _ in summary.calls)])
+    title = "API calls by action"
+    lines += ["", f"  {title:<{service_width + action_width}}{'calls':>10}{'failed':>10}"]
     for service, action, count, failed in summary.calls:
-        lines.append(f"  {service:<6}{action:<32}{count:>10,}{failed:>10,}")
+        lines.append(
+            f"  {service:<{service_width}}{action:<{action_width}}{count:>10,}{failed:>10,}"
+        )
     total = sum(count for _, _, count, _ in summary.calls)
     failures = sum(failed for _, _, _, failed in summary.calls)
-    lines.append(f"  {'':<6}{'total':<32}{total:>10,}{failures:>10,}")
+    lines.append(f"  {'':<{service_width}}{'total':<{action_width}}{total:>10,}{failures:>10,}")
     return "\n".join(lines) + "\n"

@@ -418,9 +418,21 @@ class Trail:
         """Keep one call; `hidden` names the request members AWS does not record."""
         self._seq += 1
         entry = TrailEntry(
-            self, self._seq, time, event_source, action, params, response, error,
-            caller, region, read_only, data_event, request_id, hidden,
-        )  # fmt: skip
+            self,
+            self._seq,
+            time,
+            event_source,
+            action,
+            params,
+            response,
+            error,
+            caller,
+            region,
+            read_only,
+            data_event,
+            request_id,
+            hidden,
+        )
         # Kept inline rather than in a Ring method: this runs on every call.
         ring = self.data if data_event else self.management
         ring.append(entry)

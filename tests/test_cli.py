@@ -11,14 +11,25 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import IO
 
 from backend.durations import format_duration
 
 
 def test_cli_prints_the_same_bytes_twice() -> None:
-    command = [sys.executable, "-m", "tui.cli", "run", "--scenario", "demo", "--for", "5m",
-               "--seed", "7"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "run",
+        "--scenario",
+        "demo",
+        "--for",
+        "5m",
+        "--seed",
+        "7",
+    ]
     runs = [subprocess.run(command, capture_output=True, check=True) for _ in range(2)]
     assert runs[0].stdout == runs[1].stdout
     assert runs[0].stdout.startswith(b"skydeck run \xc2\xb7 scenario demo \xc2\xb7 seed 7")
@@ -53,8 +64,9 @@ def _read_until(stream: IO[bytes], pattern: bytes, timeout: float) -> re.Match[b
 def test_cli_run_ctrl_c_prints_the_summary_so_far() -> None:
     run = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "run", "--for", "100000d", "--seed", "7", "--progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert run.stderr is not None
         shown = _read_until(run.stderr, rb"([1-9][\d,]{2,}) calls", timeout=60)
@@ -87,10 +99,28 @@ def test_cli_rejects_bad_input_with_a_message_not_a_traceback() -> None:
     assert "Traceback" not in bad.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "tui.cli", "run", "--scenario", "nope.toml"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2
     assert "no such scenario file" in missing.stderr
+
+
+def test_cli_run_reports_a_scenario_aws_refuses_without_a_traceback(tmp_path: Path) -> None:
+    scenario = tmp_path / "refused.toml"
+    scenario.write_text(
+        '[scenario]\nname = "refused"\n\n[[sqs.queue]]\nname = "q"\n'
+        "attributes = { VisibilityTimeout = 99999 }\n",
+        "utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "run", "--scenario", str(scenario), "--for", "1m"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert "queue 'q': InvalidAttributeValue" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock() -> None:
@@ -102,8 +132,9 @@ def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock() -> None:
     ):
         bad = subprocess.run(
             [sys.executable, "-m", "tui.cli", "run", f"--for={duration}"],
-            capture_output=True, text=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+        )
         assert bad.returncode == 2, duration
         assert message in bad.stderr, bad.stderr
         assert "Traceback" not in bad.stderr
@@ -113,8 +144,9 @@ def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock() -> None:
 def test_cli_serve_prints_the_endpoint_and_answers_until_stopped() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--speed", "60"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         first = server.stdout.readline()

@@ -18,13 +18,14 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.loaders import Loader, create_loader
 from botocore.model import OperationModel, ServiceModel
 
-from backend.registry import QueryTraits, WireTraits
+from backend.registry import QueryTraits, Registration, WireTraits
 from backend.services import REGISTRY
 from backend.wire.access import host_name
 
@@ -108,14 +109,18 @@ def _traits(name: str) -> WireTraits:
     return WireTraits()
 
 
-@functools.cache
-def _loader() -> Loader:
-    """botocore's loader, looking first in the model folders services bring."""
+def model_loader(registry: Iterable[Registration]) -> Loader:
+    """botocore's loader, looking first in the model folders `registry`'s services bring."""
     loader = create_loader()
-    for entry in REGISTRY:
+    for entry in registry:
         if entry.wire.models is not None:
             loader.search_paths.insert(0, str(entry.wire.models))
     return loader
+
+
+@functools.cache
+def _loader() -> Loader:
+    return model_loader(REGISTRY)
 
 
 @functools.cache

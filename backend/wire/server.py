@@ -1,10 +1,12 @@
 """The AWS-compatible endpoint: an aiohttp server on the cloud's own asyncio loop.
 
-Each request goes the same way, with no service logic on it: read the body,
-route it (`routing`), decode its params with the protocol's codec
-(`json_protocol`, `query_protocol`), `await cloud.call(...)` as the caller the
-signature names (`sigv4`), and encode the result or the `AwsError` in the
-same protocol. Because the server shares the cloud's loop, a long poll is an
+Each request goes the same way, with no service logic and no protocol
+branches on it: route it (`routing`: which service, protocol and action),
+decode its params with the codec registered for that protocol (`codecs`:
+JSON, query, REST-XML), `await cloud.call(...)` as the caller the signature
+names (`sigv4`), and encode the result or the `AwsError` with the same codec.
+A body is read whole only when a codec parses it; an S3 object streams from
+the socket to disk, and back from disk to the socket. Because the server shares the cloud's loop, a long poll is an
 ordinary `await` on the virtual clock, and what an outside client does is in
 the trail, the metrics and the dashboard the moment it happens.
 
@@ -364,8 +366,11 @@ class _Handler:
             if not host_allowed(self.access, host):
                 log.warning(
                     "endpoint: refused %s %s from %s: Host %r is not allowed",
-                    request.method, request.path[:200], request.remote, host[:200],
-                )  # fmt: skip
+                    request.method,
+                    request.path[:200],
+                    request.remote,
+                    host[:200],
+                )
                 return self._error(
                     _guess(headers), None, AccessDeniedException(host_refusal(host)), request_id
                 )
@@ -376,9 +381,12 @@ class _Handler:
             log.warning(
                 "endpoint: refused %s %s from %s: a browser request from Origin %r "
                 "(Sec-Fetch-Site %r)",
-                request.method, request.path[:200], request.remote,
-                origin and origin[:200], headers.get("Sec-Fetch-Site"),
-            )  # fmt: skip
+                request.method,
+                request.path[:200],
+                request.remote,
+                origin and origin[:200],
+                headers.get("Sec-Fetch-Site"),
+            )
             return self._error(_guess(headers), None, AccessDeniedException(refusal), request_id)
         return None
 

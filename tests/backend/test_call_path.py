@@ -438,9 +438,18 @@ def test_trail_rings_are_bounded_but_count_every_call() -> None:
     trail = Trail("s", ACCOUNT, capacity=3)
     for i in range(5):
         trail.record(
-            float(i), "sqs.amazonaws.com", "ListQueues", {}, {}, None, CONSOLE, "us-east-1",
-            True, False, None,
-        )  # fmt: skip
+            float(i),
+            "sqs.amazonaws.com",
+            "ListQueues",
+            {},
+            {},
+            None,
+            CONSOLE,
+            "us-east-1",
+            True,
+            False,
+            None,
+        )
     assert trail.recorded == 5
     assert [e.seq for e in trail.management] == [3, 4, 5]
     assert trail.management[0].record()["eventTime"] == "1970-01-01T00:00:02Z"
@@ -451,9 +460,18 @@ def test_a_ring_keeps_within_its_byte_budget_as_well_as_its_count() -> None:
     big = {"QueueName": "q" * 5000}
     for i in range(100):
         trail.record(
-            float(i), "sqs.amazonaws.com", "CreateQueue", big, None, None, CONSOLE, "us-east-1",
-            False, False, None,
-        )  # fmt: skip
+            float(i),
+            "sqs.amazonaws.com",
+            "CreateQueue",
+            big,
+            None,
+            None,
+            CONSOLE,
+            "us-east-1",
+            False,
+            False,
+            None,
+        )
     assert trail.recorded == 100
     assert trail.management.bytes <= 100_000
     assert 10 <= len(trail.management) < 20
@@ -467,9 +485,18 @@ def test_an_entry_keeps_no_exception_and_no_long_values() -> None:
     assert len(error.message) < MAX_MESSAGE + 40
     params = {"QueueName": "w" * 100_000, "Attributes": {"Policy": "p" * 100_000}}
     entry = trail.record(
-        0, "sqs.amazonaws.com", "CreateQueue", params, None, error, CONSOLE, "us-east-1",
-        False, False, None,
-    )  # fmt: skip
+        0,
+        "sqs.amazonaws.com",
+        "CreateQueue",
+        params,
+        None,
+        error,
+        CONSOLE,
+        "us-east-1",
+        False,
+        False,
+        None,
+    )
     assert not any(isinstance(getattr(entry, name), BaseException) for name in entry.__slots__)
     assert entry.error_code == "InvalidParameterValue"
     record = entry.record()
@@ -495,9 +522,18 @@ def test_many_long_members_are_cut_tighter_so_no_entry_is_huge() -> None:
     ]
     params = {"QueueUrl": "u", "Entries": entries}
     entry = trail.record(
-        0, "sqs.amazonaws.com", "SendMessageBatch", params, None, None, CONSOLE, "us-east-1",
-        False, True, None,
-    )  # fmt: skip
+        0,
+        "sqs.amazonaws.com",
+        "SendMessageBatch",
+        params,
+        None,
+        None,
+        CONSOLE,
+        "us-east-1",
+        False,
+        True,
+        None,
+    )
     assert entry.size < MAX_KEPT_BYTES
     record = entry.record()
     value = record["requestParameters"]["entries"][9]["messageAttributes"]["a9"]["stringValue"]

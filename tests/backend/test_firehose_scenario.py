@@ -172,9 +172,18 @@ async def test_a_headless_run_summarises_each_stream_the_same_way_twice() -> Non
     lines = first.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("delivery stream"))
     assert lines[header].split() == [
-        "delivery", "stream", "records", "in", "bytes", "in", "throttled", "objects",
-        "delivered", "dropped", "waiting",
-    ]  # fmt: skip
+        "delivery",
+        "stream",
+        "records",
+        "in",
+        "bytes",
+        "in",
+        "throttled",
+        "objects",
+        "delivered",
+        "dropped",
+        "waiting",
+    ]
     assert lines[header + 1].startswith("clicks-to-s3 ")
     assert lines[header + 2] == (
         "  to s3://raw-logs (UNCOMPRESSED, 5 MiB / 300 s), from Kinesis stream clicks"

@@ -113,72 +113,174 @@ async def test_a_name_is_taken_while_the_stream_exists(cloud: Cloud) -> None:
 @pytest.mark.parametrize(
     ("params", "code", "words"),
     [
-        ({}, "ValidationException", "Value null at 'deliveryStreamName' failed to satisfy "
-         "constraint: Member must not be null"),
-        ({"DeliveryStreamName": "a b"}, "ValidationException",
-         "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
-        ({"DeliveryStreamName": "x" * 65}, "ValidationException",
-         "Member must have length less than or equal to 64"),
-        ({"DeliveryStreamName": "s", "DeliveryStreamType": "Other"}, "ValidationException",
-         "Member must satisfy enum value set: [DirectPut, KinesisStreamAsSource, MSKAsSource, "
-         "DatabaseAsSource]"),
-        ({"DeliveryStreamName": "s"}, "InvalidArgumentException",
-         "Exactly one destination configuration is supported for a Firehose"),
+        (
+            {},
+            "ValidationException",
+            "Value null at 'deliveryStreamName' failed to satisfy "
+            "constraint: Member must not be null",
+        ),
+        (
+            {"DeliveryStreamName": "a b"},
+            "ValidationException",
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        ),
+        (
+            {"DeliveryStreamName": "x" * 65},
+            "ValidationException",
+            "Member must have length less than or equal to 64",
+        ),
+        (
+            {"DeliveryStreamName": "s", "DeliveryStreamType": "Other"},
+            "ValidationException",
+            "Member must satisfy enum value set: [DirectPut, KinesisStreamAsSource, MSKAsSource, "
+            "DatabaseAsSource]",
+        ),
+        (
+            {"DeliveryStreamName": "s"},
+            "InvalidArgumentException",
+            "Exactly one destination configuration is supported for a Firehose",
+        ),
         ({"DeliveryStreamName": 5}, "SerializationException", "can not be converted to a String"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": {}},
-         "ValidationException", "2 validation errors detected: Value null at "
-         "'extendedS3DestinationConfiguration.roleARN' failed to satisfy constraint: Member must "
-         "not be null; Value null at 'extendedS3DestinationConfiguration.bucketARN'"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            BufferingHints={"SizeInMBs": 129, "IntervalInSeconds": 901})}, "ValidationException",
-         "Value '129' at 'extendedS3DestinationConfiguration.bufferingHints.sizeInMBs' failed to "
-         "satisfy constraint: Member must have value less than or equal to 128; Value '901' at "
-         "'extendedS3DestinationConfiguration.bufferingHints.intervalInSeconds'"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            BufferingHints={"SizeInMBs": 1})}, "InvalidArgumentException",
-         "BufferingHints must specify both SizeInMBs and IntervalInSeconds, or neither."),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            CompressionFormat="Snappy")}, "InvalidArgumentException",
-         "CompressionFormat Snappy is not simulated: use UNCOMPRESSED or GZIP."),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            CompressionFormat="LZ4")}, "ValidationException",
-         "Member must satisfy enum value set: [UNCOMPRESSED, GZIP, ZIP, Snappy, HADOOP_SNAPPY]"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            Prefix="!{timestamp:yyyy}/")}, "InvalidArgumentException",
-         "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            RoleARN="role")}, "ValidationException",
-         "at 'extendedS3DestinationConfiguration.roleARN' failed to satisfy constraint: Member "
-         "must satisfy regular expression pattern"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(),
-          "S3DestinationConfiguration": s3_config()}, "InvalidArgumentException",
-         "Exactly one destination configuration"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            ProcessingConfiguration={"Enabled": True})}, "InvalidArgumentException",
-         "Lambda data transformation (ProcessingConfiguration) is not simulated."),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(
-            CustomTimeZone="Mars/Olympus")}, "InvalidArgumentException",
-         "CustomTimeZone Mars/Olympus is not a supported time zone."),
-        ({"DeliveryStreamName": "s", "HttpEndpointDestinationConfiguration": {}},
-         "InvalidArgumentException", "HttpEndpointDestinationConfiguration is not simulated"),
-        ({"DeliveryStreamName": "s", "DeliveryStreamType": "MSKAsSource"},
-         "InvalidArgumentException", "DeliveryStreamType MSKAsSource is not simulated"),
-        ({"DeliveryStreamName": "s", "DeliveryStreamType": "KinesisStreamAsSource",
-          "ExtendedS3DestinationConfiguration": s3_config()}, "InvalidArgumentException",
-         "KinesisStreamSourceConfiguration is required for the KinesisStreamAsSource stream type."),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(),
-          "KinesisStreamSourceConfiguration": {
-              "KinesisStreamARN": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/k",
-              "RoleARN": ROLE}}, "InvalidArgumentException",
-         "KinesisSourceStreamConfig is only applicable for KinesisStreamAsSource stream type"),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(),
-          "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "CUSTOMER_MANAGED_CMK"}},
-         "InvalidArgumentException", "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK."),
-        ({"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": s3_config(),
-          "Tags": [{"Key": "aws:x", "Value": "v"}]}, "ValidationException",
-         "Value 'aws:x' at 'tags.1.member.key' failed to satisfy constraint"),
+        (
+            {"DeliveryStreamName": "s", "ExtendedS3DestinationConfiguration": {}},
+            "ValidationException",
+            "2 validation errors detected: Value null at "
+            "'extendedS3DestinationConfiguration.roleARN' failed to satisfy constraint: "
+            "Member must not be null; Value null at 'extendedS3DestinationConfiguration.bucketARN'",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(
+                    BufferingHints={"SizeInMBs": 129, "IntervalInSeconds": 901}
+                ),
+            },
+            "ValidationException",
+            "Value '129' at 'extendedS3DestinationConfiguration.bufferingHints.sizeInMBs' "
+            "failed to satisfy constraint: Member must have value less than or equal to 128; "
+            "Value '901' at "
+            "'extendedS3DestinationConfiguration.bufferingHints.intervalInSeconds'",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(BufferingHints={"SizeInMBs": 1}),
+            },
+            "InvalidArgumentException",
+            "BufferingHints must specify both SizeInMBs and IntervalInSeconds, or neither.",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(CompressionFormat="Snappy"),
+            },
+            "InvalidArgumentException",
+            "CompressionFormat Snappy is not simulated: use UNCOMPRESSED or GZIP.",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(CompressionFormat="LZ4"),
+            },
+            "ValidationException",
+            "Member must satisfy enum value set: [UNCOMPRESSED, GZIP, ZIP, Snappy, HADOOP_SNAPPY]",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(Prefix="!{timestamp:yyyy}/"),
+            },
+            "InvalidArgumentException",
+            "ErrorOutputPrefix cannot be null or empty when Prefix contains expressions",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(RoleARN="role"),
+            },
+            "ValidationException",
+            "at 'extendedS3DestinationConfiguration.roleARN' failed to satisfy constraint: Member "
+            "must satisfy regular expression pattern",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(),
+                "S3DestinationConfiguration": s3_config(),
+            },
+            "InvalidArgumentException",
+            "Exactly one destination configuration",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(
+                    ProcessingConfiguration={"Enabled": True}
+                ),
+            },
+            "InvalidArgumentException",
+            "Lambda data transformation (ProcessingConfiguration) is not simulated.",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(CustomTimeZone="Mars/Olympus"),
+            },
+            "InvalidArgumentException",
+            "CustomTimeZone Mars/Olympus is not a supported time zone.",
+        ),
+        (
+            {"DeliveryStreamName": "s", "HttpEndpointDestinationConfiguration": {}},
+            "InvalidArgumentException",
+            "HttpEndpointDestinationConfiguration is not simulated",
+        ),
+        (
+            {"DeliveryStreamName": "s", "DeliveryStreamType": "MSKAsSource"},
+            "InvalidArgumentException",
+            "DeliveryStreamType MSKAsSource is not simulated",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "DeliveryStreamType": "KinesisStreamAsSource",
+                "ExtendedS3DestinationConfiguration": s3_config(),
+            },
+            "InvalidArgumentException",
+            "KinesisStreamSourceConfiguration is required for the KinesisStreamAsSource "
+            "stream type.",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(),
+                "KinesisStreamSourceConfiguration": {
+                    "KinesisStreamARN": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/k",
+                    "RoleARN": ROLE,
+                },
+            },
+            "InvalidArgumentException",
+            "KinesisSourceStreamConfig is only applicable for KinesisStreamAsSource stream type",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(),
+                "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "CUSTOMER_MANAGED_CMK"},
+            },
+            "InvalidArgumentException",
+            "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK.",
+        ),
+        (
+            {
+                "DeliveryStreamName": "s",
+                "ExtendedS3DestinationConfiguration": s3_config(),
+                "Tags": [{"Key": "aws:x", "Value": "v"}],
+            },
+            "ValidationException",
+            "Value 'aws:x' at 'tags.1.member.key' failed to satisfy constraint",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_create_refuses_bad_input_as_aws_does(
     cloud: Cloud, params: dict[str, Any], code: str, words: str
 ) -> None:

@@ -217,9 +217,19 @@ async def test_the_summary_is_a_fixed_table() -> None:
     producer = actors["web"]
     assert isinstance(producer, KinesisProducer)
     assert lines[0].split() == [
-        "stream", "mode", "open", "closed", "records", "in", "bytes", "in", "thr.", "writes",
-        "thr.", "reads",
-    ]  # fmt: skip
+        "stream",
+        "mode",
+        "open",
+        "closed",
+        "records",
+        "in",
+        "bytes",
+        "in",
+        "thr.",
+        "writes",
+        "thr.",
+        "reads",
+    ]
     assert lines[1].split()[:2] == ["audit", "ON_DEMAND"]
     clicks = lines[2].split()
     assert clicks[:4] == ["clicks", "PROVISIONED", "2", "0"]

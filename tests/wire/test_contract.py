@@ -10,12 +10,16 @@ every action over the wire.
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
-from backend.registry import Registration
+import pytest
+from botocore.loaders import create_loader
+
+from backend.registry import Registration, WireTraits
 from backend.services import REGISTRY
 from backend.wire.codecs import CODECS
-from backend.wire.models import wire_service
+from backend.wire.models import model_loader, wire_service
 
 ENTRIES = {entry.service.name: entry for entry in REGISTRY}
 
@@ -57,3 +61,25 @@ def test_names_are_unique_across_the_registry() -> None:
     kinds = [k.name for entry in REGISTRY for k in entry.actors]
     for found in (names, sections, kinds):
         assert len(found) == len(set(found)), found
+
+
+def test_the_model_protocols_list_is_read_not_only_protocol() -> None:
+    cloudwatch = wire_service("monitoring")
+    assert cloudwatch is not None
+    assert cloudwatch.protocols == ("smithy-rpc-v2-cbor", "json", "query")
+    sqs = wire_service("sqs")
+    assert sqs is not None
+    assert sqs.protocols == ("json", "query")  # query restored from SQS's wire traits
+
+
+def test_a_service_may_bundle_a_model_botocore_no_longer_ships(tmp_path: Path) -> None:
+    """Elastic Transcoder's model left botocore; its package will bring it along."""
+    raw = json.loads(json.dumps(create_loader().load_service_model("sts", "service-2")))
+    raw["metadata"]["endpointPrefix"] = "faketranscoder"
+    folder = tmp_path / "faketranscoder" / raw["metadata"]["apiVersion"]
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(raw))
+    bundled = Registration(REGISTRY[0].service, wire=WireTraits(models=tmp_path))
+    loader = model_loader([bundled])
+    assert "faketranscoder" in loader.list_available_services("service-2")
+    assert "faketranscoder" not in create_loader().list_available_services("service-2")

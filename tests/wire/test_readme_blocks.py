@@ -8,13 +8,17 @@ an ephemeral one, never 4566).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from backend.clock import RealtimeDriver
+from backend.headless import run_headless
 from backend.scenarios.loader import parse_scenario
 from backend.services.sqs import SqsService
 from tests.wire.live import TIMEOUT, Live
@@ -43,9 +47,14 @@ def reader(tmp_path: Path) -> Path:
 def run(command: list[str], folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.run(
-        command, cwd=folder, env={**clean, "PIP_NO_INDEX": "1", **env},
-        capture_output=True, text=True, timeout=TIMEOUT * 3, check=False,
-    )  # fmt: skip
+        command,
+        cwd=folder,
+        env={**clean, "PIP_NO_INDEX": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+        check=False,
+    )
 
 
 @pytest.mark.awscli
@@ -53,20 +62,38 @@ def test_the_real_aws_clients_blocks_work_as_pasted(live: Live, reader: Path) ->
     [shell] = blocks("Real AWS clients", "sh")
     [python] = blocks("Real AWS clients", "python")
     shell = shell.replace("http://127.0.0.1:4566", live.url)
-    result = run(["bash", "-e", "-c", shell], reader)
+    # The dashboard's clock runs; here it runs fast, so a new stream leaves CREATING
+    # before the waiter's first look and a long poll with a message returns at once.
+    driving = live.run(_drive(live))
+    try:
+        result = run(["bash", "-e", "-c", shell], reader)
+    finally:
+        live.call(driving.cancel)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"Body": "hi"' in result.stdout
-    assert '"EventName": "CreateQueue"' in result.stdout
+    assert "2026/hello.txt" in result.stdout
+    assert '"ShardId": "shardId-00000000000' in result.stdout
+    assert '"ACTIVE"' in result.stdout
+    assert '"EventName": "CreateDeliveryStream"' in result.stdout
 
     env = {
-        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": live.url,
-    }  # fmt: skip
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": live.url,
+    }
     result = run([str(reader / ".venv" / "bin" / "python"), "-c", python], reader, **env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "hello"
+    hello, etag = result.stdout.split()
+    assert hello == "hello"
+    assert etag.endswith('-3"')
     sqs = live.cloud.service(SqsService)
-    assert live.call(lambda: sorted(q.name for q in sqs.queues.values())) == ["jobs"]
+    assert live.call(lambda: sorted(q.name for q in sqs.queues.values())) == ["greetings", "jobs"]
+
+
+async def _drive(live: Live) -> asyncio.Task[None]:
+    driver = RealtimeDriver(live.cloud.clock, time.monotonic, speed=100)
+    return asyncio.get_running_loop().create_task(driver.run())
 
 
 def test_the_headless_block_works_as_pasted(reader: Path) -> None:
@@ -76,8 +103,19 @@ def test_the_headless_block_works_as_pasted(reader: Path) -> None:
     assert result.stdout.startswith("skydeck run · scenario demo · seed 7 · 1h00m simulated")
 
 
-def test_the_scenario_block_is_a_valid_scenario() -> None:
+async def test_the_scenario_block_is_a_valid_scenario_that_runs() -> None:
     [toml] = blocks("Scenarios", "toml")
     scenario = parse_scenario(toml, "README.md")
     assert scenario.name == "mine"
-    assert [actor.name for actor in scenario.actors] == ["jobs-api", "jobs-worker"]
+    assert [actor.name for actor in scenario.actors] == [
+        "jobs-api",
+        "jobs-worker",
+        "web",
+        "analytics",
+        "scanner",
+    ]
+    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose"]
+    summary = await run_headless(scenario, 600)
+    calls = {(service, action): n for service, action, n, _ in summary.calls}
+    assert calls[("kinesis", "PutRecords")] > 0
+    assert calls[("s3", "PutObject")] > 0

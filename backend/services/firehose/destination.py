@@ -128,9 +128,12 @@ def read(checks: Checks, name: str, *, extended: bool, creating: bool) -> dict[s
         encryption.string("NoEncryptionConfig", enum=("NoEncryption",))
         if encryption.structure("KMSEncryptionConfig") is not None:
             encryption.nested("KMSEncryptionConfig").string(
-                "AWSKMSKeyARN", required=True, min_len=1, max_len=512,
+                "AWSKMSKeyARN",
+                required=True,
+                min_len=1,
+                max_len=512,
                 pattern=limits.KMS_KEY_ARN_PATTERN,
-            )  # fmt: skip
+            )
         out["EncryptionConfiguration"] = encryption.params
     if nested.structure("CloudWatchLoggingOptions") is not None:
         logging = nested.nested("CloudWatchLoggingOptions")

@@ -32,9 +32,19 @@ Render = Callable[[datetime, random.Random], str]
 
 _EXPRESSION = re.compile(r"!\{([^{}:]*):([^{}]*)\}")
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: What `!{firehose:error-output-type}` says for an S3 destination without processing.
 ERROR_OUTPUT_TYPE = "processing-failed"

@@ -323,8 +323,11 @@ class StreamActions(FirehoseBase):
         name = self._name(checks)
         version = checks.string(
             "CurrentDeliveryStreamVersionId",
-            required=True, min_len=1, max_len=50, pattern=VERSION_PATTERN,
-        )  # fmt: skip
+            required=True,
+            min_len=1,
+            max_len=50,
+            pattern=VERSION_PATTERN,
+        )
         destination_id = checks.string(
             "DestinationId", required=True, min_len=1, max_len=100, pattern=DESTINATION_ID_PATTERN
         )

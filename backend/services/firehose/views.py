@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from backend.services.firehose.base import FirehoseBase
 from backend.services.firehose.delivery_log import Delivered
 from backend.services.firehose.delivery_stream import Counters, DeliveryStream
+from backend.services.firehose.stream_metrics import StreamMetrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +36,16 @@ class StreamView:
     version: int
     bucket: str
     prefix: str
+    #: ErrorOutputPrefix; None when the destination has none.
+    error_prefix: str | None
     compression: str
     #: The source Kinesis stream's name, for a KinesisStreamAsSource stream.
     source: str | None
     buffer: BufferFill
     #: Flushed objects waiting for S3 (more than one only while delivery fails).
     waiting: int
+    #: Records not yet in S3: buffered, or flushed and waiting for S3.
+    waiting_records: int
     #: The error S3 answers the current delivery attempts with, while it fails.
     failing: str | None
     #: A copy of the stream's totals at the time of the view.
@@ -60,6 +65,23 @@ class Views(FirehoseBase):
         stream = self.streams.get((region or self.cloud.region, name))
         return None if stream is None else self._view(stream, self._now())
 
+    def stream_view_by_arn(self, arn: str) -> StreamView | None:
+        """The stream `arn` names, in its own region; None once it is gone.
+
+        The pane keys its rows by ARN, as AWS names a resource across regions,
+        and looks the highlighted one up again on every refresh.
+        """
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return None
+        stream = self.streams.get((parts[3], parts[5].removeprefix("deliverystream/")))
+        return None if stream is None or stream.arn != arn else self._view(stream, self._now())
+
+    def stream_metrics(self, name: str, region: str | None = None) -> StreamMetrics | None:
+        """The stream's AWS/Firehose series, for rates and sparklines; None if it is gone."""
+        stream = self.streams.get((region or self.cloud.region, name))
+        return None if stream is None else stream.metrics
+
     def deliveries(self, name: str, count: int = 20, region: str | None = None) -> list[Delivered]:
         """The stream's `count` most recent deliveries, newest first (none if it is gone)."""
         stream = self.streams.get((region or self.cloud.region, name))
@@ -77,8 +99,20 @@ class Views(FirehoseBase):
             destination.interval,
         )
         return StreamView(
-            stream.name, stream.arn, stream.status, stream.type, stream.version,
-            destination.bucket, destination.prefix.text, destination.compression,
+            stream.name,
+            stream.arn,
+            stream.status,
+            stream.type,
+            stream.version,
+            destination.bucket,
+            destination.prefix.text,
+            None if destination.error_prefix is None else destination.error_prefix.text,
+            destination.compression,
             None if stream.source is None else stream.source.stream_name,
-            fill, len(courier.outbox), courier.failing, replace(stream.counters), dict(stream.tags),
-        )  # fmt: skip
+            fill,
+            len(courier.outbox),
+            len(buffer) + sum(parcel.records for parcel in courier.outbox),
+            courier.failing,
+            replace(stream.counters),
+            dict(stream.tags),
+        )

@@ -252,8 +252,12 @@ class RecordActions(KinesisBase):
                 shard.open_window(now)
             counter = shard.accept(now, entry["PartitionKey"], entry["Data"], size)
             if counter >= 0:
-                append({"SequenceNumber": str(shard.base | counter << shift | stamp),
-                        "ShardId": shard.shard_id})  # fmt: skip
+                append(
+                    {
+                        "SequenceNumber": str(shard.base | counter << shift | stamp),
+                        "ShardId": shard.shard_id,
+                    }
+                )
                 continue
             message = refusals.get(shard)
             if message is None:

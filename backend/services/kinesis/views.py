@@ -6,6 +6,12 @@ from the consumers) and copies no record data. Shares are of AWS's per-shard
 limits, so a bar at 1.0 is a shard about to throttle: writes count whichever
 of 1,000 records/s and 1 MiB/s is nearer, reads 2 MiB/s, shared by every
 polling consumer (an enhanced fan-out consumer has its own 2 MiB/s).
+
+Those limits hold per second, and a producer that sends in bursts (the KPL
+flushing every few seconds or minutes) is throttled within one second while
+its five-second average looks calm and is back to zero moments later; so a
+shard also reports its busiest second of the last minute, which is what
+shows a hot shard for as long as a person needs to see it.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ from backend.services.kinesis.shard import (
     Shard,
 )
 from backend.services.kinesis.stream import Stream
+from backend.services.kinesis.throughput import WINDOW, Meter
 
 #: Seconds the rates average over.
 RATE_WINDOW = 5
+#: Seconds the busiest second is looked for in: all a shard's meter keeps.
+PEAK_WINDOW = WINDOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +52,27 @@ class ShardView:
     read_share: float
     throttled_writes: int
     throttled_reads: int
+    #: The busiest second of the last `PEAK_WINDOW`: records in, bytes in, bytes out
+    #: (each its own busiest second).
+    peak_records_in: float
+    peak_bytes_in: float
+    peak_bytes_out: float
     #: Records held, and the oldest one a reader can still get (None: none).
     stored: int
     oldest_arrival: float | None
     newest_sequence: str | None
+
+    @property
+    def peak_write_share(self) -> float:
+        """The busiest second's share of the write limit: 1.0 means it hit the limit."""
+        return max(
+            self.peak_records_in / WRITE_RECORDS_PER_SECOND,
+            self.peak_bytes_in / WRITE_BYTES_PER_SECOND,
+        )
+
+    @property
+    def peak_read_share(self) -> float:
+        return self.peak_bytes_out / READ_BYTES_PER_SECOND
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +111,24 @@ class StreamView:
         return sum(1 for s in self.shards if s.state == "OPEN")
 
 
+def busiest_second(meter: Meter, now: float, window: int = PEAK_WINDOW) -> tuple[float, float]:
+    """(records, bytes) of the busiest of the `window` whole seconds before `now`.
+
+    Each is its own maximum (the most records and the most bytes may come in
+    different seconds). An idle meter answers from one average: only a shard
+    with traffic in the window is read a second at a time.
+    """
+    if meter.rate(now, window) == (0.0, 0.0):
+        return 0.0, 0.0
+    seconds = [meter.rate(now - back, 1) for back in range(window)]
+    return max(r for r, _ in seconds), max(b for _, b in seconds)
+
+
 def shard_view(shard: Shard, now: float, cutoff: float) -> ShardView:
     records_in, bytes_in = shard.incoming.rate(now, RATE_WINDOW)
     records_out, bytes_out = shard.outgoing.rate(now, RATE_WINDOW)
+    peak_records_in, peak_bytes_in = busiest_second(shard.incoming, now)
+    _, peak_bytes_out = busiest_second(shard.outgoing, now)
     return ShardView(
         shard_id=shard.shard_id,
         state="OPEN" if shard.is_open else "CLOSED",
@@ -103,6 +144,9 @@ def shard_view(shard: Shard, now: float, cutoff: float) -> ShardView:
         read_share=bytes_out / READ_BYTES_PER_SECOND,
         throttled_writes=shard.throttled_writes,
         throttled_reads=shard.throttled_reads,
+        peak_records_in=peak_records_in,
+        peak_bytes_in=peak_bytes_in,
+        peak_bytes_out=peak_bytes_out,
         stored=shard.stored,
         oldest_arrival=shard.oldest_arrival(cutoff),
         newest_sequence=shard.newest_sequence,

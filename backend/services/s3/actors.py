@@ -105,11 +105,10 @@ class BigDocumentProducer(Actor):
             offload = len(body) > self.threshold
             if offload:
                 key = f"{self.prefix}{uuid4(self.rng)}"
+                put = {"Bucket": self.bucket, "Key": key, "Body": body}
                 stored = await self.call(
-                    "s3", "PutObject",
-                    {"Bucket": self.bucket, "Key": key, "Body": body,
-                     "ContentType": "application/json"},
-                )  # fmt: skip
+                    "s3", "PutObject", {**put, "ContentType": "application/json"}
+                )
                 if stored is None:
                     continue
                 params["MessageBody"] = pointer(self.bucket, key)
@@ -121,6 +120,76 @@ class BigDocumentProducer(Actor):
             if await self.call("sqs", "SendMessage", params) is not None:
                 self.sent += 1
                 self.offloaded += offload
+
+
+class BigDocumentConsumer(Actor):
+    """Receives documents from `queue`, fetching offloaded ones from S3, as the library does.
+
+    A pointer message is resolved with GetObject; once the document is
+    processed, the payload is deleted from the bucket with DeleteObject and
+    the message from the queue, so the bucket holds only documents in flight.
+    """
+
+    kind: ClassVar[str] = "s3-big-document-consumer"
+    retry_codes: ClassVar[frozenset[str]] = THROTTLED | {"QueueDoesNotExist"}
+
+    def __init__(self, cloud: Cloud, name: str, *, queue: str, wait_time: int = 20) -> None:
+        super().__init__(cloud, name)
+        self.queue = queue
+        self.wait_time = wait_time
+        self._queue_url: str | None = None
+        self.received = 0
+        self.fetched = 0
+
+    def on_error(self, error: AwsError) -> None:
+        if error.code == "QueueDoesNotExist":
+            self._queue_url = None
+
+    async def run(self) -> None:
+        while True:
+            if self._queue_url is None:
+                found = await self.call("sqs", "GetQueueUrl", {"QueueName": self.queue})
+                if found is None:
+                    continue
+                self._queue_url = found["QueueUrl"]
+                self.last_error = ""
+            url = self._queue_url
+            self.status = "polling"
+            received = await self.call(
+                "sqs",
+                "ReceiveMessage",
+                {"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": self.wait_time},
+            )
+            for message in (received or {}).get("Messages", []):
+                self.received += 1
+                self.status = "processing"
+                where = pointed_at(message["Body"])
+                if where is not None:
+                    fetched = await self.call("s3", "GetObject", where)
+                    if fetched is None:
+                        continue
+                    self.fetched += 1
+                    await self.call("s3", "DeleteObject", where)
+                handle = message["ReceiptHandle"]
+                await self.call("sqs", "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": handle})
+
+
+def pointed_at(body: str) -> dict[str, str] | None:
+    """`{"Bucket", "Key"}` of a pointer message's payload; None for an inline message."""
+    if not body.startswith(f'["{POINTER_CLASS}"'):
+        return None
+    try:
+        _, where = json.loads(body)
+        return {"Bucket": str(where["s3BucketName"]), "Key": str(where["s3Key"])}
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _consumer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
+    queue: str = table.required("queue", str)
+    if queue not in defined.get("queue", set()):
+        raise table.fail(f"queue {queue!r} is not defined in [[sqs.queue]]")
+    return {"queue": queue, "wait_time": int(table.number("wait_time", 20, 0, 20))}
 
 
 def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
@@ -150,5 +219,11 @@ ACTORS = (
         _options,
         lambda cloud, name, options: BigDocumentProducer(cloud, name, **options),
         "documents over a threshold to S3, a pointer to SQS (Extended Client Library)",
+    ),
+    ActorKind(
+        "s3-big-document-consumer",
+        _consumer_options,
+        lambda cloud, name, options: BigDocumentConsumer(cloud, name, **options),
+        "documents from SQS, offloaded ones fetched from S3 and deleted after",
     ),
 )

@@ -78,9 +78,10 @@ class BucketApi(S3Core):
         buckets = [
             b
             for b in self.index.buckets()
-            if b.name.startswith(prefix) and (region is None or b.region == region)
+            if b.name.startswith(prefix)
+            and (region is None or b.region == region)
             and b.name > str(after)
-        ]  # fmt: skip
+        ]
         shown = buckets if limit is None else buckets[:limit]
         response: Response = {
             "Buckets": [

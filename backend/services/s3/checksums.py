@@ -26,9 +26,17 @@ from backend.streams import CHUNK
 
 #: Every algorithm botocore's model names (ChecksumAlgorithm).
 ALGORITHMS = (
-    "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "MD5",
-    "XXHASH64", "XXHASH3", "XXHASH128",
-)  # fmt: skip
+    "CRC32",
+    "CRC32C",
+    "CRC64NVME",
+    "SHA1",
+    "SHA256",
+    "SHA512",
+    "MD5",
+    "XXHASH64",
+    "XXHASH3",
+    "XXHASH128",
+)
 #: The algorithms skydeck computes, with their digest sizes in bytes.
 DIGEST_SIZES = {"CRC32": 4, "SHA1": 20, "SHA256": 32, "SHA512": 64, "MD5": 16}
 #: Algorithms whose multipart checksum may be FULL_OBJECT (a CRC of the whole object).

@@ -225,9 +225,15 @@ class Index:
     def add_bucket(self, bucket: StoredBucket) -> None:
         self._db.execute(
             "INSERT INTO buckets VALUES (?, ?, ?, ?, ?, ?)",
-            (bucket.name, bucket.region, bucket.location, bucket.created,
-             _json(bucket.tags), _json(bucket.notification)),
-        )  # fmt: skip
+            (
+                bucket.name,
+                bucket.region,
+                bucket.location,
+                bucket.created,
+                _json(bucket.tags),
+                _json(bucket.notification),
+            ),
+        )
 
     def drop_bucket(self, name: str) -> None:
         with self._transaction() as db:
@@ -282,13 +288,24 @@ class Index:
         self._db.execute(
             f"INSERT OR REPLACE INTO objects VALUES ({', '.join('?' * 16)})",
             (
-                bucket, item.key.encode("utf-8"), item.path, item.size, item.etag,
-                item.last_modified, item.content_type, _json(item.headers),
-                _json(item.metadata), _json(item.tags), item.storage_class,
-                item.checksum_algorithm, item.checksum, item.checksum_type, item.parts,
+                bucket,
+                item.key.encode("utf-8"),
+                item.path,
+                item.size,
+                item.etag,
+                item.last_modified,
+                item.content_type,
+                _json(item.headers),
+                _json(item.metadata),
+                _json(item.tags),
+                item.storage_class,
+                item.checksum_algorithm,
+                item.checksum,
+                item.checksum_type,
+                item.parts,
                 item.mtime_ns,
             ),
-        )  # fmt: skip
+        )
 
     def delete(self, bucket: str, key: str) -> None:
         self._db.execute(
@@ -347,9 +364,15 @@ class Index:
     def add_upload(self, upload: StoredUpload) -> None:
         self._db.execute(
             "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?)",
-            (upload.upload_id, upload.bucket, upload.key.encode("utf-8"), upload.folder,
-             upload.initiated, _json(upload.settings)),
-        )  # fmt: skip
+            (
+                upload.upload_id,
+                upload.bucket,
+                upload.key.encode("utf-8"),
+                upload.folder,
+                upload.initiated,
+                _json(upload.settings),
+            ),
+        )
 
     def upload(self, upload_id: str) -> StoredUpload | None:
         row = self._db.execute(

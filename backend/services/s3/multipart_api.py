@@ -143,13 +143,20 @@ class MultipartApi(ObjectApi):
         }
         self.index.add_upload(
             StoredUpload(
-                upload_id, bucket.name, key, folder, request.now,
+                upload_id,
+                bucket.name,
+                key,
+                folder,
+                request.now,
                 {
-                    **settings.as_json(), "Tags": tags, "ChecksumAlgorithm": algorithm,
-                    "ChecksumType": kind, "Initiator": initiator,
+                    **settings.as_json(),
+                    "Tags": tags,
+                    "ChecksumAlgorithm": algorithm,
+                    "ChecksumType": kind,
+                    "Initiator": initiator,
                 },
             )
-        )  # fmt: skip
+        )
         response: Response = {"Bucket": bucket.name, "Key": key, "UploadId": upload_id}
         if algorithm is not None:
             response["ChecksumAlgorithm"] = algorithm
@@ -298,16 +305,27 @@ class MultipartApi(ObjectApi):
         settings = Settings.from_json(upload.settings)
         size = sum(part.size for part in chosen)
         item = new_object(
-            upload.key, size, etag, request.now, settings, dict(upload.settings["Tags"]),
-            checksum, parts=len(chosen),
-        )  # fmt: skip
+            upload.key,
+            size,
+            etag,
+            request.now,
+            settings,
+            dict(upload.settings["Tags"]),
+            checksum,
+            parts=len(chosen),
+        )
         self.commit(bucket.name, item, temp)
         self.store.remove_upload(upload.folder)
         self.index.drop_upload(upload.upload_id)
         self.notifier.object_event(
-            bucket, "ObjectCreated:CompleteMultipartUpload", upload.key, bucket.region,
-            request.caller, size, etag,
-        )  # fmt: skip
+            bucket,
+            "ObjectCreated:CompleteMultipartUpload",
+            upload.key,
+            bucket.region,
+            request.caller,
+            size,
+            etag,
+        )
         response: Response = {
             "Location": self._location(bucket, upload.key, request),
             "Bucket": bucket.name,

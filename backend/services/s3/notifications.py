@@ -43,23 +43,43 @@ S3_PRINCIPAL: Caller = service_principal("s3.amazonaws.com")
 #: Every event type botocore's model names (Event).
 EVENTS = frozenset(
     {
-        "s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put",
-        "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy",
-        "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*",
-        "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*",
-        "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*",
-        "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked",
+        "s3:ReducedRedundancyLostObject",
+        "s3:ObjectCreated:*",
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+        "s3:ObjectCreated:Copy",
+        "s3:ObjectCreated:CompleteMultipartUpload",
+        "s3:ObjectRemoved:*",
+        "s3:ObjectRemoved:Delete",
+        "s3:ObjectRemoved:DeleteMarkerCreated",
+        "s3:ObjectRestore:*",
+        "s3:ObjectRestore:Post",
+        "s3:ObjectRestore:Completed",
+        "s3:Replication:*",
+        "s3:Replication:OperationFailedReplication",
+        "s3:Replication:OperationNotTracked",
         "s3:Replication:OperationMissedThreshold",
-        "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete",
-        "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put",
-        "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete",
-        "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*",
-        "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete", "s3:ObjectAnnotation:*",
-        "s3:ObjectAnnotation:Put", "s3:ObjectAnnotation:Delete", "s3:ObjectRetention:Put",
-        "s3:MultipartUpload:*", "s3:MultipartUpload:PartUploaded",
-        "s3:MultipartUpload:PartCopied", "s3:MultipartUpload:Aborted",
+        "s3:Replication:OperationReplicatedAfterThreshold",
+        "s3:ObjectRestore:Delete",
+        "s3:LifecycleTransition",
+        "s3:IntelligentTiering",
+        "s3:ObjectAcl:Put",
+        "s3:LifecycleExpiration:*",
+        "s3:LifecycleExpiration:Delete",
+        "s3:LifecycleExpiration:DeleteMarkerCreated",
+        "s3:ObjectTagging:*",
+        "s3:ObjectTagging:Put",
+        "s3:ObjectTagging:Delete",
+        "s3:ObjectAnnotation:*",
+        "s3:ObjectAnnotation:Put",
+        "s3:ObjectAnnotation:Delete",
+        "s3:ObjectRetention:Put",
+        "s3:MultipartUpload:*",
+        "s3:MultipartUpload:PartUploaded",
+        "s3:MultipartUpload:PartCopied",
+        "s3:MultipartUpload:Aborted",
     }
-)  # fmt: skip
+)
 #: (configuration list, ARN member) of each kind of destination.
 KINDS = (
     ("QueueConfigurations", "QueueArn"),
@@ -271,9 +291,12 @@ class Notifier:
                 raise InvalidArgument("The ARN is not well formed")
             region, account, name = parts
             found = await self.cloud.call(
-                "sqs", "GetQueueUrl", {"QueueName": name, "QueueOwnerAWSAccountId": account},
-                caller=S3_PRINCIPAL, region=region,
-            )  # fmt: skip
+                "sqs",
+                "GetQueueUrl",
+                {"QueueName": name, "QueueOwnerAWSAccountId": account},
+                caller=S3_PRINCIPAL,
+                region=region,
+            )
             url = self._urls[arn] = str(found["QueueUrl"])
         return url
 
@@ -283,9 +306,12 @@ class Notifier:
         url = await self._queue_url(arn)
         try:
             await self.cloud.call(
-                "sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body},
-                caller=S3_PRINCIPAL, region=region,
-            )  # fmt: skip
+                "sqs",
+                "SendMessage",
+                {"QueueUrl": url, "MessageBody": body},
+                caller=S3_PRINCIPAL,
+                region=region,
+            )
         except AwsError:
             self._urls.pop(arn, None)
             raise
@@ -392,11 +418,14 @@ class Notifier:
             self.failed += 1
             self.cloud.bus.publish(
                 CloudEvent(
-                    self.cloud.clock.now(), "s3", "NotificationFailed",
+                    self.cloud.clock.now(),
+                    "s3",
+                    "NotificationFailed",
                     f"{bucket}: event notification to {arn.rsplit(':', 1)[-1]} failed "
                     f"with {error.code}",
-                    "warning", bucket,
+                    "warning",
+                    bucket,
                 )
-            )  # fmt: skip
+            )
             return
         self.sent += 1

@@ -120,11 +120,21 @@ def new_object(
     """An object record before it has a path; `checksum` is (algorithm, value, type)."""
     algorithm, value, kind = checksum if checksum is not None else (None, None, None)
     return StoredObject(
-        key=key, path="", size=size, etag=etag, last_modified=now,
-        content_type=settings.content_type, headers=settings.headers,
-        metadata=settings.metadata, tags=tags, storage_class=settings.storage_class,
-        checksum_algorithm=algorithm, checksum=value, checksum_type=kind, parts=parts,
-    )  # fmt: skip
+        key=key,
+        path="",
+        size=size,
+        etag=etag,
+        last_modified=now,
+        content_type=settings.content_type,
+        headers=settings.headers,
+        metadata=settings.metadata,
+        tags=tags,
+        storage_class=settings.storage_class,
+        checksum_algorithm=algorithm,
+        checksum=value,
+        checksum_type=kind,
+        parts=parts,
+    )
 
 
 class ObjectApi(S3Core):

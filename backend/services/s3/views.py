@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.services.s3 import listing
 from backend.services.s3.core import S3Core
-from backend.services.s3.index import StoredObject
+from backend.services.s3.index import StoredBucket, StoredObject
 
 #: Bytes `preview` reads at most.
 PREVIEW_BYTES = 4096
@@ -68,27 +68,50 @@ class Views(S3Core):
 
     def _view(self, bucket: str, item: StoredObject) -> ObjectView:
         return ObjectView(
-            item.key, item.size, item.last_modified, item.etag, item.content_type,
-            item.storage_class, item.metadata, item.tags, item.headers,
-            item.checksum_algorithm, item.checksum, item.parts, self.store.file(bucket, item),
-        )  # fmt: skip
+            item.key,
+            item.size,
+            item.last_modified,
+            item.etag,
+            item.content_type,
+            item.storage_class,
+            item.metadata,
+            item.tags,
+            item.headers,
+            item.checksum_algorithm,
+            item.checksum,
+            item.parts,
+            self.store.file(bucket, item),
+        )
+
+    def _bucket_view(self, bucket: StoredBucket) -> BucketView:
+        return BucketView(
+            bucket.name,
+            bucket.region,
+            bucket.created,
+            *self.totals.get(bucket.name, (0, 0)),
+            bucket.tags,
+            len(bucket.notification.get("QueueConfigurations", [])),
+            self.store.folder(bucket.name),
+        )
 
     def bucket_views(self) -> list[BucketView]:
         """Every bucket, by name, with its object count and size."""
-        return [
-            BucketView(
-                b.name, b.region, b.created, *self.totals.get(b.name, (0, 0)), b.tags,
-                len(b.notification.get("QueueConfigurations", [])), self.store.folder(b.name),
-            )
-            for b in self.index.buckets()
-        ]  # fmt: skip
+        return [self._bucket_view(b) for b in self.index.buckets()]
+
+    def bucket_view(self, name: str) -> BucketView | None:
+        """One bucket, None once it is gone: a pane looks its selection up on every tick."""
+        bucket = self.index.bucket(name)
+        return None if bucket is None else self._bucket_view(bucket)
 
     def folder_view(self, bucket: str, prefix: str = "", limit: int = 1000) -> FolderView:
         """The subfolders and objects directly under `prefix` (`""` for the top)."""
         page = listing.page(
             lambda start, upper, n: self.index.scan(bucket, start, upper, n),
-            prefix, "/", None, limit,
-        )  # fmt: skip
+            prefix,
+            "/",
+            None,
+            limit,
+        )
         objects = [self._view(bucket, item) for item in page.objects]
         return FolderView(bucket, prefix, page.prefixes, objects, page.truncated)
 

@@ -194,14 +194,17 @@ class DiskSync(S3Core):
         guessed = mimetypes.guess_type(key, strict=False)[0] or DEFAULT_CONTENT_TYPE
         etag = f'"{md5}"'
         item = StoredObject(
-            key=key, path=path, size=after.st_size, etag=etag,
+            key=key,
+            path=path,
+            size=after.st_size,
+            etag=etag,
             last_modified=self.cloud.clock.now(),
             content_type=known.content_type if known is not None else guessed,
             headers=known.headers if known is not None else {},
             metadata=known.metadata if known is not None else {},
             tags=known.tags if known is not None else {},
             mtime_ns=after.st_mtime_ns,
-        )  # fmt: skip
+        )
         self.record(bucket.name, item)
         self.notifier.object_event(
             bucket, "ObjectCreated:Put", key, bucket.region, None, item.size, etag

@@ -494,9 +494,14 @@ class Queue:
         """
         count = len(self._messages)
         self._reaper.release(
-            self._messages, self._visible, self._groups, self._ready_groups,
-            self._deadlines.take_all(), self._arrivals, self._late,
-        )  # fmt: skip
+            self._messages,
+            self._visible,
+            self._groups,
+            self._ready_groups,
+            self._deadlines.take_all(),
+            self._arrivals,
+            self._late,
+        )
         self._messages = {}
         self._visible = deque()
         self._groups = {}
@@ -589,12 +594,15 @@ class Queue:
         target.accept_dead_letter(message, self.arn, now)
         self._bus.publish(
             CloudEvent(
-                now, "sqs", "MovedToDeadLetterQueue",
+                now,
+                "sqs",
+                "MovedToDeadLetterQueue",
                 f"{message.message_id[:8]} moved from {self.name} to {target.name} after "
                 f"{message.receive_count} receives",
-                "warning", self.arn,
+                "warning",
+                self.arn,
             )
-        )  # fmt: skip
+        )
         return True
 
     def accept_dead_letter(self, source: Message, source_arn: str, now: float) -> None:

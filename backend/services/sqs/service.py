@@ -3,7 +3,7 @@
 Each handler is registered under its AWS action name and speaks botocore's
 member names, so the dashboard, the actors and the HTTP endpoint share it.
 Behaviour lives in the models beneath (`queue.py`, `move_tasks.py`) and the
-pure rules beside them (`tags.py`, `permissions.py`); what lives here is what
+pure rules beside them (`permissions.py`, and the shared `backend/kit/tags.py`); what lives here is what
 AWS checks at the API: names, ranges, receipt handles, batch entries, ARNs,
 and which error each gets.
 """
@@ -288,9 +288,12 @@ class SqsService(Service):
     def list_queues(self, params: Params, request: Request) -> Response:
         prefix = optional_str(params, "QueueNamePrefix") or ""
         limit = optional_int(
-            params, "MaxResults", 1, MAX_LIST_RESULTS,
+            params,
+            "MaxResults",
+            1,
+            MAX_LIST_RESULTS,
             "MaxResults must be an integer between 1 and 1000.",
-        )  # fmt: skip
+        )
         token = optional_str(params, "NextToken")
         after = ""
         if token is not None:
@@ -398,18 +401,27 @@ class SqsService(Service):
             )
         count = queue.purge(now)
         self.cloud.bus.publish(
-            CloudEvent(now, "sqs", "QueuePurged", f"{queue.name} purged: {count} messages deleted",
-                       "warning", queue.arn)
-        )  # fmt: skip
+            CloudEvent(
+                now,
+                "sqs",
+                "QueuePurged",
+                f"{queue.name} purged: {count} messages deleted",
+                "warning",
+                queue.arn,
+            )
+        )
         return {}
 
     @action("ListDeadLetterSourceQueues", read_only=True)
     def list_dead_letter_source_queues(self, params: Params, request: Request) -> Response:
         target = self._queue(params, request)
         limit = optional_int(
-            params, "MaxResults", 1, MAX_LIST_RESULTS,
+            params,
+            "MaxResults",
+            1,
+            MAX_LIST_RESULTS,
             "MaxResults must be an integer between 1 and 1000.",
-        )  # fmt: skip
+        )
         token = optional_str(params, "NextToken")
         after = _decode_token(token, target.arn) if token else ""
         sources = sorted(
@@ -581,9 +593,12 @@ class SqsService(Service):
             )
         now = request.now
         delay = optional_int(
-            params, "DelaySeconds", 0, attrs.MAX_DELAY,
+            params,
+            "DelaySeconds",
+            0,
+            attrs.MAX_DELAY,
             f"DelaySeconds must be >= 0 and <= {attrs.MAX_DELAY}.",
-        )  # fmt: skip
+        )
         group_id = optional_str(params, "MessageGroupId")
         dedup_id = optional_str(params, "MessageDeduplicationId")
         if queue.fifo:
