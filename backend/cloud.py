@@ -10,6 +10,7 @@ down. That is why the faces can never disagree about what happened.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import shutil
@@ -97,6 +98,10 @@ class Cloud:
         found = self.services[service_type.name]
         assert isinstance(found, service_type)
         return found
+
+    async def live(self) -> None:
+        """Every service's live work (`Service.live`) at once, until cancelled."""
+        await asyncio.gather(*(service.live() for service in self.services.values()))
 
     def rng(self, name: str) -> random.Random:
         """A random stream of its own for `name`, derived from the cloud's seed.

@@ -101,3 +101,10 @@ class Service:
     def reset(self) -> None:
         """Forget every resource, as a fresh account would have none."""
         raise NotImplementedError
+
+    async def live(self) -> None:
+        """What runs beside a live face (the dashboard, `skydeck serve`) until cancelled.
+
+        S3 follows its bucket folders on disk. Nothing by default; headless runs
+        and tests never start it, so they stay deterministic.
+        """

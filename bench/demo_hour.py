@@ -23,8 +23,10 @@ def main(hours: float, repeat: int) -> None:
         timings.append(time.process_time() - started)
         calls = sum(count for _, _, count, _ in summary.calls)
     best = min(timings)
-    print(f"simulated {hours:g} h of the demo: best {best:.2f} CPU s of {repeat} runs "
-          f"({calls:,} API calls, {calls / best:,.0f} calls/s)")  # fmt: skip
+    print(
+        f"simulated {hours:g} h of the demo: best {best:.2f} CPU s of {repeat} runs "
+        f"({calls:,} API calls, {calls / best:,.0f} calls/s)"
+    )
 
 
 if __name__ == "__main__":

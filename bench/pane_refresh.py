@@ -46,8 +46,10 @@ async def main(messages: int, ticks: int) -> None:
             await pilot.pause()
             frame.append(time.process_time() - cpu)
         print(f"queue holds {len(queue):,} messages; {ticks} ticks at 160x48")
-        print(f"refresh_view: median {statistics.median(refresh) * 1000:.2f} ms, "
-              f"max {max(refresh) * 1000:.2f} ms")  # fmt: skip
+        print(
+            f"refresh_view: median {statistics.median(refresh) * 1000:.2f} ms, "
+            f"max {max(refresh) * 1000:.2f} ms"
+        )
         both = (statistics.median(refresh) + statistics.median(frame)) * 1000
         print(f"refresh + repaint (CPU): median {both:.2f} ms")
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
-from tui.keys import END, START, key_table
+from textual.binding import Binding, BindingType
+
+from tui.keys import key_table, readme_table
+from tui.panes import PANES, numbered
+from tui.screens.pane import Pane
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -29,5 +34,24 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_key_table_matches_the_bindings() -> None:
-    table = README.split(START, 1)[1].split(END, 1)[0]
-    assert table.strip() == key_table().strip(), "run: python -m tui.keys --write README.md"
+    assert readme_table(README) == key_table(), "run: python -m tui.keys --write README.md"
+
+
+class LaterPane(Pane):
+    """A pane added to the registry after the README was written."""
+
+    pane_id: ClassVar[str] = "later"
+    label: ClassVar[str] = "Later"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "expire", "Expire", id="later.expire", tooltip="Expire the later thing"),
+    ]
+
+
+def test_a_pane_missing_from_the_readme_fails_the_key_table_test() -> None:
+    """The check above can fail: a pane in the registry but not in the README is caught."""
+    panes: list[type[Pane]] = [*PANES, LaterPane]
+    table = key_table(panes)
+    assert "| Later pane | `x` | Expire the later thing |" in table
+    key, _ = numbered(panes)[-1]
+    assert not key or f"| Anywhere | `{key}` | Show the Later pane |" in table
+    assert readme_table(README) != table

@@ -18,6 +18,7 @@ the next nearest, as well as for how it looks:
 | gone         | white (grey)       | bright black (grey) |
 | error        | bright red         | red                 |
 | data event   | bright magenta     | bright blue         |
+| completion   | bright yellow      | magenta             |
 | cursor       | on blue            | on blue             |
 | cursor, blur | on bright black    | on white (grey)     |
 
@@ -35,7 +36,14 @@ from textual.theme import Theme
 STYLESHEET = Path(__file__).with_name("base.tcss")
 
 #: App-specific variables every skydeck theme defines.
-VARIABLE_NAMES = ("sd-visible", "sd-inflight", "sd-delayed", "sd-gone", "sd-data-event")
+VARIABLE_NAMES = (
+    "sd-visible",
+    "sd-inflight",
+    "sd-delayed",
+    "sd-gone",
+    "sd-data-event",
+    "sd-suggestion",
+)
 
 SKYDECK_DARK = Theme(
     name="skydeck-dark",
@@ -56,6 +64,7 @@ SKYDECK_DARK = Theme(
         "sd-delayed": "#4BB7C3",
         "sd-gone": "#8A939F",
         "sd-data-event": "#CC72E1",
+        "sd-suggestion": "#EABD4B",
         "block-cursor-background": "#153999",
         "block-cursor-foreground": "#FFFFFF",
         "block-cursor-blurred-background": "#3C4551",
@@ -83,6 +92,7 @@ SKYDECK_LIGHT = Theme(
         "sd-delayed": "#0348AB",
         "sd-gone": "#6C7881",
         "sd-data-event": "#8151DE",
+        "sd-suggestion": "#7A1FA2",
         "block-cursor-background": "#0348AB",
         "block-cursor-foreground": "#FFFFFF",
         "block-cursor-blurred-background": "#B1B7C0",
@@ -92,3 +102,6 @@ SKYDECK_LIGHT = Theme(
 )
 
 THEMES = (SKYDECK_DARK, SKYDECK_LIGHT)
+
+#: The app-specific variables under any other theme (Textual's own, from the palette).
+VARIABLE_DEFAULTS = {name: SKYDECK_DARK.variables[name] for name in VARIABLE_NAMES}

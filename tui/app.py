@@ -35,19 +35,19 @@ from backend.scenarios import Scenario, ScenarioError, apply
 from backend.services import new_cloud
 from backend.wire.access import Access
 from backend.wire.server import Endpoint, EndpointError, start_endpoint
-from themes import STYLESHEET, THEMES
-from tui.commands import SqsCommands
+from themes import STYLESHEET, THEMES, VARIABLE_DEFAULTS
+from tui import paths
+from tui.commands import PaneCommands
 from tui.event_log import EventLog
 from tui.help import HelpScreen
-from tui.paths import data_dir
+from tui.panes import PANES, jump_names, number_bindings, numbered, resolve
 from tui.presenters.events import strip_line
 from tui.presenters.palette import Palette
 from tui.screens.events import EventsScreen
 from tui.screens.pane import Pane
-from tui.screens.sqs import SqsPane
-from tui.screens.trail import TrailPane
 from widgets.event_strip import EventStrip
 from widgets.header_bar import HeaderBar, HeaderState
+from widgets.jump import JumpScreen
 from widgets.rail import Rail, RailItem
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,73 @@ log = logging.getLogger(__name__)
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 1000.0)
 #: Seconds of wall time between pane refreshes.
 REFRESH_INTERVAL = 0.25
-PANES: tuple[type[Pane], ...] = (SqsPane, TrailPane)
+
+#: The keys of the frame around the panes; the number keys come from the registry.
+FRAME_BINDINGS: list[BindingType] = [
+    Binding("space", "pause", "Pause", id="clock.pause", tooltip="Pause simulated time"),
+    Binding("space", "resume", "Resume", id="clock.resume", tooltip="Resume simulated time"),
+    Binding(
+        "plus,equals_sign",
+        "speed(1)",
+        "Faster",
+        show=False,
+        key_display="+",
+        id="clock.faster",
+        tooltip="Run simulated time faster (up to 1000x)",
+    ),
+    Binding(
+        "minus",
+        "speed(-1)",
+        "Slower",
+        show=False,
+        key_display="-",
+        id="clock.slower",
+        tooltip="Run simulated time slower (down to 0.1x)",
+    ),
+    Binding(
+        "question_mark",
+        "help",
+        "Help",
+        key_display="?",
+        id="app.help",
+        tooltip="Keys and concepts of this pane",
+    ),
+    Binding(
+        "colon",
+        "jump",
+        "Go to",
+        show=False,
+        key_display=":",
+        id="app.jump",
+        tooltip="Go to a pane by name, tab completing it (:sqs orders selects a queue)",
+    ),
+    Binding(
+        "ctrl+p",
+        "command_palette",
+        "Palette",
+        show=False,
+        id="app.palette",
+        tooltip="Search every command",
+    ),
+    Binding(
+        "exclamation_mark",
+        "events",
+        "Events",
+        show=False,
+        key_display="!",
+        id="app.events",
+        tooltip="The cloud's events: DLQ moves, purges, redrives, newest first",
+    ),
+    Binding(
+        "T",
+        "next_theme",
+        "Theme",
+        show=False,
+        id="app.theme",
+        tooltip="Switch between the dark and light themes",
+    ),
+    Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit skydeck"),
+]
 
 
 def speed_label(speed: float) -> str:
@@ -69,33 +135,8 @@ class SkydeckApp(App[None]):
     TITLE = "skydeck"
     CSS_PATH = str(STYLESHEET)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Textual)
-    COMMANDS = App.COMMANDS | {SqsCommands}
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "pause", "Pause", id="clock.pause", tooltip="Pause simulated time"),
-        Binding("space", "resume", "Resume", id="clock.resume",
-                tooltip="Resume simulated time"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", show=False, key_display="+",
-                id="clock.faster",
-                tooltip="Run simulated time faster (up to 1000x)"),
-        Binding("minus", "speed(-1)", "Slower", show=False, key_display="-", id="clock.slower",
-                tooltip="Run simulated time slower (down to 0.1x)"),
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help",
-                tooltip="Keys and concepts of this pane"),
-        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
-                tooltip="Search every command"),
-        Binding("exclamation_mark", "events", "Events", show=False, key_display="!",
-                id="app.events",
-                tooltip="The cloud's events: DLQ moves, purges, redrives, newest first"),
-        Binding("T", "next_theme", "Theme", show=False, id="app.theme",
-                tooltip="Switch between the dark and light themes"),
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit skydeck"),
-        *(
-            Binding(pane.key, f"show_pane('{pane.pane_id}')", pane.label, show=False,
-                    id=f"pane.{pane.pane_id}", tooltip=f"Show the {pane.label} pane")
-            for pane in PANES
-        ),
-    ]  # fmt: skip
+    COMMANDS = App.COMMANDS | {PaneCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [*FRAME_BINDINGS, *number_bindings()]
 
     def __init__(
         self,
@@ -109,6 +150,7 @@ class SkydeckApp(App[None]):
         endpoint_port: int | None = None,
         endpoint_access: Access | None = None,
         files: Path | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -116,17 +158,20 @@ class SkydeckApp(App[None]):
             seed=scenario.seed if seed is None else seed,
             start=scenario.start,
             region=scenario.region,
+            data_dir=data_dir,
         )
         self.realtime = realtime
         self.driver = RealtimeDriver(
-            self.cloud.clock, wall, speed=scenario.speed if speed is None else speed,
+            self.cloud.clock,
+            wall,
+            speed=scenario.speed if speed is None else speed,
             paused=not realtime,
-        )  # fmt: skip
+        )
         self.endpoint_port = endpoint_port
         self.endpoint_access = endpoint_access
         self.endpoint: Endpoint | None = None
         #: Where screenshots (and, set up by the CLI, the log) go.
-        self.files = files if files is not None else data_dir()
+        self.files = files if files is not None else paths.data_dir()
         self._theme_name = theme
         self._palette_for: str | None = None
         self.palette = Palette()
@@ -135,10 +180,11 @@ class SkydeckApp(App[None]):
         #: Toasts that came while a dialog was open; shown once it closes.
         self._held: list[tuple[str, str, SeverityLevel, float | None]] = []
         self.panes: list[Pane] = [pane(self.cloud) for pane in PANES]
+        self.pane_keys = {pane.pane_id: key for key, pane in numbered()}
         # Held, not queried: while a form or help is open the active screen is that
         # modal, and the refresh tick must still reach the main screen's widgets.
         self.header = HeaderBar(id="header")
-        self.rail = Rail([RailItem(p.pane_id, p.key, p.label) for p in self.panes], id="rail")
+        self.rail = Rail([self._rail_item(p) for p in self.panes], id="rail")
         self.strip = EventStrip(id="event-strip")
         self.switcher = ContentSwitcher(initial=self.panes[0].pane_id, id="panes")
         self.cloud.bus.subscribe(self._pending.append)
@@ -165,16 +211,16 @@ class SkydeckApp(App[None]):
         except ScenarioError as error:
             self.notify(str(error), title="Scenario not loaded", severity="error", timeout=30)
             self.actors = []
-        sqs = self.pane(SqsPane)
-        assert isinstance(sqs, SqsPane)
-        sqs.refresh_view()
-        for spec in self.scenario.actors:
-            if sqs.select_queue(spec.queue):
-                break
+        for pane in self.panes:
+            pane.refresh_view()
+            pane.scenario_started(self.scenario)
         if self.endpoint_port is not None:
             await self.start_endpoint(self.endpoint_port)
         if self.realtime:
             self.run_worker(self.driver.run(), name="clock", group="clock")
+            # Services' live work: S3 follows its bucket folders, so a file dropped in
+            # with a file manager is an object at once. Never in tests (no realtime).
+            self.run_worker(self.cloud.live(), name="live", group="live", exit_on_error=False)
         self.set_interval(REFRESH_INTERVAL, self.refresh_view)
         self.refresh_view()
         self.current_pane.focus_main()
@@ -205,6 +251,9 @@ class SkydeckApp(App[None]):
 
     def pane(self, pane_type: type[Pane]) -> Pane:
         return next(p for p in self.panes if isinstance(p, pane_type))
+
+    def _rail_item(self, pane: Pane) -> RailItem:
+        return RailItem(pane.pane_id, self.pane_keys[pane.pane_id], pane.label, *pane.badge())
 
     def action_show_pane(self, pane_id: str) -> None:
         self.switcher.current = pane_id
@@ -278,7 +327,7 @@ class SkydeckApp(App[None]):
             else 0.0,
             calls_per_second=self.cloud.calls_per_second(),
         )
-        self.rail.set_badges([RailItem(p.pane_id, p.key, p.label, *p.badge()) for p in self.panes])
+        self.rail.set_badges([self._rail_item(p) for p in self.panes])
         self.current_pane.refresh_view()
         self._log_events()
         if self._held and not isinstance(self.screen, ModalScreen):
@@ -318,8 +367,8 @@ class SkydeckApp(App[None]):
         may hold square brackets.
         """
         if severity != "information":
-            log.log(logging.ERROR if severity == "error" else logging.WARNING,
-                    "%s: %s", title, message)  # fmt: skip
+            level = logging.ERROR if severity == "error" else logging.WARNING
+            log.log(level, "%s: %s", title, message)
         if self.is_running and isinstance(self.screen, ModalScreen):
             self._held.append((message, title, severity, timeout))
             return
@@ -337,8 +386,8 @@ class SkydeckApp(App[None]):
             folder.mkdir(parents=True, exist_ok=True)
             saved = self.save_screenshot(filename, str(folder), time_format)
         except OSError as error:
-            self.notify(f"{folder}: {error.strerror or error}", title="Screenshot not saved",
-                        severity="error")  # fmt: skip
+            why = f"{folder}: {error.strerror or error}"
+            self.notify(why, title="Screenshot not saved", severity="error")
             return None
         self.notify(saved, title="Screenshot saved")
         return saved
@@ -382,6 +431,34 @@ class SkydeckApp(App[None]):
         pane = self.current_pane
         self.push_screen(HelpScreen(pane.label, pane.help_text, self.screen.active_bindings))
 
+    def action_jump(self) -> None:
+        names = list(jump_names())
+        hint = f"go to: {', '.join(p.pane_id for p in PANES)} (tab completes)"
+        self.push_screen(JumpScreen(names, placeholder=hint), self.go_to)
+
+    def go_to(self, text: str | None) -> None:
+        """Show the pane `text` names (`kin` is enough) and select the resource after it."""
+        word, _, name = (text or "").strip().partition(" ")
+        if not word:
+            return
+        pane_id = resolve(word, jump_names())
+        if pane_id is None:
+            known = ", ".join(sorted(jump_names()))
+            self.notify(f"There is no {word!r} pane: {known}.", title="Go to", severity="warning")
+            return
+        self.action_show_pane(pane_id)
+        name = name.strip()
+        if name and not self.current_pane.go_to(name):
+            self.notify(
+                f"{self.current_pane.label} has nothing called {name!r}.",
+                title="Go to",
+                severity="warning",
+            )
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """skydeck's own colours, so that the stylesheet also parses under Textual's themes."""
+        return dict(VARIABLE_DEFAULTS)
+
     def action_next_theme(self) -> None:
         names = [t.name for t in THEMES]
         index = names.index(self.theme) if self.theme in names else -1
@@ -391,15 +468,18 @@ class SkydeckApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for pane in self.panes:
+            key = self.pane_keys[pane.pane_id] or ":" + pane.pane_id
             yield SystemCommand(
-                f"Go to {pane.label}", f"Show the {pane.label} pane ({pane.key})",
+                f"Go to {pane.label}",
+                f"Show the {pane.label} pane ({key})",
                 lambda p=pane.pane_id: self.action_show_pane(p),
-            )  # fmt: skip
+            )
         if self.driver.paused:
             yield SystemCommand("Resume time", "space", self.action_resume)
         else:
             yield SystemCommand("Pause time", "space", self.action_pause)
-        yield SystemCommand("Cloud events", "! the log of DLQ moves, purges, redrives",
-                            self.action_events)  # fmt: skip
+        yield SystemCommand(
+            "Cloud events", "! the log of DLQ moves, purges, redrives", self.action_events
+        )
         yield SystemCommand("Faster", "+", lambda: self.action_speed(1))
         yield SystemCommand("Slower", "-", lambda: self.action_speed(-1))

@@ -18,6 +18,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from backend.clock import MAX_SPEED, MIN_SPEED
 from backend.durations import parse_duration
@@ -68,35 +69,62 @@ def _parser() -> argparse.ArgumentParser:
     scenarios = ", ".join(builtin_names())
 
     def scenario_option(p: argparse.ArgumentParser, default: str | None = "demo") -> None:
-        p.add_argument("--scenario", default=default,
-                       help=f"a built-in scenario ({scenarios}) or a scenario file")  # fmt: skip
+        p.add_argument(
+            "--scenario",
+            default=default,
+            help=f"a built-in scenario ({scenarios}) or a scenario file",
+        )
         p.add_argument("--seed", type=int, help="seed for the cloud's randomness")
 
+    def data_option(p: argparse.ArgumentParser, default: str) -> None:
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            metavar="DIR",
+            help=f"where S3's bucket folders live ({default})",
+        )
+
     def port_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                       help=f"the AWS endpoint's port on 127.0.0.1 (default {DEFAULT_PORT}; "
-                            "0 picks a free one)")  # fmt: skip
+        p.add_argument(
+            "--port",
+            type=_port,
+            default=DEFAULT_PORT,
+            help=f"the AWS endpoint's port on 127.0.0.1 (default {DEFAULT_PORT}; "
+            "0 picks a free one)",
+        )
 
     def access_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                       type=_checked(host_pattern),
-                       help="also answer requests addressed to NAME, a host name or IP address "
-                            "(*.example.com: any name under it); repeatable. Only localhost, "
-                            "127.0.0.1, [::1] and *.localhost are answered otherwise, so web "
-                            "pages cannot reach the endpoint by DNS rebinding")  # fmt: skip
-        p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
-                       type=_checked(origin_pattern),
-                       help="also answer web pages from ORIGIN (e.g. https://app.example.com) "
-                            "and let them read the answers; repeatable. Pages from localhost "
-                            "are answered anyway. '*' lets ANY web page your browser opens "
-                            "drive the simulated account: avoid it")  # fmt: skip
+        p.add_argument(
+            "--allow-host",
+            action="append",
+            default=[],
+            metavar="NAME",
+            type=_checked(host_pattern),
+            help="also answer requests addressed to NAME, a host name or IP address "
+            "(*.example.com: any name under it); repeatable. Only localhost, "
+            "127.0.0.1, [::1] and *.localhost are answered otherwise, so web "
+            "pages cannot reach the endpoint by DNS rebinding",
+        )
+        p.add_argument(
+            "--cors-origin",
+            action="append",
+            default=[],
+            metavar="ORIGIN",
+            type=_checked(origin_pattern),
+            help="also answer web pages from ORIGIN (e.g. https://app.example.com) "
+            "and let them read the answers; repeatable. Pages from localhost "
+            "are answered anyway. '*' lets ANY web page your browser opens "
+            "drive the simulated account: avoid it",
+        )
 
     scenario_option(parser)
     parser.add_argument("--speed", type=_speed, help="simulated seconds per wall second (0.1-1000)")
     port_option(parser)
-    parser.add_argument("--no-endpoint", action="store_true",
-                        help="don't serve the AWS-compatible endpoint")  # fmt: skip
+    parser.add_argument(
+        "--no-endpoint", action="store_true", help="don't serve the AWS-compatible endpoint"
+    )
     access_options(parser)
+    data_option(parser, f"default {data_dir()}")
     parser.add_argument(
         "--theme", default="skydeck-dark", choices=("skydeck-dark", "skydeck-light")
     )
@@ -111,17 +139,30 @@ def _parser() -> argparse.ArgumentParser:
         "marked interrupted, with exit status 130; a second Ctrl-C aborts at once.",
     )
     scenario_option(run)
-    run.add_argument("--for", dest="duration", default="1h",
-                     help="simulated time to run, e.g. 90s, 30m, 1h, 2d (default 1h)")  # fmt: skip
-    run.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                     help="show the progress bar on stderr even when it is not a terminal, "
-                          "or never (default: only on a terminal)")  # fmt: skip
+    data_option(run, "default: a temporary folder, removed after the run")
+    run.add_argument(
+        "--for",
+        dest="duration",
+        default="1h",
+        help="simulated time to run, e.g. 90s, 30m, 1h, 2d (default 1h)",
+    )
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="show the progress bar on stderr even when it is not a terminal, "
+        "or never (default: only on a terminal)",
+    )
     served = commands.add_parser("serve", help="serve the AWS endpoint headless until stopped")
     scenario_option(served, default=None)
     port_option(served)
     access_options(served)
-    served.add_argument("--speed", type=_speed, default=1.0,
-                        help="clock speed, e.g. 60 for an hour a minute (default 1)")  # fmt: skip
+    data_option(served, f"default {data_dir()}")
+    served.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="clock speed, e.g. 60 for an hour a minute (default 1)",
+    )
     return parser
 
 
@@ -160,12 +201,17 @@ def _run(args: argparse.Namespace, scenario: Scenario) -> int:
     try:
         with _run_progress(args.progress) as on_progress:
             summary = asyncio.run(
-                run_headless(scenario, seconds, args.seed, on_progress=on_progress)
+                run_headless(
+                    scenario, seconds, args.seed, on_progress=on_progress, data_dir=args.data_dir
+                )
             )
         sys.stdout.write(format_summary(summary))
     except KeyboardInterrupt:
         print("skydeck: aborted", file=sys.stderr)
         return 130
+    except ScenarioError as error:
+        print(f"skydeck: {error}", file=sys.stderr)
+        return 1
     return 130 if summary.interrupted else 0
 
 
@@ -196,16 +242,29 @@ def _serve(args: argparse.Namespace) -> int:
     """
     scenario = _load(args.scenario) if args.scenario else None
     if scenario is not None:
-        cloud = new_cloud(seed=scenario.seed if args.seed is None else args.seed,
-                      start=scenario.start, region=scenario.region)  # fmt: skip
+        cloud = new_cloud(
+            seed=scenario.seed if args.seed is None else args.seed,
+            start=scenario.start,
+            region=scenario.region,
+            data_dir=args.data_dir or data_dir(),
+        )
     else:
-        cloud = new_cloud(seed=args.seed or 0, start=float(int(time.time())))
+        cloud = new_cloud(
+            seed=args.seed or 0,
+            start=float(int(time.time())),
+            data_dir=args.data_dir or data_dir(),
+        )
 
     async def run() -> None:
         if scenario is not None:
             await apply(scenario, cloud)
-        await serve(cloud, port=args.port, speed=args.speed, access=_access(args),
-                    out=lambda line: print(line, flush=True))  # fmt: skip
+        await serve(
+            cloud,
+            port=args.port,
+            speed=args.speed,
+            access=_access(args),
+            out=lambda line: print(line, flush=True),
+        )
 
     tune_gc()
     try:
@@ -239,6 +298,7 @@ def _dashboard(args: argparse.Namespace, scenario: Scenario) -> None:
         endpoint_port=None if args.no_endpoint else args.port,
         endpoint_access=_access(args),
         files=folder,
+        data_dir=args.data_dir or folder,
     ).run()
 
 

@@ -1,61 +1,38 @@
-"""Command palette entries for the SQS pane: one per action that applies right now."""
+"""The command palette's pane commands: what each pane says applies now (`Pane.commands`).
+
+One provider for every pane: it asks each pane of the app for its commands on
+every keystroke, which is why a pane lists only its own actions and those on
+what is highlighted, never one per resource. Running a command shows its
+pane first, so what it does happens where the person can see it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from backend.services.sqs import SqsService
+from tui.screens.pane import Host, Pane, PaneCommand
 
 
-class SqsCommands(Provider):
-    """`sqs: send to orders`, `sqs: purge orders`, ... for every queue that exists,
-    and delete / change visibility for each message the console holds a handle for."""
+def _runner(host: Host, pane: Pane, command: PaneCommand) -> Callable[[], object]:
+    async def run() -> None:
+        host.action_show_pane(pane.pane_id)
+        await pane.run_action(command.action)
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from tui.app import SkydeckApp
-        from tui.screens.sqs import SqsPane
+    return run
 
-        app = self.app
-        assert isinstance(app, SkydeckApp)
-        pane = app.pane(SqsPane)
-        assert isinstance(pane, SqsPane)
 
-        async def run(action: str, queue: str | None = None, message: str | None = None) -> None:
-            app.action_show_pane(pane.pane_id)
-            if queue is not None:
-                pane.select_queue(queue)
-                pane.refresh_view()
-            if message is not None:
-                pane.messages_table.table.move_to_key(message)
-            await pane.run_action(action)
+class PaneCommands(Provider):
+    """`sqs: purge orders`, `trail: data events`, ... from every pane of the app."""
 
-        commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("sqs: create queue", "CreateQueue", partial(run, "create_queue")),
-            ("sqs: toggle at-least-once delivery", "Standard queues' distributed behaviour",
-             partial(run, "toggle_delivery")),
-        ]  # fmt: skip
-        service = app.cloud.service(SqsService)
-        for queue in sorted(service.queues.values(), key=lambda q: q.name):
-            name = queue.name
-            commands += [
-                (f"sqs: send to {name}", "SendMessage", partial(run, "send", name)),
-                (f"sqs: receive from {name}", "ReceiveMessage", partial(run, "receive", name)),
-                (f"sqs: purge {name}", "PurgeQueue (asks first)", partial(run, "purge", name)),
-                (f"sqs: delete queue {name}", "DeleteQueue (asks first)",
-                 partial(run, "delete_queue", name)),
-            ]  # fmt: skip
-            for message_id in sorted(pane.held_messages(queue)):
-                short = message_id[:8]
-                commands += [
-                    (f"sqs: delete message {short} from {name}", "DeleteMessage (you hold its "
-                     "receipt handle)", partial(run, "delete_message", name, message_id)),
-                    (f"sqs: change visibility of {short} in {name}", "ChangeMessageVisibility",
-                     partial(run, "change_visibility", name, message_id)),
-                ]  # fmt: skip
-        return commands
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        host = self.app
+        if not isinstance(host, Host):
+            return
+        for pane in host.panes:
+            for command in pane.commands():
+                yield command.title, command.help, _runner(host, pane, command)
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

@@ -70,9 +70,14 @@ class EventLog:
             self._lines.move_to_end(number)
             return line
         line = LoggedEvent(
-            event.time, event.time, event.service, event.kind, event.resource,
-            event.summary, event.severity,
-        )  # fmt: skip
+            event.time,
+            event.time,
+            event.service,
+            event.kind,
+            event.resource,
+            event.summary,
+            event.severity,
+        )
         number = next(self._numbers)
         self._lines[number] = line
         self._open[key] = number

@@ -1,47 +1,64 @@
 """The README's key table, generated from the bindings themselves.
 
 `python -m tui.keys` prints it; `python -m tui.keys --write README.md`
-replaces the table between the markers. A test fails when the README and the
-bindings drift apart, so the documentation can't lie about a key.
+replaces the table between the markers. The panes' sections come from the
+registry (`tui.panes.PANES`), so a new pane is in the table as soon as it is
+on the rail, and a test fails when the README and the bindings drift apart:
+the documentation can't lie about a key.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual.binding import Binding, BindingType
 
-from tui.app import SkydeckApp
-from tui.screens.sqs import SqsPane
-from tui.screens.trail import TrailPane
+from tui.app import FRAME_BINDINGS
+from tui.panes import PANES, number_bindings
+from tui.screens.pane import Pane
+from widgets.jump import JumpScreen
 from widgets.resource_table import FilterBox, ResourceTable
 
 START = "<!-- keys:start -->"
 END = "<!-- keys:end -->"
 
-SECTIONS: tuple[tuple[str, Iterable[BindingType]], ...] = (
-    ("Anywhere", SkydeckApp.BINDINGS),
-    ("Any table", ResourceTable.BINDINGS),
-    ("Filter box", FilterBox.BINDINGS),
-    ("SQS pane", SqsPane.BINDINGS),
-    ("Trail pane", TrailPane.BINDINGS),
-)
+#: How the README writes the keys Textual names in words.
+NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "space": "space",
+    "escape": "esc",
+    "equals_sign": "=",
+    "minus": "-",
+    "plus": "+",
+    "enter": "enter",
+    "tab": "tab",
+    "colon": ":",
+}
+
+
+def sections(panes: Sequence[type[Pane]] = PANES) -> list[tuple[str, Iterable[BindingType]]]:
+    """(where, bindings): the keys that work everywhere and in any table, then each pane's."""
+    return [
+        ("Anywhere", [*FRAME_BINDINGS, *number_bindings(panes)]),
+        ("Any table", ResourceTable.BINDINGS),
+        ("Filter box", FilterBox.BINDINGS),
+        ("Go-to box", JumpScreen.BINDINGS),
+        *((f"{pane.label} pane", pane.pane_bindings()) for pane in panes),
+    ]
 
 
 def _key(binding: Binding) -> str:
     if binding.key_display:
         return binding.key_display
-    names = {"question_mark": "?", "slash": "/", "space": "space", "escape": "esc",
-             "equals_sign": "=", "minus": "-", "plus": "+", "enter": "enter"}  # fmt: skip
-    keys = [names.get(k, k) for k in binding.key.split(",")]
-    return " / ".join(keys)
+    return " / ".join(NAMES.get(k, k) for k in binding.key.split(","))
 
 
-def key_table() -> str:
+def key_table(panes: Sequence[type[Pane]] = PANES) -> str:
     lines = ["| Where | Key | What it does |", "| --- | --- | --- |"]
-    for where, bindings in SECTIONS:
+    for where, bindings in sections(panes):
         for item in bindings:
             binding = item if isinstance(item, Binding) else Binding(*item)
             what = binding.tooltip or binding.description
@@ -49,11 +66,22 @@ def key_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_table(readme: str) -> str:
+def _split(readme: str) -> tuple[str, str, str]:
+    """The README before the table, the table, and after it."""
     before, start, rest = readme.partition(START)
-    _, end, after = rest.partition(END)
+    table, end, after = rest.partition(END)
     if not start or not end:
         raise ValueError(f"README has no {START} … {END} markers")
+    return before, table, after
+
+
+def readme_table(readme: str) -> str:
+    """The key table as the README has it, between the markers."""
+    return _split(readme)[1].strip() + "\n"
+
+
+def replace_table(readme: str) -> str:
+    before, _, after = _split(readme)
     return f"{before}{START}\n{key_table()}{END}{after}"
 
 

@@ -73,8 +73,9 @@ def run_progress(console: Console) -> Iterator[ProgressCallback]:
         calls = f"{sum(cloud.usage.values()):,}"
         if task is None:
             length = format_duration(total)
-            task = progress.add_task("run", total=total, done=ran, length=length, clock=clock,
-                                     calls=calls)  # fmt: skip
+            task = progress.add_task(
+                "run", total=total, done=ran, length=length, clock=clock, calls=calls
+            )
         progress.update(task, completed=done, done=ran, clock=clock, calls=calls)
 
     with progress:

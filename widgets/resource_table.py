@@ -78,9 +78,14 @@ class FilterBox(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Done", id="table.filter_done",
-                tooltip="Keep the filter and go back to the table"),
-    ]  # fmt: skip
+        Binding(
+            "enter",
+            "submit",
+            "Done",
+            id="table.filter_done",
+            tooltip="Keep the filter and go back to the table",
+        ),
+    ]
 
     def allow_focus(self) -> bool:
         """Only while shown.
@@ -132,15 +137,33 @@ class ResourceTable(Vertical):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", show=False, id="table.filter",
-                tooltip="Filter rows (text or regex, ! inverts)"),
-        Binding("o", "sort", "Sort", show=False, id="table.sort",
-                tooltip="Sort by the next column"),
-        Binding("O", "reverse", "Reverse", show=False, id="table.reverse",
-                tooltip="Reverse the sort order"),
-        Binding("escape", "clear_filter", "Clear filter", id="table.clear_filter",
-                tooltip="Clear filter"),
-    ]  # fmt: skip
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            show=False,
+            id="table.filter",
+            tooltip="Filter rows (text or regex, ! inverts)",
+        ),
+        Binding(
+            "o", "sort", "Sort", show=False, id="table.sort", tooltip="Sort by the next column"
+        ),
+        Binding(
+            "O",
+            "reverse",
+            "Reverse",
+            show=False,
+            id="table.reverse",
+            tooltip="Reverse the sort order",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="table.clear_filter",
+            tooltip="Clear filter",
+        ),
+    ]
 
     class Highlighted(RowMessage):
         """The cursor moved to another row of this resource table."""

@@ -69,8 +69,10 @@ class SparkRow(Widget):
         "spark-row--total",
     }
 
-    def __init__(self, labels: Sequence[str], *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self, labels: Sequence[str], *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
         self.labels = list(labels)
         self.series: dict[str, tuple[float, ...]] = {}
 

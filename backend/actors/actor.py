@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
+from backend.actors.rates import Rate
 from backend.bus import CloudEvent
 from backend.cloud import Cloud
 from backend.errors import AwsError
@@ -50,6 +51,11 @@ class Actor:
         self.last_error = ""
         self._tasks: list[asyncio.Task[None]] = []
 
+    @classmethod
+    def build(cls, cloud: Cloud, name: str, options: dict[str, Any]) -> Self:
+        """The actor a scenario casts, from the options its kind's parser read (`ActorKind`)."""
+        return cls(cloud, name, **options)
+
     def start(self) -> None:
         self._tasks.append(self.cloud.clock.spawn(self.run(), name=f"actor {self.name}"))
 
@@ -60,6 +66,12 @@ class Actor:
 
     async def run(self) -> None:
         raise NotImplementedError
+
+    async def arrival(self, rate: Rate, started: float) -> None:
+        """Wait for the next arrival of traffic at `rate` (Poisson), timed from `started`."""
+        self.status = "sending"
+        clock = self.cloud.clock
+        await clock.sleep(rate.next_arrival(clock.now() - started, self.rng))
 
     def on_error(self, error: AwsError) -> None:
         """Hook for what an error makes stale (a cached queue URL); nothing by default."""

@@ -9,6 +9,7 @@ invalid-token error rather than a page of something else.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -23,19 +24,32 @@ def encode_token(scope: str, position: str | int) -> str:
 
 
 def decode_token(
-    token: str, scope: str, error: ErrorCode, message: str = "Invalid NextToken value."
+    token: str,
+    scope: str,
+    error: ErrorCode,
+    message: str = "Invalid NextToken value.",
+    *,
+    elsewhere: str | None = None,
 ) -> Any:
-    """The position `token` holds for listing `scope`, or `error(message)`."""
+    """The position `token` holds for listing `scope`, or `error(message)`.
+
+    `elsewhere` is the message for a well-formed token issued for another
+    listing, where the service words that apart (CloudTrail does).
+    """
     try:
         found_scope, position = json_document(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError):
         raise error(message) from None
-    if found_scope != scope or not isinstance(position, str | int) or isinstance(position, bool):
+    if not isinstance(position, str | int) or isinstance(position, bool):
         raise error(message)
+    if found_scope != scope:
+        raise error(elsewhere or message)
     return position
 
 
-def fingerprint(params: Mapping[str, Any], *, ignore: tuple[str, ...]) -> str:
-    """What a token is bound to: every parameter but the page size and the token itself."""
+def fingerprint(params: Mapping[str, Any], *context: str, ignore: tuple[str, ...]) -> str:
+    """What a token is bound to: every parameter but `ignore` (the page size, the token
+    itself), and the `context` the listing depends on (the region)."""
     kept = {k: v for k, v in params.items() if k not in ignore}
-    return json.dumps(kept, sort_keys=True, default=str)
+    text = json.dumps([*context, kept], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

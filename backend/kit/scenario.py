@@ -8,6 +8,7 @@ is wrong; and unknown keys are errors, so a typo can't silently change what runs
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from backend.durations import parse_duration
@@ -65,6 +66,29 @@ class Reader:
         if not low <= value <= high:
             raise self.fail(f"{key} must be between {low:g} and {high:g}, not {value:g}")
         return value
+
+    def defined(self, key: str, section: str, defined: Mapping[str, set[str]]) -> str:
+        """The required name `key`, which must be one of those `[[section]]` defines.
+
+        `defined` is every name the scenario's sections define, by kind (the
+        key: `queue`, `stream`), so an actor naming a resource that no section
+        makes fails at load rather than erring on every call it makes.
+        """
+        name: str = self.required(key, str)
+        if name not in defined.get(key, set()):
+            raise self.fail(f"{key} {name!r} is not defined in [[{section}]]")
+        return name
+
+    def unique(self, names: Sequence[str], what: str) -> None:
+        """Fail on the first of `names` given more than once (`what` they name: "stream")."""
+        for name in names:
+            if names.count(name) > 1:
+                raise self.fail(f"{what} {name!r} is defined more than once")
+
+    def string_map(self, key: str) -> dict[str, str]:
+        """The table `key` (tags) with its keys and values as text; empty when absent."""
+        table = self.get(key, dict, {}) or {}
+        return {str(k): str(v) for k, v in table.items()}
 
     def sub(self, key: str) -> Reader | None:
         value = self.get(key, dict)

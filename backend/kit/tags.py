@@ -26,13 +26,18 @@ MAX_TAGS = 50
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
 RESERVED_PREFIX = "aws:"
-_PUNCTUATION = frozenset("_.:/=+-@")
+#: The punctuation a tag key or value may hold besides letters, digits and separators.
+PUNCTUATION = frozenset("_.:/=+-@")
 
 
-def _allowed(text: str) -> bool:
-    """AWS's `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`: letters, separators, numbers, punctuation."""
+def allowed(text: str, punctuation: frozenset[str] = PUNCTUATION) -> bool:
+    """AWS's `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`: letters, separators, numbers, punctuation.
+
+    Java's `\\p` classes, by hand: Python's `re` has none. A service whose
+    model allows more (Firehose's TagKey takes `%`) passes its `punctuation`.
+    """
     return all(
-        c.isalnum() or c in _PUNCTUATION or unicodedata.category(c).startswith("Z") for c in text
+        c.isalnum() or c in punctuation or unicodedata.category(c).startswith("Z") for c in text
     )
 
 
@@ -42,7 +47,7 @@ def check_key(key: object) -> str:
         raise InvalidParameterValue(
             f"Tag keys must be between 1 and {MAX_KEY_LENGTH} characters in length."
         )
-    if not _allowed(key):
+    if not allowed(key):
         raise InvalidParameterValue(
             f"Tag key {key} is invalid. Reason: Tag keys can only contain Unicode letters, "
             "digits, white space, and these characters: _ . : / = + - @"
@@ -60,7 +65,7 @@ def check_value(key: str, value: object) -> str:
         raise InvalidParameterValue(
             f"Tag values must be between 0 and {MAX_VALUE_LENGTH} characters in length."
         )
-    if not _allowed(value):
+    if not allowed(value):
         raise InvalidParameterValue(
             f"Tag value for key {key} is invalid. Reason: Tag values can only contain Unicode "
             "letters, digits, white space, and these characters: _ . : / = + - @"

@@ -42,7 +42,7 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -52,6 +52,7 @@ from urllib.parse import unquote
 from xml.parsers import expat
 
 from botocore.model import OperationModel, ServiceModel, Shape
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from backend.errors import AwsError, ErrorCode
 from backend.numbers import INT32, INT64, decimal_number, whole_number
@@ -168,17 +169,58 @@ class _Route:
     #: Lower-case names of the headers of required members.
     required_headers: tuple[str, ...]
     literals: int
+    #: The operation's name, and whether it is not deprecated: read once, for ranking.
+    name: str = ""
+    current: bool = True
+
+
+class _MethodRoutes:
+    """One method's routes, found by the query keys their templates require.
+
+    A template that names query keys (`?tagging`, `?uploads`) fits no request
+    without them, so only the routes whose keys the request has are tried,
+    each kept with its place in the model so ties fall as before. Most S3
+    templates name one, so a plain `PUT /bkt/key` tries the handful that name
+    none, and those share two path shapes.
+    """
+
+    __slots__ = ("by_key", "plain")
+
+    def __init__(self, routes: list[_Route]) -> None:
+        shapes: dict[tuple[tuple[str, str], ...], int] = {}
+        #: (place, shape, route) of the routes whose template names no query key;
+        #: routes of one path shape (segments) share its number.
+        self.plain: list[tuple[int, int, _Route]] = []
+        #: (place, shape, route) of the others, under the first key their template names.
+        self.by_key: dict[str, list[tuple[int, int, _Route]]] = {}
+        for place, route in enumerate(routes):
+            entry = (place, shapes.setdefault(route.segments, len(shapes)), route)
+            if route.query:
+                self.by_key.setdefault(route.query[0][0], []).append(entry)
+            else:
+                self.plain.append(entry)
+
+    def candidates(self, query: Mapping[str, str]) -> list[tuple[int, int, _Route]]:
+        """The routes `query` may fit, in the model's order."""
+        if not query or not self.by_key:
+            return self.plain
+        extra = {entry[0]: entry for key in query for entry in self.by_key.get(key, ())}
+        if not extra:
+            return self.plain
+        extra.update((entry[0], entry) for entry in self.plain)
+        return [extra[place] for place in sorted(extra)]
 
 
 class Routes:
     """A service's operations by method and `requestUri` template, to match requests against."""
 
     def __init__(self, model: ServiceModel) -> None:
-        self._by_method: dict[str, list[_Route]] = {}
+        by_method: dict[str, list[_Route]] = {}
         for name in model.operation_names:
             op = model.operation_model(name)
             route = _route(op)
-            self._by_method.setdefault(str(op.http.get("method", "POST")).upper(), []).append(route)
+            by_method.setdefault(str(op.http.get("method", "POST")).upper(), []).append(route)
+        self._by_method = {method: _MethodRoutes(routes) for method, routes in by_method.items()}
 
     def match(
         self,
@@ -193,30 +235,55 @@ class Routes:
         `path` is the raw path as sent (percent-encoded); `host_label` is the
         bucket a virtual-hosted Host names (`bkt.localhost:4566` -> `bkt`), and
         then the path holds no bucket. InvalidURI if a label is not UTF-8.
+
+        Of the templates that fit, the one with the most literal segments wins,
+        then the one naming the most query keys, then the one whose required
+        query keys and headers are all there (then most of them there), then
+        the one `x-id` names, then one not deprecated; the model's order breaks
+        what ties remain. Templates of one path shape are matched once.
         """
         if not path.startswith("/"):
             return None
-        header_names = {name.lower() for name in headers}
+        table = self._by_method.get(method.upper())
+        if table is None:
+            return None
+        rest = path[1:]
+        # aiohttp's headers ignore case already; a plain mapping is lower-cased once.
+        header_names: Container[str] | None = (
+            headers if isinstance(headers, CIMultiDictProxy | CIMultiDict) else None
+        )
         hint = query.get("x-id")
+        shapes: dict[int, dict[str, str] | None] = {}
         best: tuple[tuple[int, int, bool, int, bool, bool], _Route, dict[str, str]] | None = None
-        for route in self._by_method.get(method.upper(), ()):
-            labels = _match_path(route.segments, path[1:], host_label)
-            if labels is None or not all(
+        for _, shape, route in table.candidates(query):
+            if route.query and not all(
                 key in query and (value is None or query[key] == value)
                 for key, value in route.query
             ):
                 continue
-            present = sum(key in query for key in route.required_query) + sum(
-                name in header_names for name in route.required_headers
-            )
-            required = len(route.required_query) + len(route.required_headers)
+            if shape in shapes:
+                labels = shapes[shape]
+            else:
+                labels = shapes[shape] = _match_path(route.segments, rest, host_label)
+            if labels is None:
+                continue
+            present = required = 0
+            for key in route.required_query:
+                required += 1
+                present += key in query
+            if route.required_headers:
+                if header_names is None:
+                    header_names = {name.lower() for name in headers}
+                for name in route.required_headers:
+                    required += 1
+                    present += name in header_names
             rank = (
                 route.literals,
                 len(route.query),
                 present == required,
                 present,
-                hint == route.op.name,
-                not route.op.deprecated,
+                hint == route.name,
+                route.current,
             )
             if best is None or rank > best[0]:
                 best = (rank, route, labels)
@@ -274,6 +341,8 @@ def _route(op: OperationModel) -> _Route:
         tuple(required_query),
         tuple(required_headers),
         sum(kind == "literal" for kind, _ in segments),
+        op.name,
+        not op.deprecated,
     )
 
 

@@ -51,9 +51,11 @@ async def serve(
         out(f"  also answering web pages from {', '.join(access.cors_origins)}")
     if on_ready is not None:
         on_ready(endpoint)
+    live = asyncio.get_running_loop().create_task(cloud.live(), name="live")
     try:
         await driver.run()
     finally:
+        live.cancel()
         await endpoint.close()
 
 

@@ -6,9 +6,10 @@ decode its params with the codec registered for that protocol (`codecs`:
 JSON, query, REST-XML), `await cloud.call(...)` as the caller the signature
 names (`sigv4`), and encode the result or the `AwsError` with the same codec.
 A body is read whole only when a codec parses it; an S3 object streams from
-the socket to disk, and back from disk to the socket. Because the server shares the cloud's loop, a long poll is an
-ordinary `await` on the virtual clock, and what an outside client does is in
-the trail, the metrics and the dashboard the moment it happens.
+the socket to disk, and back from disk to the socket. Because the server
+shares the cloud's loop, a long poll is an ordinary `await` on the virtual
+clock, and what an outside client does is in the trail, the metrics and the
+dashboard the moment it happens.
 
 Before any of that, each request is screened (`_Handler._screen`): its head
 must be within the limits, its Host a loopback name and, from a browser, its
@@ -47,7 +48,7 @@ from backend.cloud import Cloud
 from backend.errors import AwsError, InternalFailure
 from backend.identity import Caller
 from backend.ids import uuid4
-from backend.streams import CHUNK, ByteStream
+from backend.streams import CHUNK, ByteStream, FileSlice
 from backend.trail import iso_time
 from backend.wire import sigv4
 from backend.wire.access import (
@@ -643,12 +644,26 @@ def _stream_body(request: web.BaseRequest) -> ByteStream:
         raise RequestEntityTooLarge(
             f"Your proposed upload exceeds the maximum allowed size of {MAX_STREAMED_BODY} bytes."
         )
+    headers = request.headers
+    chunked = aws_chunked(headers)
+    # A small body usually came in with the headers: taken now, it reaches the
+    # service whole, without the async generators a streamed body goes through.
+    early = b""
+    if length is not None and 0 < length <= CHUNK and not chunked:
+        try:
+            early = request.content.read_nowait(length)
+        except Exception:  # a broken body: left to `raw`, which reports it as before
+            early = b""
+        if len(early) == length:
+            return ByteStream.of(early)
 
     async def raw() -> AsyncIterator[bytes]:
         if not request.content.is_eof() and _expects_continue(request):
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             request.writer.output_size = 0
-        size = 0
+        size = len(early)
+        if early:
+            yield early
         try:
             async for chunk in request.content.iter_chunked(CHUNK):
                 size += len(chunk)
@@ -664,14 +679,20 @@ def _stream_body(request: web.BaseRequest) -> ByteStream:
                 "IncompleteBody", f"The request body could not be read: {exc}"[:200]
             ) from None
 
-    headers = request.headers
-    if aws_chunked(headers):
+    if chunked:
         return decode_aws_chunked(raw(), decoded_length(headers))
     return ByteStream(raw(), length)
 
 
 async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> web.StreamResponse:
-    """Send a codec's answer; a body on disk goes out in chunks, never read whole."""
+    """Send a codec's answer; a body on disk goes out from the file, never read whole.
+
+    Where the event loop can (asyncio's own, on a plain socket), the kernel
+    copies the file to the socket itself (`loop.sendfile`) and no byte passes
+    through Python. Elsewhere (uvloop has no sendfile) the body goes out in
+    the chunks `FileSlice.chunks` reads, the next one read while this one is
+    sent. HEAD sends the headers alone, and an empty body nothing.
+    """
     headers = _with_request_id(answer, request_id)
     body = answer.body
     if isinstance(body, bytes):
@@ -680,7 +701,7 @@ async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> 
     response.content_length = body.length
     try:
         await response.prepare(request)
-        if request.method != "HEAD":
+        if request.method != "HEAD" and body.length > 0 and not await _send_file(request, body):
             async for chunk in body.chunks():
                 await response.write(chunk)
         await response.write_eof()
@@ -688,6 +709,33 @@ async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> 
         if body.done is not None:
             body.done()
     return response
+
+
+#: Event loop types found to have no `sendfile` (uvloop's), not asked again.
+_NO_SENDFILE: set[type[asyncio.AbstractEventLoop]] = set()
+
+
+async def _send_file(request: web.BaseRequest, body: FileSlice) -> bool:
+    """Send `body` with `loop.sendfile`, after the headers; False, sending nothing, if it can't.
+
+    A `StreamResponse` writes its headers to the transport when prepared, and
+    `sendfile` waits for the transport to have sent them before the file.
+    """
+    loop = asyncio.get_running_loop()
+    if type(loop) in _NO_SENDFILE:
+        return False
+    transport = request.transport
+    if transport is None or transport.is_closing():
+        raise ConnectionResetError("Connection lost")
+    file = await loop.run_in_executor(None, open, body.path, "rb")
+    try:
+        await loop.sendfile(transport, file, body.start, body.length)
+    except NotImplementedError:
+        _NO_SENDFILE.add(type(loop))
+        return False
+    finally:
+        file.close()
+    return True
 
 
 def _with_request_id(answer: Outgoing, request_id: str) -> dict[str, str]:

@@ -8,10 +8,13 @@ lets the app process what that posted. Nothing here sleeps on the wall clock.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
+import re
 from typing import Any
 
 from rich.json import JSON
+from textual.app import App
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -21,6 +24,7 @@ from backend.identity import role
 from backend.scenarios import Scenario, load_scenario
 from backend.services.sqs import Queue, SqsService
 from tui.app import SkydeckApp
+from tui.panes import PANES, numbered
 from tui.screens.sqs import SqsPane
 from tui.screens.trail import TrailPane
 from widgets.form import FormScreen
@@ -31,10 +35,15 @@ AppPilot = Pilot[None]
 PRODUCER = role("test-producer")
 #: Big enough for the rail (the app folds it away below 100 columns).
 SIZE = (120, 36)
+#: The number keys of the panes the tests visit, and their places on the rail, from
+#: the registry: a pane added before them moves them.
+KEYS = {pane.pane_id: key for key, pane in numbered()}
+SQS_KEY, TRAIL_KEY = KEYS["sqs"], KEYS["trail"]
+RAIL_PLACE = {pane.pane_id: index for index, pane in enumerate(PANES)}
 
 
 def quiet_demo() -> Scenario:
-    """The demo's queues without its actors: only the test acts on the cloud."""
+    """The demo's resources without its actors: only the test acts on the cloud."""
     return dataclasses.replace(load_scenario("demo"), actors=())
 
 
@@ -44,6 +53,10 @@ def sqs_service(app: SkydeckApp) -> SqsService:
 
 def queue(app: SkydeckApp, name: str) -> Queue:
     return sqs_service(app).queues[(app.cloud.region, name)]
+
+
+def queue_count(app: SkydeckApp) -> int:
+    return len(sqs_service(app).queues)
 
 
 def has_queue(app: SkydeckApp, name: str) -> bool:
@@ -85,7 +98,7 @@ async def step(pilot: AppPilot, seconds: float) -> None:
 
 
 async def select_queue(pilot: AppPilot, name: str) -> None:
-    assert sqs_pane(skydeck(pilot)).select_queue(name), name
+    assert sqs_pane(skydeck(pilot)).go_to(name), name
     await pilot.pause()
 
 
@@ -132,7 +145,7 @@ def field_problem(app: SkydeckApp, name: str) -> str:
     return str(line.content) if line.display else ""
 
 
-def toasts(app: SkydeckApp) -> list[str]:
+def toasts(app: App[Any]) -> list[str]:
     """The notifications on screen, each as 'title\\nmessage'.
 
     Read from the Toast widgets themselves (by CSS type: Textual doesn't export
@@ -170,5 +183,33 @@ async def send(app: SkydeckApp, name: str, body: str, **params: Any) -> str:
 def console_calls(app: SkydeckApp) -> list[tuple[str, str]]:
     """(action, error code) of every call the dashboard made, oldest first."""
     entries = app.cloud.trail.history(app.cloud.clock.now(), include_data=True)
-    return [(e.action, e.error_code) for e in reversed(list(entries))
-            if e.caller.username == "console"]  # fmt: skip
+    return [
+        (e.action, e.error_code) for e in reversed(list(entries)) if e.caller.username == "console"
+    ]
+
+
+_TEXT = re.compile(
+    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
+)
+_CLIP = re.compile(r'<clipPath id="[^"]*-line-0">\s*<rect x="0" y="[\d.]+" width="([\d.]+)"')
+
+
+def screen_lines(app: App[None]) -> list[str]:
+    """The screen as lines of text, read back from `App.export_screenshot()`.
+
+    What a screenshot shows, not what a widget holds: a value that is set but
+    hidden by a border, clipped or overdrawn is missing here.
+    """
+    svg = app.export_screenshot()
+    width, height = app.size
+    clip = _CLIP.search(svg)
+    assert clip is not None
+    cell = float(clip.group(1)) / width
+    rows = [[" "] * width for _ in range(height)]
+    for x, y, text in _TEXT.findall(svg):
+        start = round(float(x) / cell)
+        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
+            if start + offset < width:
+                rows[int(y)][start + offset] = char
+    return ["".join(row).rstrip() for row in rows]

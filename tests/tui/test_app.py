@@ -8,7 +8,10 @@ from textual.widgets import Input, Select
 from textual.widgets.select import InvalidSelectValueError
 
 from tests.tui.helpers import (
+    RAIL_PLACE,
     SIZE,
+    SQS_KEY,
+    TRAIL_KEY,
     AppPilot,
     console_calls,
     fill,
@@ -29,6 +32,7 @@ from tui.app import SkydeckApp
 from tui.help import HelpScreen, reflow
 from widgets.confirm import ConfirmScreen
 from widgets.form import FormScreen
+from widgets.jump import JumpScreen
 
 
 def paused(app: SkydeckApp) -> bool:
@@ -45,27 +49,27 @@ def header_text(app: SkydeckApp) -> str:
 async def test_number_keys_switch_panes_and_move_focus(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert app.current_pane is sqs_pane(app)
-        assert app.focused is sqs_pane(app).queues_table.table
-        await pilot.press("2")
+        assert app.focused is sqs_pane(app).resource_table.table
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         assert app.switcher.current == "trail"
-        assert app.rail.highlighted == 1
+        assert app.rail.highlighted == RAIL_PLACE["trail"]
         assert app.focused is trail_pane(app).events_table.table
-        await pilot.press("1")
+        await pilot.press(SQS_KEY)
         await pilot.pause()
         assert app.switcher.current == "sqs"
-        assert app.rail.highlighted == 0
-        assert app.focused is sqs_pane(app).queues_table.table
+        assert app.rail.highlighted == RAIL_PLACE["sqs"]
+        assert app.focused is sqs_pane(app).resource_table.table
 
 
 async def test_the_rail_switches_panes_by_mouse_and_keyboard(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert app.rail.display
-        assert await pilot.click("#rail", offset=(3, 1))
+        assert await pilot.click("#rail", offset=(3, RAIL_PLACE["trail"]))
         await pilot.pause()
         assert app.switcher.current == "trail"
         app.rail.focus()
-        await pilot.press("up", "enter")
+        await pilot.press("home", "enter")
         await pilot.pause()
         assert app.switcher.current == "sqs"
 
@@ -75,7 +79,7 @@ async def test_below_100_columns_the_rail_folds_away_and_keys_still_switch(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         assert not app.rail.display
-        await pilot.press("2")
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         assert app.switcher.current == "trail"
 
@@ -162,7 +166,23 @@ async def test_question_mark_lists_the_keys_of_the_pane(app: SkydeckApp) -> None
         keys = dict(help_screen.rows)
         assert keys["n"] == "CreateQueue: a standard or FIFO queue"
         assert keys["P"] == "PurgeQueue (asks first)"
-        for key in ("s", "r", "d", "v", "D", "a", "/", "o", "O", "space", "+", "-", "?", "1", "q"):
+        for key in (
+            "s",
+            "r",
+            "d",
+            "v",
+            "D",
+            "a",
+            "/",
+            "o",
+            "O",
+            "space",
+            "+",
+            "-",
+            "?",
+            SQS_KEY,
+            "q",
+        ):
             assert key in keys, key
         assert keys["⏎"] == "Open: a queue's messages, or all of a message"
         assert keys["space"] == "Resume simulated time"
@@ -174,7 +194,7 @@ async def test_question_mark_lists_the_keys_of_the_pane(app: SkydeckApp) -> None
         await pilot.pause()
         assert not isinstance(screen(app), HelpScreen)
 
-        await pilot.press("2", "question_mark")
+        await pilot.press(TRAIL_KEY, "question_mark")
         await pilot.pause()
         help_screen = screen(app)
         assert isinstance(help_screen, HelpScreen)
@@ -202,22 +222,35 @@ async def palette_titles(pilot: AppPilot, query: str) -> list[str]:
     return [str(o.prompt).split("\n")[0] for o in palette.query_one(CommandList).options]
 
 
-async def test_ctrl_p_lists_sqs_commands_and_runs_them(app: SkydeckApp) -> None:
+async def test_ctrl_p_lists_the_commands_on_the_highlighted_queue_and_runs_them(
+    app: SkydeckApp,
+) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
+        await select_queue(pilot, "orders")
+        await pilot.press(TRAIL_KEY, "ctrl+p")
         await pilot.pause()
         assert isinstance(screen(app), CommandPalette)
-        titles = await palette_titles(pilot, "purge orders")
-        assert titles[:2] == ["sqs: purge orders", "sqs: purge orders-dlq"]
+        titles = await palette_titles(pilot, "sqs: purge")
+        # Only the highlighted queue: one command per queue made every keystroke list them all.
+        assert titles == ["sqs: purge orders"]
+        assert "sqs: redrive orders" not in await palette_titles(pilot, "redrive")
 
+        await palette_titles(pilot, "sqs: purge")
         await pilot.press("enter")
         await settle(pilot)
+        assert app.current_pane is sqs_pane(app)
         confirm = screen(app)
         assert isinstance(confirm, ConfirmScreen)
         assert confirm.question.startswith("Purge orders?")
         await pilot.press("n")
         await settle(pilot)
         assert console_calls(app) == []
+
+        await select_queue(pilot, "orders-dlq")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert await palette_titles(pilot, "redrive") == ["sqs: redrive orders-dlq"]
+        await pilot.press("escape")
 
 
 async def test_ctrl_p_offers_delete_for_a_message_you_hold(app: SkydeckApp) -> None:
@@ -226,8 +259,8 @@ async def test_ctrl_p_offers_delete_for_a_message_you_hold(app: SkydeckApp) -> N
         await select_queue(pilot, "orders")
         await pilot.press("r", "ctrl+s")
         await settle(pilot)
-        assert sent in sqs_pane(app).receipts
-        await pilot.press("2", "ctrl+p")
+        assert sent in sqs_pane(app).console.receipts
+        await pilot.press(TRAIL_KEY, "ctrl+p")
         await pilot.pause()
         titles = await palette_titles(pilot, f"delete message {sent[:8]}")
         assert titles[0] == f"sqs: delete message {sent[:8]} from orders"
@@ -249,14 +282,15 @@ async def test_every_key_with_nothing_to_act_on_is_harmless(app: SkydeckApp) -> 
             await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
         app.refresh_view()
         await pilot.pause()
-        assert sqs_pane(app).selected_queue() is None
+        assert sqs_pane(app).selected() is None
         for key in ("s", "r", "d", "v", "P", "D", "a", "a", "o", "O", "o", "space", "plus"):
             await pilot.press(key)
             await settle(pilot)
             assert not isinstance(screen(app), FormScreen | ConfirmScreen), key
         await pilot.press("n", "escape", "slash", *"x(", "escape", "T", "T")
         await settle(pilot)
-        await pilot.press("2", "e", "o", "O", "home", "end", "down", "enter", "escape", "e", "1")
+        await pilot.press(TRAIL_KEY, "e", "o", "O", "home", "end", "down", "enter", "escape", "e")
+        await pilot.press(SQS_KEY)
         await settle(pilot)
         assert app.is_running
         assert app.current_pane is sqs_pane(app)
@@ -293,11 +327,11 @@ async def test_a_long_poll_on_a_queue_deleted_while_waiting_ends_quietly(
         await fill(pilot, WaitTimeSeconds="20")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert sqs_pane(app).receiving
+        assert sqs_pane(app).console.receiving
         url = sqs_service(app).queue_url(queue(app, "orders"))
         await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
         await step(pilot, 20)
-        assert not sqs_pane(app).receiving
+        assert not sqs_pane(app).console.receiving
         assert any(t.startswith("Received nothing from orders") for t in toasts(app))
 
 
@@ -332,3 +366,65 @@ async def test_a_refresh_tick_after_the_app_closed_does_nothing(app: SkydeckApp)
     assert not app.is_running
     app.refresh_view()
     assert app.bugs == []
+
+
+# -- : go to ------------------------------------------------------------------------
+
+
+def go_to_box(app: SkydeckApp) -> Input:
+    box = screen(app)
+    assert isinstance(box, JumpScreen), f"expected the go-to box, got {box!r}"
+    return box.input
+
+
+async def test_colon_completes_a_pane_name_and_enter_goes_there(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", "t", "r")
+        await pilot.pause()
+        box = go_to_box(app)
+        # The completion is drawn after the text typed, in the box itself.
+        assert box.render_line(0).text.startswith("trail")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(screen(app), JumpScreen)
+        assert app.switcher.current == "trail"
+        assert app.focused is trail_pane(app).events_table.table
+
+        # From another pane, an alias, completed with tab.
+        await pilot.press("colon", "q", "u", "tab")
+        await pilot.pause()
+        assert go_to_box(app).value == "queues"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.switcher.current == "sqs"
+
+
+async def test_colon_with_a_resource_name_selects_it(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press(TRAIL_KEY, "colon", *"sqs payments.fifo", "enter")
+        await pilot.pause()
+        assert app.current_pane is sqs_pane(app)
+        selected = sqs_pane(app).selected()
+        assert selected is not None and selected.name == "payments.fifo"
+
+        await pilot.press("colon", *"sqs nothing-here", "enter")
+        await pilot.pause()
+        assert any(
+            t.startswith("Go to\nSQS has nothing called 'nothing-here'") for t in toasts(app)
+        )
+
+
+async def test_an_unknown_name_is_a_notification_and_esc_goes_nowhere(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("colon", *"zzz", "enter")
+        await pilot.pause()
+        assert app.current_pane is sqs_pane(app)
+        [toast] = toasts(app)
+        assert toast.startswith("Go to\nThere is no 'zzz' pane: ")
+        assert "trail" in toast
+
+        await pilot.press("colon", "t", "escape")
+        await pilot.pause()
+        assert not isinstance(screen(app), JumpScreen)
+        assert app.current_pane is sqs_pane(app)
+        assert app.focused is sqs_pane(app).resource_table.table

@@ -18,7 +18,17 @@ from rich.text import Text
 
 from backend.services import new_cloud
 from backend.wire.server import start_endpoint
-from tests.tui.helpers import SIZE, queue, quiet_demo, shown_json, sqs_pane, toasts, trail_pane
+from tests.tui.helpers import (
+    SIZE,
+    SQS_KEY,
+    TRAIL_KEY,
+    queue,
+    quiet_demo,
+    shown_json,
+    sqs_pane,
+    toasts,
+    trail_pane,
+)
 from tui.app import SkydeckApp
 
 ACCESS_KEY = "AKIATUITEST000000042"
@@ -27,9 +37,15 @@ ACCESS_KEY = "AKIATUITEST000000042"
 @pytest.fixture
 def no_user_aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's ~/.aws and AWS_* variables out of the client."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL",
-                 "AWS_ENDPOINT_URL_SQS", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
-                 "AWS_REGION"):  # fmt: skip
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
@@ -79,7 +95,7 @@ async def test_boto3_calls_through_the_endpoint_show_in_the_trail_pane(served: S
         assert header.endpoint == endpoint.url.removeprefix("http://")
         assert header.endpoint_calls_per_second == pytest.approx(0.2)
 
-        await pilot.press("2")
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         table = trail_pane(app).events_table
         newest = [plain(c) for c in table.shown[0].cells]
@@ -98,9 +114,9 @@ async def test_boto3_calls_through_the_endpoint_show_in_the_trail_pane(served: S
         # As CloudTrail writes SQS data events: the body is not in the record.
         assert record["requestParameters"]["messageBody"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
 
-        await pilot.press("1")
+        await pilot.press(SQS_KEY)
         await pilot.pause()
-        names = [plain(r.cells[0]) for r in sqs_pane(app).queues_table.shown]
+        names = [plain(r.cells[0]) for r in sqs_pane(app).resource_table.shown]
         assert "from-boto3" in names
     assert app.cloud.endpoint is None
 
@@ -113,7 +129,7 @@ async def test_a_taken_port_is_a_notification_and_the_dashboard_runs_on() -> Non
             await pilot.pause()
             assert app.endpoint is None
             assert any("AWS endpoint not started" in t for t in toasts(app))
-            await pilot.press("1")
+            await pilot.press(SQS_KEY)
             assert app.bugs == []
     finally:
         await taken.close()

@@ -7,9 +7,12 @@ from tui.event_log import EventLog
 
 
 def event(
-    t: float, kind: str = "MovedToDeadLetterQueue", resource: str = "arn:q", summary: str = "",
+    t: float,
+    kind: str = "MovedToDeadLetterQueue",
+    resource: str = "arn:q",
+    summary: str = "",
     severity: Severity = "warning",
-) -> CloudEvent:  # fmt: skip
+) -> CloudEvent:
     return CloudEvent(t, "sqs", kind, summary or f"at {t}", severity, resource)
 
 

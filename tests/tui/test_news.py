@@ -113,8 +113,11 @@ async def test_warnings_and_errors_go_to_the_log_too(
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
         with caplog.at_level(logging.WARNING, logger="tui.app"):
-            app.notify("cannot listen on 127.0.0.1:4566", title="AWS endpoint not started",
-                       severity="warning")  # fmt: skip
+            app.notify(
+                "cannot listen on 127.0.0.1:4566",
+                title="AWS endpoint not started",
+                severity="warning",
+            )
             app.notify("all good")
             await pilot.pause()
     assert [r.getMessage() for r in caplog.records] == [

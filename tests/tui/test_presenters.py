@@ -16,8 +16,13 @@ from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import Message, State
 from backend.services.sqs.move_tasks import MoveTaskState, Status
 from backend.trail import Trail, TrailEntry
+from tui.presenters.formats import compact_count
 from tui.presenters.palette import Palette
 from tui.presenters.sqs import (
+    FIFO_MESSAGE_COLUMNS,
+    MESSAGE_LIMIT,
+    SqsConsole,
+    SqsPresenter,
     message_attribute_rows,
     message_heading,
     message_row,
@@ -33,9 +38,14 @@ from tui.presenters.trail import TrailSearch, entry_row, search_text, shortened,
 from widgets.resource_table import text_filter
 
 PALETTE = Palette(
-    visible="v-style", inflight="i-style", delayed="d-style", gone="g-style", error="e-style",
-    data_event="de-style", accent="a-style",
-)  # fmt: skip
+    visible="v-style",
+    inflight="i-style",
+    delayed="d-style",
+    gone="g-style",
+    error="e-style",
+    data_event="de-style",
+    accent="a-style",
+)
 NOW = 1_800_000_000.0
 
 
@@ -146,8 +156,16 @@ async def test_queue_row_counts_ages_and_rates() -> None:
     cloud = new_cloud(seed="presenters")
     q, url = await make_queue(cloud, "orders")
     assert [plain(c) for c in queue_row(q, cloud.clock.now(), None).cells] == [
-        "orders", "std", "0", "0", "0", "-", "0.0", "0.0", "-",
-    ]  # fmt: skip
+        "orders",
+        "std",
+        "0",
+        "0",
+        "0",
+        "-",
+        "0.0",
+        "0.0",
+        "-",
+    ]
     for body in ("a", "b", "c"):
         await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body})
     await cloud.call(
@@ -158,8 +176,16 @@ async def test_queue_row_counts_ages_and_rates() -> None:
     row = queue_row(q, cloud.clock.now(), "orders-dlq")
     assert row.key == q.arn
     assert [plain(c) for c in row.cells] == [
-        "orders", "std", "2", "1", "1", "1s", "0.4", "0.1", "orders-dlq",
-    ]  # fmt: skip
+        "orders",
+        "std",
+        "2",
+        "1",
+        "1",
+        "1s",
+        "0.4",
+        "0.1",
+        "orders-dlq",
+    ]
     await cloud.clock.advance(250)
     row = queue_row(q, cloud.clock.now(), "orders-dlq")
     assert [plain(c) for c in row.cells][2:8] == ["4", "0", "0", "4m11s", "0.0", "0.0"]
@@ -171,9 +197,14 @@ async def test_settings_line_names_what_shapes_the_queue() -> None:
     dlq, _ = await make_queue(cloud, "jobs-dlq.fifo", FifoQueue="true")
     redrive = f'{{"deadLetterTargetArn": "{dlq.arn}", "maxReceiveCount": 3}}'
     q, _ = await make_queue(
-        cloud, "jobs.fifo", FifoQueue="true", ContentBasedDeduplication="true",
-        DelaySeconds="5", ReceiveMessageWaitTimeSeconds="20", RedrivePolicy=redrive,
-    )  # fmt: skip
+        cloud,
+        "jobs.fifo",
+        FifoQueue="true",
+        ContentBasedDeduplication="true",
+        DelaySeconds="5",
+        ReceiveMessageWaitTimeSeconds="20",
+        RedrivePolicy=redrive,
+    )
     assert settings_line(q, "jobs-dlq.fifo", 12) == (
         "jobs.fifo · VisibilityTimeout 30s · Retention 4d00h · DelaySeconds 5 · "
         "ReceiveMessageWaitTimeSeconds 20 · maxReceiveCount 3 → jobs-dlq.fifo · "
@@ -195,17 +226,87 @@ async def test_settings_line_counts_deletes_that_missed_a_copy() -> None:
     assert " · missed deletes 1 · " in settings_line(q, None, 3)
 
 
+# -- SqsPresenter: what the SQS pane shows, on a bare cloud ------------------------------
+
+
+async def test_the_sqs_presenter_lists_queues_by_arn_and_finds_them_again() -> None:
+    cloud = new_cloud(seed="presenters")
+    presenter = SqsPresenter(cloud, SqsConsole())
+    assert presenter.rows(PALETTE) == []
+    assert presenter.badge() == ("", False)
+    dlq, _ = await make_queue(cloud, "work-dlq")
+    redrive = f'{{"deadLetterTargetArn": "{dlq.arn}", "maxReceiveCount": 3}}'
+    work, url = await make_queue(cloud, "work", RedrivePolicy=redrive)
+    rows = presenter.rows(PALETTE)
+    assert [r.key for r in rows] == [work.arn, dlq.arn]
+    assert plain(rows[0].cells[-1]) == "work-dlq"
+    assert presenter.find(work.arn) is work
+    assert presenter.key_of("work") == work.arn
+    assert presenter.key_of("missing") is None
+    assert presenter.name(work) == "work"
+    assert presenter.detail(work).startswith("work · VisibilityTimeout 30s")
+    assert presenter.detail(work).endswith(" · maxReceiveCount 3 → work-dlq · 0 API calls/min")
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "x"})
+    assert presenter.badge() == ("1", False)
+    await cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
+    assert presenter.find(work.arn) is None
+
+
+async def test_the_sqs_presenter_shows_the_oldest_messages_and_marks_the_consoles() -> None:
+    cloud = new_cloud(seed="presenters")
+    console = SqsConsole()
+    presenter = SqsPresenter(cloud, console)
+    q, url = await make_queue(cloud, "jobs.fifo", FifoQueue="true")
+    for n in range(MESSAGE_LIMIT + 5):
+        params = {"QueueUrl": url, "MessageBody": f"job {n}", "MessageGroupId": "g"}
+        await cloud.call("sqs", "SendMessage", {**params, "MessageDeduplicationId": str(n)})
+    received = await cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url})
+    message = received["Messages"][0]
+    console.receipts[message["MessageId"]] = message["ReceiptHandle"]
+    console.receiving.append(("jobs.fifo", cloud.clock.now() + 20))
+    rows = presenter.child_rows(q, PALETTE)
+    assert len(rows) == MESSAGE_LIMIT
+    assert plain(rows[0].cells[2]) == "●1"
+    assert presenter.held(q) == {message["MessageId"]}
+    assert presenter.child_columns(q) == FIFO_MESSAGE_COLUMNS
+    assert presenter.child_title(q, len(rows)) == (
+        f"Messages · jobs.fifo · {MESSAGE_LIMIT + 5} (oldest {MESSAGE_LIMIT} shown) · "
+        "ReceiveMessage long poll waiting… 20s left"
+    )
+    await cloud.clock.advance(2)
+    sparks = presenter.sparks(q)
+    assert list(sparks) == ["sent", "recv", "del", "empty"]
+    assert sum(sparks["sent"]) == MESSAGE_LIMIT + 5
+    assert sum(sparks["recv"]) == 1
+
+
+def test_a_count_on_the_rail_takes_at_most_four_cells() -> None:
+    assert [compact_count(n) for n in (0, 7, 999, 1_000, 12_345, 999_999, 3_400_000)] == [
+        "0",
+        "7",
+        "999",
+        "1k",
+        "12k",
+        "999k",
+        "3M",
+    ]
+
+
 # -- trail ----------------------------------------------------------------------------
 
 
 BOTO = Caller(
-    type="IAMUser", name="dev", access_key_id="AKIAIOSFODNN7EXAMPLE",
+    type="IAMUser",
+    name="dev",
+    access_key_id="AKIAIOSFODNN7EXAMPLE",
     user_agent="Boto3/1.44.8 md/Botocore#1.44.8 ua/2.1 os/linux#6.1",
-)  # fmt: skip
+)
 CLI = Caller(
-    type="IAMUser", name="dev", access_key_id="AKIAIOSFODNN7EXAMPLE",
+    type="IAMUser",
+    name="dev",
+    access_key_id="AKIAIOSFODNN7EXAMPLE",
     user_agent="aws-cli/2.15.0 md/awscrt#0.19.19 ua/2.0",
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(
@@ -250,8 +351,12 @@ async def test_entry_row_shows_time_event_source_user_read_only_and_error() -> N
     assert [r.key for r in rows] == [str(e.seq) for e in (create, send, receive, purge, refused)]
     # Data events in their own colour; management events plain; errors in the error colour.
     assert [r.cells[1].style for r in rows if isinstance(r.cells[1], Text)] == [
-        "", "de-style", "de-style", "", "",
-    ]  # fmt: skip
+        "",
+        "de-style",
+        "de-style",
+        "",
+        "",
+    ]
     error = rows[4].cells[5]
     assert isinstance(error, Text)
     assert error.style == "e-style"
@@ -369,9 +474,18 @@ async def test_a_trail_search_stops_at_its_limit() -> None:
 def test_the_search_text_is_the_rows_words() -> None:
     trail = Trail("s", "123456789012")
     entry = trail.record(
-        NOW, "sqs.amazonaws.com", "SendMessage", {}, None, None, CONSOLE, "us-east-1",
-        False, True, None,
-    )  # fmt: skip
+        NOW,
+        "sqs.amazonaws.com",
+        "SendMessage",
+        {},
+        None,
+        None,
+        CONSOLE,
+        "us-east-1",
+        False,
+        True,
+        None,
+    )
     assert search_text(entry) == " ".join(plain(c) for c in entry_row(entry, PALETTE).cells)
 
 

@@ -34,15 +34,19 @@ async def test_enter_on_a_queue_goes_to_its_messages_and_on_a_message_opens_it(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         body = json.dumps({"order": 1288, "sku": "A-17", "qty": 2})
-        await send(app, "orders", body, MessageAttributes={
-            "colour": {"DataType": "String", "StringValue": "blue"}})  # fmt: skip
+        await send(
+            app,
+            "orders",
+            body,
+            MessageAttributes={"colour": {"DataType": "String", "StringValue": "blue"}},
+        )
         url = sqs_service(app).queue_url(queue(app, "orders"))
         await app.cloud.call("sqs", "ReceiveMessage", {"QueueUrl": url}, caller=PRODUCER)
         await select_queue(pilot, "orders")
         pane = sqs_pane(app)
         await pilot.press("enter")
         await pilot.pause()
-        assert pane.messages_table.table.has_focus
+        assert pane.child_table.table.has_focus
         await pilot.press("enter")
         await pilot.pause()
         detail = screen(app)
@@ -52,8 +56,12 @@ async def test_enter_on_a_queue_goes_to_its_messages_and_on_a_message_opens_it(
         heading = detail.query_one(".message--heading", Static)
         assert "· orders · in flight, visible again in 30s" in str(heading.render())
         tabs = [str(tab.label) for tab in detail.query(Tab)]
-        assert tabs == [f"Body ({len(body)} characters)", "Attributes (1)",
-                        "System attributes", "Receives (1)"]  # fmt: skip
+        assert tabs == [
+            f"Body ({len(body)} characters)",
+            "Attributes (1)",
+            "System attributes",
+            "Receives (1)",
+        ]
         # Live: once its visibility timeout ends, the heading says so.
         await step(pilot, 31)
         await pilot.pause(REFRESH)
@@ -114,11 +122,11 @@ async def test_r_redrives_a_dlq_back_to_its_source_live_and_again_cancels(
         sqs = sqs_service(app)
         [task] = sqs.move_tasks(queue(app, "orders-dlq").arn)
         assert (task.status, task.to_move, task.max_per_second) == (Status.RUNNING, 5, 2)
-        settings = str(sqs_pane(app).query_one("#queue-settings").render())
+        settings = str(sqs_pane(app).detail_view.render())
         assert "redrive RUNNING 0 of 5 at 2/s" in settings
 
         await step(pilot, 0)
-        settings = str(sqs_pane(app).query_one("#queue-settings").render())
+        settings = str(sqs_pane(app).detail_view.render())
         assert "redrive RUNNING 2 of 5 at 2/s" in settings
         assert len(queue(app, "orders")) == 2
 

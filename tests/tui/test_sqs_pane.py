@@ -22,7 +22,9 @@ from tests.tui.helpers import (
     form,
     has_queue,
     queue,
+    queue_count,
     screen,
+    screen_lines,
     select_queue,
     send,
     settle,
@@ -51,7 +53,7 @@ def state_of(app: SkydeckApp, name: str, message_id: str) -> State:
 
 
 def long_polling(app: SkydeckApp) -> bool:
-    return bool(sqs_pane(app).receiving)
+    return bool(sqs_pane(app).console.receiving)
 
 
 def cell(row: Row, index: int) -> str:
@@ -78,8 +80,8 @@ async def test_n_creates_a_queue_from_the_form_and_selects_it(app: SkydeckApp) -
         assert created.redrive.max_receive_count == 5
         assert created.redrive.dead_letter_target_arn == queue(app, "orders-dlq").arn
         pane = sqs_pane(app)
-        assert pane.queues_table.cursor_key == created.arn
-        assert "audit-log" in [cell(r, 0) for r in pane.queues_table.shown]
+        assert pane.resource_table.cursor_key == created.arn
+        assert "audit-log" in [cell(r, 0) for r in pane.resource_table.shown]
         assert any(t.startswith("Created audit-log\n") for t in toasts(app))
         assert console_calls(app) == [("CreateQueue", "")]
 
@@ -156,7 +158,7 @@ async def test_s_sends_to_a_standard_queue(app: SkydeckApp) -> None:
         assert message.attributes["source"]["StringValue"] == "test"
         assert message.attributes["tier"]["StringValue"] == "gold"
         assert message.state is State.VISIBLE
-        rows = sqs_pane(app).messages_table.shown
+        rows = sqs_pane(app).child_table.shown
         assert [r.key for r in rows] == [message.message_id]
         assert [cell(rows[0], i) for i in (1, 2, 3)] == ["visible", "0", '{"order": 7}']
         assert any(t.startswith("Sent to orders\nMessageId ") for t in toasts(app))
@@ -180,7 +182,7 @@ async def test_s_sends_to_a_fifo_queue_with_its_group(app: SkydeckApp) -> None:
         [message] = queue(app, "payments.fifo").peek(10)
         assert message.group_id == "customer-9"
         assert message.sequence_number is not None
-        table = sqs_pane(app).messages_table
+        table = sqs_pane(app).child_table
         assert [c.label for c in table.table.columns][:4] == ["id", "state", "rcv", "group"]
         assert cell(table.shown[0], 3) == "customer-9"
 
@@ -210,16 +212,16 @@ async def test_r_short_poll_receives_and_holds_the_receipt(app: SkydeckApp) -> N
         assert message is not None
         assert message.state is State.INFLIGHT
         pane = sqs_pane(app)
-        assert set(pane.receipts) == {first}
-        assert pane.messages_table.cursor_key == first
-        row = pane.messages_table.shown[0]
+        assert set(pane.console.receipts) == {first}
+        assert pane.child_table.cursor_key == first
+        row = pane.child_table.shown[0]
         assert cell(row, 1).startswith("in flight ████████")
         assert cell(row, 2) == "●1"
         assert any(t.startswith("Received 1 from orders\n") for t in toasts(app))
 
         # The bar runs down on the virtual clock: 30 s timeout, 15 s later half gone.
         await step(pilot, 15)
-        assert cell(pane.messages_table.shown[0], 1) == "in flight ████░░░░ 15s"
+        assert cell(pane.child_table.shown[0], 1) == "in flight ████░░░░ 15s"
 
 
 async def test_r_on_an_empty_queue_is_an_empty_receive(app: SkydeckApp) -> None:
@@ -229,7 +231,7 @@ async def test_r_on_an_empty_queue_is_an_empty_receive(app: SkydeckApp) -> None:
         await pilot.pause()
         await submit(pilot)
         assert queue(app, "orders").counters.empty_receives == 1
-        assert sqs_pane(app).receipts == {}
+        assert sqs_pane(app).console.receipts == {}
         assert any(t.startswith("Received nothing from orders\n") for t in toasts(app))
         assert console_calls(app) == [("ReceiveMessage", "")]
 
@@ -247,10 +249,10 @@ async def test_r_long_poll_waits_visibly_and_returns_when_a_message_arrives(
         app.refresh_view()
         await pilot.pause()
         assert long_polling(app)
-        assert pane.messages_table.title.endswith("long poll waiting… 20s left")
+        assert pane.child_table.title.endswith("long poll waiting… 20s left")
 
         await step(pilot, 5)
-        assert pane.messages_table.title.endswith("long poll waiting… 15s left")
+        assert pane.child_table.title.endswith("long poll waiting… 15s left")
         assert console_calls(app) == []
 
         sent = await send(app, "notifications-long", "wake up")
@@ -258,8 +260,8 @@ async def test_r_long_poll_waits_visibly_and_returns_when_a_message_arrives(
         app.refresh_view()
         await pilot.pause()
         assert not long_polling(app)
-        assert "waiting" not in pane.messages_table.title
-        assert set(pane.receipts) == {sent}
+        assert "waiting" not in pane.child_table.title
+        assert set(pane.console.receipts) == {sent}
         message = queue(app, "notifications-long").message(sent)
         assert message is not None
         assert message.state is State.INFLIGHT
@@ -280,12 +282,12 @@ async def test_r_long_poll_returns_empty_when_wait_time_passes(app: SkydeckApp) 
         [started] = toasts(app)
         assert started.startswith("ReceiveMessage long poll on orders\nWaiting up to 20 s")
         await step(pilot, 19)
-        assert pane.messages_table.title.endswith("long poll waiting… 1s left")
+        assert pane.child_table.title.endswith("long poll waiting… 1s left")
         assert toasts(app) == [started]
 
         await step(pilot, 1)
         assert not long_polling(app)
-        assert "waiting" not in pane.messages_table.title
+        assert "waiting" not in pane.child_table.title
         assert any(t.startswith("Received nothing from orders") for t in toasts(app))
         [entry] = app.cloud.trail.data
         assert (entry.action, entry.time) == ("ReceiveMessage", start + 20)
@@ -303,14 +305,14 @@ async def test_d_deletes_the_message_you_received(app: SkydeckApp) -> None:
         await pilot.press("r")
         await pilot.pause()
         await submit(pilot)
-        assert sqs_pane(app).messages_table.cursor_key == sent
+        assert sqs_pane(app).child_table.cursor_key == sent
 
         await pilot.press("d")
         await settle(pilot)
         assert queue(app, "orders").message(sent) is None
         assert len(queue(app, "orders")) == 1
-        assert sqs_pane(app).receipts == {}
-        assert sent not in [r.key for r in sqs_pane(app).messages_table.shown]
+        assert sqs_pane(app).console.receipts == {}
+        assert sent not in [r.key for r in sqs_pane(app).child_table.shown]
         assert any(t.startswith("DeleteMessage\n") for t in toasts(app))
         assert console_calls(app)[-1] == ("DeleteMessage", "")
 
@@ -339,7 +341,7 @@ async def test_v_changes_visibility_and_0_makes_it_visible(app: SkydeckApp) -> N
         assert field_value(app, "VisibilityTimeout") == "0"
         await submit(pilot)
         assert state_of(app, "orders", sent) is State.VISIBLE
-        assert cell(sqs_pane(app).messages_table.shown[0], 1) == "visible"
+        assert cell(sqs_pane(app).child_table.shown[0], 1) == "visible"
         assert console_calls(app)[-2:] == [
             ("ChangeMessageVisibility", ""),
             ("ChangeMessageVisibility", ""),
@@ -360,7 +362,7 @@ async def test_d_and_v_on_a_message_you_did_not_receive_warn_and_change_nothing(
         await pilot.pause()
         pane = sqs_pane(app)
         for message_id in (mine, other):
-            assert pane.messages_table.table.move_to_key(message_id)
+            assert pane.child_table.table.move_to_key(message_id)
             await pilot.pause()
             calls = console_calls(app)
             await pilot.press("d")
@@ -401,7 +403,7 @@ async def test_p_purge_asks_first_and_a_second_purge_within_60s_is_refused(
         await pilot.press("P", "y")
         await settle(pilot)
         assert len(queue(app, "orders")) == 0
-        assert sqs_pane(app).messages_table.shown == []
+        assert sqs_pane(app).child_table.shown == []
         assert console_calls(app) == [("PurgeQueue", "")]
 
         await send(app, "orders", "after the purge")
@@ -434,8 +436,8 @@ async def test_shift_d_deletes_the_queue_after_asking(app: SkydeckApp) -> None:
         await settle(pilot)
         assert not has_queue(app, "notifications-short")
         pane = sqs_pane(app)
-        assert "notifications-short" not in [cell(r, 0) for r in pane.queues_table.shown]
-        assert pane.selected_queue() is not None
+        assert "notifications-short" not in [cell(r, 0) for r in pane.resource_table.shown]
+        assert pane.selected() is not None
         assert any(t.startswith("DeleteQueue\nnotifications-short deleted") for t in toasts(app))
 
 
@@ -474,13 +476,13 @@ def focused(app: SkydeckApp) -> Widget | None:
 
 
 def queue_names(app: SkydeckApp) -> list[str]:
-    return [cell(r, 0) for r in sqs_pane(app).queues_table.shown]
+    return [cell(r, 0) for r in sqs_pane(app).resource_table.shown]
 
 
 async def test_slash_filters_the_queues_and_escape_clears(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        table = sqs_pane(app).queues_table
-        assert len(queue_names(app)) == 7
+        table = sqs_pane(app).resource_table
+        assert len(queue_names(app)) == queue_count(app)
         await pilot.press("slash")
         await pilot.pause()
         box = table.query_one(Input)
@@ -489,24 +491,25 @@ async def test_slash_filters_the_queues_and_escape_clears(app: SkydeckApp) -> No
         await pilot.press(*"^pay")
         await pilot.pause()
         assert queue_names(app) == ["payments.fifo"]
-        assert "/^pay  1 of 7" in str(table.query_one(".resource-table--title").render())
+        title = str(table.query_one(".resource-table--title").render())
+        assert f"/^pay  1 of {queue_count(app)}" in title
 
+        every = sorted(q.name for q in sqs_service(app).queues.values())
         box.value = ""
         await pilot.press(*"!orders")
         await pilot.pause()
-        assert queue_names(app) == [
-            "documents", "documents-256k", "notifications-long", "notifications-short",
-            "payments.fifo",
-        ]  # fmt: skip
+        others = [name for name in every if "orders" not in name]
+        assert "payments.fifo" in others
+        assert queue_names(app) == others
 
         # The filter holds across refreshes, as new rows come in.
         app.refresh_view()
         await pilot.pause()
-        assert len(queue_names(app)) == 5
+        assert queue_names(app) == others
 
         await pilot.press("escape")
         await pilot.pause()
-        assert len(queue_names(app)) == 7
+        assert len(queue_names(app)) == queue_count(app)
         assert not shown(box)
         assert focused(app) is table.table
 
@@ -523,12 +526,12 @@ async def test_o_sorts_by_the_next_column_and_shift_o_reverses(app: SkydeckApp) 
         await pilot.press("o")
         await pilot.pause()
         assert queue_names(app) == names
-        header = sqs_pane(app).queues_table.table.render_line(0).text
+        header = sqs_pane(app).resource_table.table.render_line(0).text
         assert "▲name" in header
         await pilot.press("O")
         await pilot.pause()
         assert queue_names(app) == names[::-1]
-        assert "▼name" in sqs_pane(app).queues_table.table.render_line(0).text
+        assert "▼name" in sqs_pane(app).resource_table.table.render_line(0).text
 
         # type, then visible (descending, still reversed): the busiest queue first.
         await pilot.press("o", "o")
@@ -551,8 +554,26 @@ async def test_y_copies_the_queue_url_or_the_focused_message_body(
         assert copied == ["https://sqs.us-east-1.amazonaws.com/123456789012/orders"]
         await send(app, "orders", "copy me")
         app.refresh_view()
-        sqs_pane(app).messages_table.focus_table()
+        sqs_pane(app).child_table.focus_table()
         await pilot.press("y")
         await pilot.pause()
         assert copied[-1] == "copy me"
         assert any("Copied body of" in t for t in toasts(app))
+
+
+# -- layout ---------------------------------------------------------------------------
+
+
+async def test_the_demos_seven_queues_fit_the_sqs_pane_at_80x24(app: SkydeckApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        for n in range(20):
+            await send(app, "orders", f"m{n}")
+        await select_queue(pilot, "orders")
+        app.refresh_view()
+        await pilot.pause()
+        lines = screen_lines(app)
+        for name in queue_names(app):
+            assert any(line[1:].startswith(name + " ") for line in lines), name
+        assert len(queue_names(app)) == queue_count(app)
+        # The header and at least five messages.
+        assert sqs_pane(app).child_table.table.size.height >= 6

@@ -13,7 +13,9 @@ from rich.color_triplet import ColorTriplet
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from themes import THEMES, VARIABLE_NAMES
+from tests.tui.helpers import quiet_demo
+from themes import SKYDECK_DARK, THEMES, VARIABLE_NAMES
+from tui.app import SkydeckApp
 from tui.presenters.palette import Palette
 
 
@@ -42,7 +44,8 @@ ROLES = [
     ("footer-key-foreground", "footer-background", 3.0),
     ("block-cursor-foreground", "block-cursor-background", 4.5),
     ("block-cursor-blurred-foreground", "block-cursor-blurred-background", 4.5),
-    ("foreground", "primary-muted", 4.5),  # form fields and the filter box
+    ("foreground", "primary-muted", 4.5),  # form fields, the filter box, the go-to box
+    ("sd-suggestion", "primary-muted", 4.5),  # the completion the go-to box offers
 ]
 
 #: ANSI colours that do not read as text on a light background (yellow, white, the
@@ -125,3 +128,14 @@ def test_the_focused_and_unfocused_cursors_differ_in_16_colours(theme: Theme) ->
         for name in ("surface", "block-cursor-background", "block-cursor-blurred-background")
     }
     assert len(backgrounds) == 3
+
+
+async def test_the_dashboard_runs_under_textuals_own_themes_too() -> None:
+    """The palette offers Textual's themes, which lack skydeck's variables: defaults fill in."""
+    app = SkydeckApp(quiet_demo(), realtime=False, theme="textual-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", "t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        assert app.theme_variables["sd-suggestion"] == SKYDECK_DARK.variables["sd-suggestion"]
+    assert app.bugs == []

@@ -10,7 +10,9 @@ from textual.widgets import TextArea
 
 from backend.errors import AwsError
 from tests.tui.helpers import (
+    RAIL_PLACE,
     SIZE,
+    TRAIL_KEY,
     queue,
     select_queue,
     send,
@@ -34,25 +36,33 @@ def event_names(app: SkydeckApp) -> list[str]:
     return [cell(r, 1) for r in trail_pane(app).events_table.shown]
 
 
+def set_up(app: SkydeckApp) -> list[str]:
+    """The scenario's set-up calls, newest first: the history before the test acts."""
+    history = app.cloud.trail.history(app.cloud.clock.now(), include_data=False)
+    return [entry.action for entry in history]
+
+
 async def test_event_history_holds_management_events_and_e_adds_data_events(
     app: SkydeckApp,
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
+        setup = set_up(app)
+        assert "CreateQueue" in setup
         await send(app, "orders", "an order")
-        await pilot.press("2")
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         pane = trail_pane(app)
         assert app.current_pane is pane
-        assert event_names(app) == ["CreateQueue"] * 7
-        first = pane.events_table.shown[0]
-        assert cell(first, 3) == "skydeck-scenario"
-        assert cell(first, 2) == "sqs.amazonaws.com"
-        assert pane.events_table.title == "Event history · 7 kept"
+        assert event_names(app) == setup
+        shown = pane.events_table.shown
+        assert {cell(row, 3) for row in shown} == {"skydeck-scenario"}
+        assert "sqs.amazonaws.com" in {cell(row, 2) for row in shown}
+        assert pane.events_table.title == f"Event history · {len(setup)} kept"
 
         await pilot.press("e")
         await pilot.pause()
         assert pane.data_events
-        assert event_names(app) == ["SendMessage"] + ["CreateQueue"] * 7
+        assert event_names(app) == ["SendMessage", *setup]
         assert pane.events_table.title.startswith("Event history + data events")
         name = pane.events_table.shown[0].cells[1]
         assert isinstance(name, Text)
@@ -69,15 +79,16 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
 
         await pilot.press("e")
         await pilot.pause()
-        assert event_names(app) == ["CreateQueue"] * 7
+        assert event_names(app) == set_up(app)
 
 
 async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
     app: SkydeckApp,
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
+        setup = set_up(app)
         await send(app, "orders", "an order")
-        await pilot.press("2", "e")
+        await pilot.press(TRAIL_KEY, "e")
         await pilot.pause()
         pane = trail_pane(app)
         await pilot.press("home")
@@ -95,7 +106,7 @@ async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
         await pilot.pause()
         record = shown_json(app)
         assert record is not None
-        assert record["eventName"] == "CreateQueue"
+        assert record["eventName"] == setup[0]
         assert record["managementEvent"] is True
         assert record["userIdentity"]["type"] == "AssumedRole"
 
@@ -115,7 +126,7 @@ async def test_a_failed_call_shows_its_error_code_and_the_rail_badge_counts_it(
         for _ in range(2):
             await pilot.press("P", "y")
             await settle(pilot)
-        await pilot.press("2")
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         rows = trail_pane(app).events_table.shown
         assert [(cell(r, 1), cell(r, 5)) for r in rows[:2]] == [
@@ -126,26 +137,27 @@ async def test_a_failed_call_shows_its_error_code_and_the_rail_badge_counts_it(
         assert isinstance(error, Text)
         assert error.style == trail_pane(app).palette.error
         assert trail_pane(app).badge() == ("1", True)
-        assert app.rail.items[1].badge == "1"
-        assert app.rail.items[1].alert
+        assert app.rail.items[RAIL_PLACE["trail"]].badge == "1"
+        assert app.rail.items[RAIL_PLACE["trail"]].alert
 
         # The error leaves the badge a minute later; the event stays in the history.
         await step(pilot, 61)
-        assert app.rail.items[1].badge == ""
+        assert app.rail.items[RAIL_PLACE["trail"]].badge == ""
         assert event_names(app)[0] == "PurgeQueue"
 
 
 async def test_slash_filters_the_trail(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
+        setup = set_up(app)
         await select_queue(pilot, "orders")
         await pilot.press("P", "y")
         await settle(pilot)
-        await pilot.press("2", "slash", *"purge")
+        await pilot.press(TRAIL_KEY, "slash", *"purge")
         await pilot.pause()
         assert event_names(app) == ["PurgeQueue"]
         await pilot.press("escape")
         await pilot.pause()
-        assert event_names(app) == ["PurgeQueue"] + ["CreateQueue"] * 7
+        assert event_names(app) == ["PurgeQueue", *setup]
 
 
 async def test_y_copies_the_highlighted_record(
@@ -154,7 +166,7 @@ async def test_y_copies_the_highlighted_record(
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
+        await pilot.press(TRAIL_KEY)
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
@@ -177,7 +189,7 @@ async def test_the_filter_searches_the_whole_kept_history_not_only_the_rows_show
             await app.cloud.call("sqs", "SendMessage", refused)
         for n in range(700):
             await send(app, "orders", f"order {n}")
-        await pilot.press("2", "e", "slash", *"InvalidParameter")
+        await pilot.press(TRAIL_KEY, "e", "slash", *"InvalidParameter")
         for _ in range(3):
             await step(pilot, 0)
         pane = trail_pane(app)
@@ -186,7 +198,8 @@ async def test_the_filter_searches_the_whole_kept_history_not_only_the_rows_show
         search = pane.search
         assert search is not None
         assert not search.searching
-        assert "searched 708 of 708" in pane.events_table.title
+        kept = len(set_up(app)) + 1 + 700  # the set-up, the refused send, the sends
+        assert f"searched {kept} of {kept}" in pane.events_table.title
 
         await pilot.press(*"xyz")
         await step(pilot, 0)
@@ -199,17 +212,17 @@ async def test_the_filter_searches_the_whole_kept_history_not_only_the_rows_show
         await step(pilot, 0)
         assert trail_pane(app).search is None
         assert len(event_names(app)) == 500
-        assert "newest 500 of 708; / searches all" in pane.events_table.title
+        assert f"newest 500 of {kept}; / searches all" in pane.events_table.title
 
 
 async def test_enter_opens_the_whole_record(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2", "home", "enter")
+        await pilot.press(TRAIL_KEY, "home", "enter")
         await pilot.pause()
         record = app.screen
         assert isinstance(record, RecordScreen)
         assert json.loads(record.query_one(TextArea).text) == record.record
-        assert record.record["eventName"] == "CreateQueue"
+        assert record.record["eventName"] == set_up(app)[0]
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RecordScreen)

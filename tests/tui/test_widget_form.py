@@ -7,7 +7,8 @@ from textual.app import App
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, OptionList, Select
 
-from tests.tui.test_widget_table import ansi, screen_lines
+from tests.tui.helpers import screen_lines
+from tests.tui.test_widget_table import ansi
 from themes import THEMES
 from widgets.form import HINT, Field, FormScreen, required
 

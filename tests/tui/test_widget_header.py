@@ -20,9 +20,27 @@ STATE = HeaderState(
 )
 #: Every word the header may show for STATE: anything else is a word cut short.
 WORDS = {
-    "skydeck", "·", "demo:", "orders", "pipeline", "sim", "2026-11-29", "09:14:05", "▶", "10x",
-    "endpoint", "127.0.0.1:4566", ":4566", "3/s", "all", "42", "calls/s", "42/s", "‖", "paused",
-}  # fmt: skip
+    "skydeck",
+    "·",
+    "demo:",
+    "orders",
+    "pipeline",
+    "sim",
+    "2026-11-29",
+    "09:14:05",
+    "▶",
+    "10x",
+    "endpoint",
+    "127.0.0.1:4566",
+    ":4566",
+    "3/s",
+    "all",
+    "42",
+    "calls/s",
+    "42/s",
+    "‖",
+    "paused",
+}
 
 
 class HeaderApp(App[None]):
@@ -41,8 +59,19 @@ async def test_at_80_columns_it_reads_in_words() -> None:
     async with app.run_test(size=(80, 3)) as pilot:
         await pilot.pause()
         line = await shown(app, STATE)
-        assert line.split() == ["skydeck", "09:14:05", "▶", "10x", "endpoint", ":4566", "3/s",
-                                "·", "all", "42", "calls/s"]  # fmt: skip
+        assert line.split() == [
+            "skydeck",
+            "09:14:05",
+            "▶",
+            "10x",
+            "endpoint",
+            ":4566",
+            "3/s",
+            "·",
+            "all",
+            "42",
+            "calls/s",
+        ]
         assert len(line) <= 80
 
 
@@ -51,8 +80,14 @@ async def test_at_160_columns_it_says_everything() -> None:
     async with app.run_test(size=(160, 3)) as pilot:
         await pilot.pause()
         line = await shown(app, STATE)
-        for piece in ("demo: orders pipeline", "sim 2026-11-29 09:14:05", "▶", "10x",
-                      "endpoint 127.0.0.1:4566 3/s", "all 42 calls/s"):  # fmt: skip
+        for piece in (
+            "demo: orders pipeline",
+            "sim 2026-11-29 09:14:05",
+            "▶",
+            "10x",
+            "endpoint 127.0.0.1:4566 3/s",
+            "all 42 calls/s",
+        ):
             assert piece in line
 
 
@@ -93,5 +128,9 @@ def test_the_speed_is_one_fixed_width_field() -> None:
     texts.append(speed_text(dataclasses.replace(STATE, paused=True)))
     assert {len(text) for text in texts} == {SPEED_CELLS}
     assert [t.rstrip() for t in texts] == [
-        "▶ 0.25x", "▶    1x", "▶  300x", "▶ 1000x", "‖   10x paused"
-    ]  # fmt: skip
+        "▶ 0.25x",
+        "▶    1x",
+        "▶  300x",
+        "▶ 1000x",
+        "‖   10x paused",
+    ]

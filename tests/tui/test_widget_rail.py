@@ -51,3 +51,19 @@ async def test_an_alert_badge_takes_the_themes_error_colour() -> None:
         await pilot.pause()
         alert = badge_style(rail, 1, "7")
         assert alert.color is not None and alert.color.triplet == error_of(app)
+
+
+async def test_long_names_keep_their_badge_and_end_in_an_ellipsis() -> None:
+    """The AWS names fit whole (EventBridge is the longest); a longer one is cut, visibly."""
+    app = RailApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        rail = app.query_one(Rail)
+        rail.set_badges(
+            [
+                RailItem("sqs", "1", "EventBridge", "12"),
+                RailItem("trail", "", "CloudFormation", "999k", True),
+            ]
+        )
+        await pilot.pause()
+        lines = [rail.render_line(y).text.rstrip() for y in range(2)]
+        assert lines == ["1 EventBridge   12", "  CloudForma… 999k"]

@@ -7,51 +7,21 @@ a widget that is "there" but drawn as two borders and no text fails.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 
 import pytest
 from rich.color import ColorSystem
 from rich.style import Style
 from textual.app import App, ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
-from themes import STYLESHEET, THEMES
+from tests.tui.helpers import screen_lines
+from themes import THEMES
 from tui.presenters.sqs import QUEUE_COLUMNS as SQS_COLUMNS
-from widgets.header_bar import HeaderBar
 from widgets.live_table import BLURRED_MARK, FOCUSED_MARK, Column, LiveTable, Row, column_widths
 from widgets.resource_table import ResourceTable
-from widgets.spark_row import SparkRow
 
 THEME_NAMES = [t.name for t in THEMES]
-
-_TEXT = re.compile(
-    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
-    r'clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
-)
-_CLIP = re.compile(r'<clipPath id="[^"]*-line-0">\s*<rect x="0" y="[\d.]+" width="([\d.]+)"')
-
-
-def screen_lines(app: App[None]) -> list[str]:
-    """The screen as lines of text, read back from `App.export_screenshot()`.
-
-    What a screenshot shows, not what a widget holds: a value that is set but
-    hidden by a border, clipped or overdrawn is missing here.
-    """
-    svg = app.export_screenshot()
-    width, height = app.size
-    clip = _CLIP.search(svg)
-    assert clip is not None
-    cell = float(clip.group(1)) / width
-    rows = [[" "] * width for _ in range(height)]
-    for x, y, text in _TEXT.findall(svg):
-        start = round(float(x) / cell)
-        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
-            if start + offset < width:
-                rows[int(y)][start + offset] = char
-    return ["".join(row).rstrip() for row in rows]
 
 
 def ansi(style: Style, *, background: bool = False) -> int | None:
@@ -104,9 +74,12 @@ class TablesApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield ResourceTable(
-            "Queues", QUEUE_COLUMNS, id="queues", empty="no queues yet: press n to create one",
+            "Queues",
+            QUEUE_COLUMNS,
+            id="queues",
+            empty="no queues yet: press n to create one",
             remote_filter=self.remote,
-        )  # fmt: skip
+        )
         yield ResourceTable("Messages", QUEUE_COLUMNS, id="messages", empty="no messages")
         yield Footer()
 
@@ -241,34 +214,6 @@ async def test_a_short_list_is_as_tall_as_its_rows() -> None:
         app.queues.set_rows(QUEUES)
         await pilot.pause()
         assert app.queues.outer_size.height == 7
-
-
-class SqsLayoutApp(App[None]):
-    """The SQS pane's widgets under the app's stylesheet, the way the pane stacks them."""
-
-    CSS_PATH = str(STYLESHEET)
-
-    def compose(self) -> ComposeResult:
-        yield HeaderBar()
-        with Vertical(id="sqs"):
-            yield ResourceTable("Queues", QUEUE_COLUMNS, id="queues")
-            yield Static("orders · VisibilityTimeout 30s", id="queue-settings")
-            yield SparkRow(["sent", "recv"], id="sparks")
-            yield ResourceTable("Messages", QUEUE_COLUMNS, id="messages")
-        yield Footer()
-
-
-async def test_the_demos_seven_queues_fit_the_sqs_pane_at_80x24() -> None:
-    app = SqsLayoutApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.query_one("#queues", ResourceTable).set_rows(QUEUES)
-        app.query_one("#messages", ResourceTable).set_rows([queue(f"m{n}") for n in range(20)])
-        await pilot.pause()
-        lines = screen_lines(app)
-        for row in QUEUES:
-            assert any(line[1:].startswith(row.key + " ") for line in lines), row.key
-        messages = app.query_one("#messages", ResourceTable).table
-        assert messages.size.height >= 6  # the header and at least five messages
 
 
 # -- 3. empty under a filter ------------------------------------------------------

@@ -20,3 +20,11 @@ def clock(t: float) -> str:
     """`09:14:03`: a simulated time of day. Cached per second: a trail search writes
     the time of every entry it looks at, hundreds of thousands of them."""
     return _clock(int(t))
+
+
+def compact_count(count: int) -> str:
+    """A count in at most four cells, for the rail's badges: `999`, `12k`, `3M`."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if count >= size:
+            return f"{count // size}{unit}"
+    return str(count)

@@ -1,20 +1,29 @@
-"""SQS as rows: the queues table, the message list, and a queue's settings line."""
+"""SQS as rows: the queues table, the message list, and a queue's settings line.
+
+`SqsPresenter` is the SQS pane's presenter (see `tui.presenters.resource`);
+the functions it is made of are also used alone by the message screen.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rich.text import Text
 
+from backend.cloud import Cloud
 from backend.durations import format_duration
 from backend.metrics import Series
+from backend.services.sqs import SqsService
 from backend.services.sqs.message import Message, State, system_attribute_values
 from backend.services.sqs.move_tasks import MoveTaskState, Status
 from backend.services.sqs.queue import Queue
+from tui.presenters.formats import compact_count
 from tui.presenters.palette import Palette
+from tui.presenters.resource import ResourcePresenter, TableSpec
 from widgets.live_table import Column, Row
 
 QUEUE_COLUMNS = (
@@ -48,6 +57,8 @@ FIFO_MESSAGE_COLUMNS = (
 #: Messages the list shows at most, whatever the queue holds: the pane's cost is bounded.
 MESSAGE_LIMIT = 200
 BAR_CELLS = 8
+#: Seconds of history in the spark row, one bar a second.
+SPARK_SECONDS = 60
 
 
 def rate(series: Series, now: float, window: int = 10) -> float:
@@ -74,10 +85,17 @@ def queue_row(queue: Queue, now: float, dlq_name: str | None) -> Row:
             dlq_name or "-",
         ),
         sort=(
-            queue.name, queue.fifo, queue.n_visible, queue.n_inflight, queue.n_delayed,
-            age if age is not None else -1.0, sent, received, dlq_name or "",
+            queue.name,
+            queue.fifo,
+            queue.n_visible,
+            queue.n_inflight,
+            queue.n_delayed,
+            age if age is not None else -1.0,
+            sent,
+            received,
+            dlq_name or "",
         ),
-    )  # fmt: skip
+    )
 
 
 def _bar(fraction: float) -> str:
@@ -115,8 +133,13 @@ def message_row(
     if fifo:
         seq = (message.sequence_number or "")[-6:]
         cells: tuple[str | Text, ...] = (
-            ident, state, receives, message.group_id or "", seq, preview,
-        )  # fmt: skip
+            ident,
+            state,
+            receives,
+            message.group_id or "",
+            seq,
+            preview,
+        )
     else:
         cells = (ident, state, receives, preview)
     return Row(key=message.message_id, cells=cells)
@@ -216,3 +239,116 @@ def move_task_line(task: MoveTaskState, now: float) -> str:
     if task.failure_reason:
         words += f" ({task.failure_reason})"
     return words
+
+
+@dataclass
+class SqsConsole:
+    """What the dashboard's `console` user holds on SQS that the cloud would not tell it again.
+
+    Only the receiver of a message holds its receipt handle, and DeleteMessage
+    and ChangeMessageVisibility need it: the pane keeps the handles of the
+    messages the console received (● in the list), and the long polls it is
+    waiting in, which the messages title counts down.
+    """
+
+    #: Receipt handles of messages the console received, by message id.
+    receipts: dict[str, str] = field(default_factory=dict)
+    #: Long polls the console is waiting in: (queue name, simulated deadline) each.
+    receiving: list[tuple[str, float]] = field(default_factory=list)
+
+
+class SqsPresenter(ResourcePresenter[Queue]):
+    """Queues keyed by ARN; the highlighted queue's settings, traffic and oldest messages."""
+
+    table = TableSpec("Queues", QUEUE_COLUMNS, "no queues yet: press n to create one")
+    child_table = TableSpec("Messages", MESSAGE_COLUMNS, "no messages")
+    spark_labels = ("sent", "recv", "del", "empty")
+
+    def __init__(self, cloud: Cloud, console: SqsConsole) -> None:
+        super().__init__(cloud)
+        self.sqs = cloud.service(SqsService)
+        self.console = console
+
+    def rows(self, palette: Palette) -> list[Row]:
+        now = self.cloud.clock.now()
+        queues = sorted(self.sqs.queues.values(), key=lambda q: (q.region, q.name))
+        return [queue_row(q, now, self.dlq_name(q)) for q in queues]
+
+    def find(self, key: str) -> Queue | None:
+        return self.sqs.queue_by_arn(key)
+
+    def name(self, resource: Queue) -> str:
+        return resource.name
+
+    def key_of(self, name: str) -> str | None:
+        queue = self.sqs.queues.get((self.cloud.region, name))
+        return queue.arn if queue is not None else None
+
+    def dlq_name(self, queue: Queue) -> str | None:
+        if queue.redrive is None:
+            return None
+        target = self.sqs.queue_by_arn(queue.redrive.dead_letter_target_arn)
+        return target.name if target else queue.redrive.dead_letter_target_arn.rsplit(":", 1)[-1]
+
+    def move_task(self, queue: Queue) -> MoveTaskState | None:
+        """The queue's redrive worth showing: one under way, or one that ended a minute ago."""
+        tasks = self.sqs.move_tasks(queue.arn)
+        if not tasks:
+            return None
+        task = tasks[0]
+        recent = task.ended_at is not None and self.cloud.clock.now() - task.ended_at < 60
+        return task if task.active or recent else None
+
+    def held(self, queue: Queue) -> set[str]:
+        """Ids of `queue`'s in-flight messages whose receipt handle the console holds."""
+        return {
+            message_id
+            for message_id in self.console.receipts
+            if (message := queue.message(message_id)) is not None
+            and message.state is State.INFLIGHT
+        }
+
+    def detail(self, resource: Queue) -> str:
+        now = self.cloud.clock.now()
+        end = int(now)
+        m = resource.metrics
+        calls = sum(sum(s.sums(end, 60)) for s in (m.sent, m.received, m.deleted, m.empty_receives))
+        line = settings_line(resource, self.dlq_name(resource), calls)
+        task = self.move_task(resource)
+        return f"{move_task_line(task, now)} · {line}" if task is not None else line
+
+    def sparks(self, resource: Queue) -> Mapping[str, Sequence[float]]:
+        end = int(self.cloud.clock.now())
+        m = resource.metrics
+        series = (m.sent, m.received, m.deleted, m.empty_receives)
+        return {
+            label: s.sums(end, SPARK_SECONDS)
+            for label, s in zip(self.spark_labels, series, strict=True)
+        }
+
+    def child_columns(self, resource: Queue) -> Sequence[Column]:
+        return FIFO_MESSAGE_COLUMNS if resource.fifo else MESSAGE_COLUMNS
+
+    def child_rows(self, resource: Queue, palette: Palette) -> list[Row]:
+        now = self.cloud.clock.now()
+        shown = resource.peek(MESSAGE_LIMIT)
+        return message_rows(shown, now, palette, fifo=resource.fifo, held=self.held(resource))
+
+    def child_title(self, resource: Queue, shown: int) -> str:
+        """`Messages · orders · 1,740 (oldest 200 shown)`, and a long poll counting down."""
+        title = f"Messages · {resource.name} · {len(resource):,}"
+        if len(resource) > shown:
+            title += f" (oldest {shown:,} shown)"
+        deadlines = [deadline for name, deadline in self.console.receiving if name == resource.name]
+        if deadlines:
+            left = max(0.0, min(deadlines) - self.cloud.clock.now())
+            title += f" · ReceiveMessage long poll waiting… {left:.0f}s left"
+        return title
+
+    def badge(self) -> tuple[str, bool]:
+        """Queues with a backlog; an alert while a dead-letter queue holds messages."""
+        queues = self.sqs.queues.values()
+        backlog = sum(1 for q in queues if q.n_visible)
+        targets = {q.redrive.dead_letter_target_arn for q in queues if q.redrive}
+        dead = any(len(q) for q in queues if q.arn in targets)
+        return (compact_count(backlog) if backlog else ""), dead

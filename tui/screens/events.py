@@ -54,9 +54,11 @@ class EventsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield ResourceTable(
-                "Cloud events", EVENT_COLUMNS, id="events",
+                "Cloud events",
+                EVENT_COLUMNS,
+                id="events",
                 empty="nothing has happened yet: DLQ moves, purges and redrives show here",
-            )  # fmt: skip
+            )
             yield Static(
                 "a burst of one event folds into one line · / filter · esc closes",
                 classes="events--hint",

@@ -101,9 +101,12 @@ class MessageScreen(ModalScreen[None]):
             with TabbedContent():
                 with TabPane(f"Body ({len(message.body):,} characters)", id="body"):
                     yield TextArea(
-                        pretty_body(message.body), read_only=True, soft_wrap=True,
-                        show_line_numbers=False, id="message-body",
-                    )  # fmt: skip
+                        pretty_body(message.body),
+                        read_only=True,
+                        soft_wrap=True,
+                        show_line_numbers=False,
+                        id="message-body",
+                    )
                 with TabPane(f"Attributes ({len(message.attributes)})", id="attributes"):
                     yield Static(self._attributes())
                 with TabPane("System attributes", id="system"):

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from backend.cloud import Cloud
 from backend.trail import TrailEntry
+from tui.presenters.formats import compact_count
 from tui.presenters.palette import Palette
 from tui.presenters.trail import TRAIL_COLUMNS, TrailSearch, entry_row, shortened
 from tui.screens.pane import Pane
@@ -42,19 +43,53 @@ Calls made with boto3 or the aws CLI show under their access key and agent."""
 
 
 class TrailPane(Pane):
+    """The event history over the highlighted event's record.
+
+    Not a `ResourcePane`: a trail event has no children and no traffic of its
+    own, and its detail is a whole JSON record, which wants the room.
+    """
+
+    DEFAULT_CSS = """
+    TrailPane > #events {
+        height: 3fr;
+    }
+    TrailPane > #event-detail {
+        height: 2fr;
+        border-top: solid $panel-lighten-1;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
     pane_id: ClassVar[str] = "trail"
     label: ClassVar[str] = "Trail"
-    key: ClassVar[str] = "2"
     help_text: ClassVar[str] = HELP
+    aliases: ClassVar[tuple[str, ...]] = ("cloudtrail",)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "toggle_data_events", "Data events", id="trail.data_events",
-                tooltip="Add the data events a trail with data-event selectors records"),
-        Binding("y", "copy", "Copy", show=False, id="trail.copy",
-                tooltip="Copy the highlighted event's CloudTrail record as JSON"),
-        Binding("enter", "open", "Open", id="trail.open",
-                tooltip="Open the highlighted event's whole CloudTrail record"),
-    ]  # fmt: skip
+        Binding(
+            "e",
+            "toggle_data_events",
+            "Data events",
+            id="trail.data_events",
+            tooltip="Add the data events a trail with data-event selectors records",
+        ),
+        Binding(
+            "y",
+            "copy",
+            "Copy",
+            show=False,
+            id="trail.copy",
+            tooltip="Copy the highlighted event's CloudTrail record as JSON",
+        ),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            id="trail.open",
+            tooltip="Open the highlighted event's whole CloudTrail record",
+        ),
+    ]
 
     def __init__(self, cloud: Cloud) -> None:
         super().__init__(cloud)
@@ -157,7 +192,7 @@ class TrailPane(Pane):
 
     def badge(self) -> tuple[str, bool]:
         errors = self.cloud.trail.recent_errors(self.cloud.clock.now())
-        return (f"{errors:,}" if errors else ""), errors > 0
+        return (compact_count(errors) if errors else ""), errors > 0
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         self._show_json()
@@ -174,8 +209,10 @@ class TrailPane(Pane):
         entry = self._highlighted()
         if entry is not None:
             self.app.copy_to_clipboard(json.dumps(entry.record(), indent=2))
-            self.app.notify(f"{entry.action} at {entry.record()['eventTime']}",
-                            title="Copied the CloudTrail record")  # fmt: skip
+            self.app.notify(
+                f"{entry.action} at {entry.record()['eventTime']}",
+                title="Copied the CloudTrail record",
+            )
 
     def action_toggle_data_events(self) -> None:
         self.data_events = not self.data_events

@@ -10,13 +10,12 @@ trails with data-event selectors record them.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from backend.kit.pages import decode_token, encode_token, fingerprint
 from backend.params import optional_list, optional_str
 from backend.service import Params, Request, Response, Service, action
 from backend.services.cloudtrail.errors import (
@@ -27,7 +26,6 @@ from backend.services.cloudtrail.errors import (
     InvalidTimeRangeException,
 )
 from backend.trail import EVENT_HISTORY_DAYS, TrailEntry
-from backend.untrusted import json_document
 
 MAX_RESULTS = 50
 MAX_ATTRIBUTE_VALUE = 2000
@@ -82,9 +80,17 @@ class CloudTrailService(Service):
         category = optional_str(params, "EventCategory")
         if category is not None and category != "insight":
             raise InvalidEventCategoryException(f"EventCategory {category} is not valid.")
-        fingerprint = _fingerprint(params, request.region)
+        scope = fingerprint(params, request.region, ignore=("NextToken", "MaxResults"))
         token = optional_str(params, "NextToken")
-        before = _decode_token(token, fingerprint) if token is not None else None
+        before = None
+        if token is not None:
+            before = decode_token(
+                token,
+                scope,
+                InvalidNextTokenException,
+                "Invalid NextToken.",
+                elsewhere="The NextToken does not belong to a query with these parameters.",
+            )
         if category == "insight":
             return {"Events": []}
         events: list[Response] = []
@@ -107,7 +113,7 @@ class CloudTrailService(Service):
             last = entry.seq
         response: Response = {"Events": events}
         if more:
-            response["NextToken"] = _encode_token(fingerprint, last)
+            response["NextToken"] = encode_token(scope, last)
         return response
 
 
@@ -164,26 +170,3 @@ def _event(entry: TrailEntry) -> Response:
     ]
     event["CloudTrailEvent"] = json.dumps(entry.record())
     return event
-
-
-def _fingerprint(params: Params, region: str) -> str:
-    """What a NextToken is bound to: every parameter but the page size and the token."""
-    scope = {k: v for k, v in params.items() if k not in ("NextToken", "MaxResults")}
-    text = json.dumps([region, scope], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _encode_token(fingerprint: str, seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([fingerprint, seq]).encode()).decode()
-
-
-def _decode_token(token: str, fingerprint: str) -> int:
-    try:
-        found, seq = json_document(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError):
-        raise InvalidNextTokenException("Invalid NextToken.") from None
-    if found != fingerprint or isinstance(seq, bool) or not isinstance(seq, int):
-        raise InvalidNextTokenException(
-            "The NextToken does not belong to a query with these parameters."
-        )
-    return seq

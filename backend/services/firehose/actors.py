@@ -12,11 +12,11 @@ backlog of `MAX_BACKLOG`, past which the oldest are given up.
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from backend.actors.actor import THROTTLED, Actor
+from backend.actors.actor import THROTTLED
+from backend.actors.batches import BatchingProducer
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
 from backend.kit.scenario import Reader
@@ -36,11 +36,12 @@ _MESSAGES = {
 }
 
 
-class FirehoseProducer(Actor):
+class FirehoseProducer(BatchingProducer[bytes]):
     """JSON log lines into one delivery stream at `rate` lines per second."""
 
     kind: ClassVar[str] = "firehose-producer"
     retry_codes: ClassVar[frozenset[str]] = RETRY
+    max_backlog: ClassVar[int] = MAX_BACKLOG
 
     def __init__(
         self,
@@ -52,17 +53,11 @@ class FirehoseProducer(Actor):
         batch: int = 100,
         interval: float = 1.0,
     ) -> None:
-        super().__init__(cloud, name)
+        super().__init__(cloud, name, batch=batch)
         self.delivery_stream = delivery_stream
         self.rate = rate
-        self.batch = batch
         self.interval = interval
-        #: Lines the stream accepted, refused (throttled), and gave up on (backlog full).
-        self.sent = 0
-        self.throttled = 0
-        self.dropped = 0
         self._made = 0
-        self._backlog: deque[bytes] = deque()
 
     def _line(self, now: float) -> bytes:
         rng = self.rng
@@ -86,48 +81,24 @@ class FirehoseProducer(Actor):
             self.status = "collecting"
             await clock.sleep(self.interval)
             now = clock.now()
+            lines = []
             while due <= now:
-                self._backlog.append(self._line(due))
+                lines.append(self._line(due))
                 due += self.rate.next_arrival(due - started, self.rng)
-            while len(self._backlog) > MAX_BACKLOG:
-                self._backlog.popleft()
-                self.dropped += 1
-            await self._send()
+            self._hold(lines)
+            await self._flush()
 
-    async def _send(self) -> None:
-        backlog = self._backlog
-        while backlog:
-            self.status = "sending"
-            records = [backlog.popleft() for _ in range(min(self.batch, len(backlog)))]
-            response = await self.call(
-                "firehose",
-                "PutRecordBatch",
-                {
-                    "DeliveryStreamName": self.delivery_stream,
-                    "Records": [{"Data": r} for r in records],
-                },
-            )
-            if response is None:
-                backlog.extendleft(reversed(records))
-                return
-            refused = [
-                record
-                for record, result in zip(records, response["RequestResponses"], strict=True)
-                if "ErrorCode" in result
-            ]
-            self.sent += len(records) - len(refused)
-            if refused:
-                self.throttled += len(refused)
-                backlog.extendleft(reversed(refused))
-                return
+    async def _put(self, records: list[bytes]) -> list[dict[str, Any]] | None:
+        params = {
+            "DeliveryStreamName": self.delivery_stream,
+            "Records": [{"Data": r} for r in records],
+        }
+        response = await self.call("firehose", "PutRecordBatch", params)
+        return None if response is None else response["RequestResponses"]
 
 
 def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    stream: str = table.required("delivery_stream", str)
-    if stream not in defined.get("delivery_stream", set()):
-        raise table.fail(
-            f"delivery_stream {stream!r} is not defined in [[firehose.delivery_stream]]"
-        )
+    stream = table.defined("delivery_stream", "firehose.delivery_stream", defined)
     interval = table.duration("interval", 1.0)
     if not interval:
         raise table.fail("interval must be more than 0 s")
@@ -143,7 +114,7 @@ ACTORS = (
     ActorKind(
         "firehose-producer",
         _options,
-        lambda cloud, name, options: FirehoseProducer(cloud, name, **options),
+        FirehoseProducer.build,
         "JSON log lines with PutRecordBatch",
     ),
 )

@@ -16,11 +16,11 @@ from __future__ import annotations
 from backend.bus import CloudEvent, Severity
 from backend.cloud import Cloud
 from backend.kit.sampler import MinuteSampler
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Service
 from backend.services.firehose.delivery_stream import DeliveryStream
 from backend.services.firehose.errors import stream_not_found
 from backend.services.firehose.limits import NAME_PATTERN
-from backend.services.firehose.validation import Checks
 
 #: A quiet minute before a throttled put counts as throttling beginning again.
 THROTTLE_QUIET = 60.0

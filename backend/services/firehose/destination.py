@@ -21,10 +21,10 @@ from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.kit.validation import Checks
 from backend.services.firehose import limits
 from backend.services.firehose.errors import InvalidArgumentException
 from backend.services.firehose.prefixes import Template, check_pair, compile_prefix
-from backend.services.firehose.validation import Checks
 
 #: Compressions this simulation writes, and the extension each gives an object.
 WRITTEN = {"UNCOMPRESSED": "", "GZIP": ".gz"}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.firehose.base import FirehoseBase
 from backend.services.firehose.delivery_stream import DeliveryStream
 from backend.services.firehose.errors import InvalidArgumentException, stream_not_active
 from backend.services.firehose.limits import KEY_TYPES, SSE_KEY_ARN_PATTERN, TRANSITION
-from backend.services.firehose.validation import Checks
 
 INPUT = "DeliveryStreamEncryptionConfigurationInput"
 

@@ -19,6 +19,7 @@ import base64
 import re
 from typing import Any
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.firehose.base import THROTTLE_QUIET, FirehoseBase
 from backend.services.firehose.delivery_stream import DeliveryStream
@@ -35,7 +36,6 @@ from backend.services.firehose.limits import (
     MAX_RECORD,
     NAME_PATTERN,
 )
-from backend.services.firehose.validation import Checks
 
 _NAME = re.compile(NAME_PATTERN, re.ASCII)
 #: Random bytes per RecordId: 126 bytes are 168 base64 characters, with no padding.

@@ -61,10 +61,7 @@ class DeliveryStreamSpec:
 def parse(table: Reader, region: str) -> tuple[DeliveryStreamSpec, ...]:
     streams = tuple(_stream(stream) for stream in table.tables("delivery_stream"))
     table.done()
-    names = [s.name for s in streams]
-    for name in names:
-        if names.count(name) > 1:
-            raise table.fail(f"delivery stream {name!r} is defined more than once")
+    table.unique([s.name for s in streams], "delivery stream")
     return streams
 
 
@@ -82,7 +79,7 @@ def _stream(table: Reader) -> DeliveryStreamSpec:
     compression = table.get("compression", str, "UNCOMPRESSED")
     if compression not in WRITTEN:
         raise table.fail(f"compression must be {' or '.join(WRITTEN)}, not {compression!r}")
-    tags = table.get("tags", dict, {}) or {}
+    tags = table.string_map("tags")
     spec = DeliveryStreamSpec(
         name=name,
         bucket=bucket,
@@ -92,7 +89,7 @@ def _stream(table: Reader) -> DeliveryStreamSpec:
         buffer_interval=int(interval),
         compression=compression,
         source_stream=table.get("source_stream", str),
-        tags={str(k): str(v) for k, v in tags.items()},
+        tags=tags,
     )
     table.done()
     return spec

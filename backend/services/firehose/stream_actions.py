@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.errors import AwsError
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.firehose import destination
 from backend.services.firehose.base import FirehoseBase
@@ -46,7 +47,6 @@ from backend.services.firehose.limits import (
     VERSION_PATTERN,
 )
 from backend.services.firehose.tag_actions import read_tags
-from backend.services.firehose.validation import Checks
 
 #: Destinations AWS offers that this simulation does not deliver to.
 OTHER_DESTINATIONS = (

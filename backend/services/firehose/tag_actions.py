@@ -2,8 +2,9 @@
 
 Firehose's tags are a list of {Key, Value} (CreateDeliveryStream takes the
 same list). Keys and values are checked against the model's TagKey and
-TagValue constraints, which allow `%` besides the usual punctuation, so the
-shared SQS-flavoured rules in `backend/kit/tags.py` do not apply; a stream
+TagValue constraints (`backend/kit/validation.py`), which allow `%` besides
+the usual punctuation and fail as constraint failures, so SQS's
+InvalidParameterValue rules in `backend/kit/tags.py` do not apply; a stream
 holds at most 50 tags, counting what it would have afterwards. Listing is by
 key, in pages of `Limit` after `ExclusiveStartTagKey`.
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.firehose.base import FirehoseBase
 from backend.services.firehose.errors import LimitExceededException
 from backend.services.firehose.limits import MAX_TAGS
-from backend.services.firehose.validation import TAG_VALUE_PATTERN, Checks, tag_text
 
 
 def read_tags(checks: Checks, name: str, *, required: bool) -> dict[str, str] | None:
@@ -29,17 +30,7 @@ def read_tags(checks: Checks, name: str, *, required: bool) -> dict[str, str] | 
         item = checks.item(name, i, entry)
         key = item.string("Key", required=True)
         value = item.string("Value") or ""
-        if key is None or not item.tag_key("Key", key):
-            continue
-        if len(value) > 256:
-            item.fail("Value", value, "Member must have length less than or equal to 256")
-        elif not tag_text(value):
-            item.fail(
-                "Value",
-                value,
-                f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}",
-            )
-        else:
+        if key is not None and item.tag_key("Key", key) and item.tag_value("Value", value):
             tags[key] = value
     return tags
 

@@ -24,11 +24,11 @@ import asyncio
 import json
 import math
 import random
-from collections import deque
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from backend.actors.actor import THROTTLED, Actor
+from backend.actors.batches import BatchingProducer
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
 from backend.kit.scenario import Reader
@@ -84,11 +84,12 @@ def poisson(mean: float, rng: random.Random) -> int:
     return count
 
 
-class KinesisProducer(Actor):
+class KinesisProducer(BatchingProducer[tuple[str, bytes]]):
     """Click events into one stream at `rate` records per second."""
 
     kind: ClassVar[str] = "kinesis-producer"
     retry_codes: ClassVar[frozenset[str]] = RETRY
+    max_backlog: ClassVar[int] = MAX_BACKLOG
 
     def __init__(
         self,
@@ -102,25 +103,14 @@ class KinesisProducer(Actor):
         batch: int = 100,
         interval: float = 1.0,
     ) -> None:
-        super().__init__(cloud, name)
+        super().__init__(cloud, name, batch=batch)
         self.stream = stream
         self.rate = rate
         self.keys = keys
         self.hot_key_share = hot_key_share
-        self.batch = batch
         self.interval = interval
-        #: Records made, accepted by the stream, refused (throttled: sent again later),
-        #: and given up on (the backlog was full).
+        #: Records made; `sent`, `throttled` and `dropped` count what became of them.
         self.made = 0
-        self.sent = 0
-        self.throttled = 0
-        self.dropped = 0
-        self._backlog: deque[tuple[str, bytes]] = deque()
-
-    @property
-    def waiting(self) -> int:
-        """Records made but not yet accepted: the backlog a throttled stream builds up."""
-        return len(self._backlog)
 
     def _record(self) -> tuple[str, bytes]:
         rng = self.rng
@@ -138,11 +128,9 @@ class KinesisProducer(Actor):
             await self._batched()
 
     async def _one_at_a_time(self) -> None:
-        clock = self.cloud.clock
-        started = clock.now()
+        started = self.cloud.clock.now()
         while True:
-            self.status = "sending"
-            await clock.sleep(self.rate.next_arrival(clock.now() - started, self.rng))
+            await self.arrival(self.rate, started)
             key, data = self._record()
             params = {"StreamName": self.stream, "PartitionKey": key, "Data": data}
             if await self.call("kinesis", "PutRecord", params) is not None:
@@ -153,40 +141,18 @@ class KinesisProducer(Actor):
     async def _batched(self) -> None:
         clock = self.cloud.clock
         started = clock.now()
-        backlog = self._backlog
         while True:
             self.status = "batching"
             await clock.sleep(self.interval)
             mean = self.rate.at(clock.now() - started) * self.interval
-            backlog.extend(self._record() for _ in range(poisson(mean, self.rng)))
-            while len(backlog) > MAX_BACKLOG:
-                backlog.popleft()
-                self.dropped += 1
+            self._hold(self._record() for _ in range(poisson(mean, self.rng)))
             await self._flush()
 
-    async def _flush(self) -> None:
-        """Send the backlog in PutRecords calls; stop at the first refusal until next time."""
-        backlog = self._backlog
-        while backlog:
-            self.status = "sending"
-            chunk = [backlog.popleft() for _ in range(min(self.batch, len(backlog)))]
-            records = [{"PartitionKey": key, "Data": data} for key, data in chunk]
-            response = await self.call(
-                "kinesis", "PutRecords", {"StreamName": self.stream, "Records": records}
-            )
-            if response is None:
-                backlog.extendleft(reversed(chunk))
-                return
-            refused = [
-                record
-                for record, result in zip(chunk, response["Records"], strict=True)
-                if "ErrorCode" in result
-            ]
-            self.sent += len(chunk) - len(refused)
-            self.throttled += len(refused)
-            if refused:
-                backlog.extendleft(reversed(refused))
-                return
+    async def _put(self, chunk: list[tuple[str, bytes]]) -> list[dict[str, Any]] | None:
+        records = [{"PartitionKey": key, "Data": data} for key, data in chunk]
+        params = {"StreamName": self.stream, "Records": records}
+        response = await self.call("kinesis", "PutRecords", params)
+        return None if response is None else response["Records"]
 
 
 class KinesisConsumer(Actor):
@@ -401,15 +367,8 @@ class KinesisConsumer(Actor):
 # -- scenario options -----------------------------------------------------------
 
 
-def _stream(table: Reader, defined: Mapping[str, set[str]]) -> str:
-    stream: str = table.required("stream", str)
-    if stream not in defined.get("stream", set()):
-        raise table.fail(f"stream {stream!r} is not defined in [[kinesis.stream]]")
-    return stream
-
-
 def _producer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    options: dict[str, Any] = {"stream": _stream(table, defined)}
+    options: dict[str, Any] = {"stream": table.defined("stream", "kinesis.stream", defined)}
     options["rate"] = read_rate(table, "records per second")
     options["keys"] = int(table.number("keys", 100, 1, 1_000_000))
     options["hot_key_share"] = table.number("hot_key_share", 0.0, 0.0, 1.0)
@@ -421,7 +380,7 @@ def _producer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[st
 
 
 def _consumer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    options: dict[str, Any] = {"stream": _stream(table, defined)}
+    options: dict[str, Any] = {"stream": table.defined("stream", "kinesis.stream", defined)}
     mode = table.get("mode", str, "polling")
     if mode not in ("polling", "enhanced"):
         raise table.fail(f"mode must be polling or enhanced, not {mode!r}")
@@ -443,13 +402,13 @@ ACTORS = (
     ActorKind(
         "kinesis-producer",
         _producer_options,
-        lambda cloud, name, options: KinesisProducer(cloud, name, **options),
+        KinesisProducer.build,
         "PutRecords of click events at a Poisson rate",
     ),
     ActorKind(
         "kinesis-consumer",
         _consumer_options,
-        lambda cloud, name, options: KinesisConsumer(cloud, name, **options),
+        KinesisConsumer.build,
         "reads every shard, parents first (GetRecords or enhanced fan-out)",
     ),
 )

@@ -27,6 +27,7 @@ from backend.clock import TimerHandle
 from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.kit.pages import decode_token, encode_token
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Service
 from backend.services.kinesis import iterators, sequence
 from backend.services.kinesis.consumers import StreamConsumer
@@ -44,7 +45,6 @@ from backend.services.kinesis.hashing import KeyHashes
 from backend.services.kinesis.progress import ReadProgress
 from backend.services.kinesis.shard import Shard, shard_id
 from backend.services.kinesis.stream import SHARD_LEVEL_METRICS, Stream
-from backend.services.kinesis.validation import Checks
 
 NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 STREAM_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+"

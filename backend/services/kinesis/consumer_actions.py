@@ -7,6 +7,7 @@ endpoint does not encode it as AWS's HTTP/2 event stream.
 
 from __future__ import annotations
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis import tags as tagging
 from backend.services.kinesis.base import (
@@ -33,7 +34,6 @@ from backend.services.kinesis.errors import (
     ResourceNotFoundException,
     stream_not_found,
 )
-from backend.services.kinesis.validation import Checks
 
 
 class ConsumerActions(KinesisBase):

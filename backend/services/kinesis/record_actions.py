@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.errors import SerializationException
+from backend.kit.validation import Checks, failure, refused, wrong_type
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis import iterators, sequence, shapes
 from backend.services.kinesis.base import (
@@ -34,7 +35,6 @@ from backend.services.kinesis.base import (
 from backend.services.kinesis.errors import (
     InvalidArgumentException,
     ProvisionedThroughputExceededException,
-    ValidationException,
     rate_exceeded,
     read_throttled,
     shard_not_found,
@@ -48,7 +48,6 @@ from backend.services.kinesis.hashing import (
 )
 from backend.services.kinesis.shard import Shard, shard_id
 from backend.services.kinesis.stream import Stream
-from backend.services.kinesis.validation import Checks, shown, wrong_type
 
 
 class RecordActions(KinesisBase):
@@ -71,11 +70,7 @@ class RecordActions(KinesisBase):
     def put_record(self, params: Params, request: Request) -> Response:
         checks = Checks(params)
         name, arn = self._names(checks)
-        data = params.get("Data")
-        if data is None:
-            checks.fail("Data", None, "Member must not be null")
-        elif not isinstance(data, bytes):
-            raise wrong_type("data", data, "blob")
+        data = checks.blob("Data", required=True)
         key = checks.string("PartitionKey", required=True, min_len=1, max_len=256)
         explicit = checks.string("ExplicitHashKey", pattern=HASH_KEY_PATTERN)
         ordering = checks.string("SequenceNumberForOrdering", pattern=SEQUENCE_PATTERN)
@@ -121,9 +116,8 @@ class RecordActions(KinesisBase):
         """A record's size (data plus partition key), or AWS's refusal past the stream's limit."""
         limit = stream.max_record_bytes
         if len(data) > limit:
-            raise ValidationException(
-                f"1 validation error detected: Value {shown(data)} at '{where}' failed to "
-                f"satisfy constraint: Member must have length less than or equal to {limit}"
+            raise refused(
+                [failure(where, data, f"Member must have length less than or equal to {limit}")]
             )
         size = len(data) + len(key)
         if size > limit:
@@ -148,20 +142,9 @@ class RecordActions(KinesisBase):
         checks = Checks(params)
         name, arn = self._names(checks)
         dry = checks.boolean("DryRun")
-        entries = params.get("Records")
-        if entries is None:
-            checks.fail("Records", None, "Member must not be null")
-        elif not isinstance(entries, list):
-            raise wrong_type("records", entries, "list")
-        elif not 1 <= len(entries) <= MAX_PUT_RECORDS:
-            constraint = (
-                f"Member must have length less than or equal to {MAX_PUT_RECORDS}"
-                if entries
-                else "Member must have length greater than or equal to 1"
-            )
-            checks.fail("Records", entries, constraint)
+        entries = checks.items("Records", required=True, min_items=1, max_items=MAX_PUT_RECORDS)
         checks.done()
-        assert isinstance(entries, list)
+        assert entries is not None
         stream = self._data_stream(name, arn, request)
         limit = stream.max_record_bytes
         hashes: list[int] = []
@@ -210,17 +193,11 @@ class RecordActions(KinesisBase):
     def _check_entries(self, stream: Stream, entries: list[Any]) -> None:
         """Raise the error AWS gives for the first bad entry of a PutRecords request."""
         checks = Checks({})
-        for i, entry in enumerate(entries, 1):
-            where = f"records.{i}.member"
+        for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
-                raise wrong_type(where, entry, "structure")
-            entry_checks = Checks(entry, f"{where}.")
-            entry_checks.problems = checks.problems
-            data = entry.get("Data")
-            if data is None:
-                entry_checks.fail("Data", None, "Member must not be null")
-            elif not isinstance(data, bytes):
-                raise wrong_type(f"{where}.data", data, "blob")
+                raise wrong_type(checks.entry("Records", i), entry, "structure")
+            entry_checks = checks.item("Records", i, entry)
+            entry_checks.blob("Data", required=True)
             entry_checks.string("PartitionKey", required=True, min_len=1, max_len=256)
             entry_checks.string("ExplicitHashKey", pattern=HASH_KEY_PATTERN)
         checks.done()
@@ -338,10 +315,8 @@ class RecordActions(KinesisBase):
         checks.done()
         assert token is not None
         if limit is not None and limit > MAX_GET_RECORDS:
-            raise InvalidArgumentException(
-                f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-                f"constraint: Member must have value less than or equal to {MAX_GET_RECORDS}"
-            )
+            constraint = f"Member must have value less than or equal to {MAX_GET_RECORDS}"
+            raise refused([failure("limit", limit, constraint)], InvalidArgumentException)
         position = iterators.decode(self._iterator_key, token)
         now = self._now()
         iterators.check_age(position, now)
@@ -374,7 +349,7 @@ class RecordActions(KinesisBase):
             position.counter, limit or MAX_GET_RECORDS, MAX_GET_RECORDS_BYTES, cutoff
         )
         records = shapes.records(shard, first, stop)
-        nbytes = sum(len(r["Data"]) for r in records)
+        nbytes = shard.data_bytes(first, stop)
         shard.read_bytes.spend(now, nbytes)
         shard.outgoing.add(now, len(records), nbytes)
         stream.records_out += len(records)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis.base import (
     DAY,
@@ -27,7 +28,6 @@ from backend.services.kinesis.errors import (
 from backend.services.kinesis.hashing import HASH_KEY_PATTERN, parse_hash_key
 from backend.services.kinesis.shard import Shard
 from backend.services.kinesis.stream import Stream
-from backend.services.kinesis.validation import Checks
 
 
 class ReshardActions(KinesisBase):

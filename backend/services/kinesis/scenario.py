@@ -48,10 +48,7 @@ class StreamSpec:
 def parse(table: Reader, region: str) -> tuple[StreamSpec, ...]:
     streams = tuple(_stream(stream) for stream in table.tables("stream"))
     table.done()
-    names = [s.name for s in streams]
-    for name in names:
-        if names.count(name) > 1:
-            raise table.fail(f"stream {name!r} is defined more than once")
+    table.unique([s.name for s in streams], "stream")
     return streams
 
 
@@ -74,9 +71,9 @@ def _stream(table: Reader) -> StreamSpec:
             f"retention_hours must be between {MIN_RETENTION_HOURS} and {MAX_RETENTION_HOURS}, "
             f"not {hours}"
         )
-    tags = table.get("tags", dict, {}) or {}
+    tags = table.string_map("tags")
     table.done()
-    return StreamSpec(name, mode, shards, hours, {str(k): str(v) for k, v in tags.items()})
+    return StreamSpec(name, mode, shards, hours, tags)
 
 
 async def apply(streams: tuple[StreamSpec, ...], cloud: Cloud, source: str) -> None:

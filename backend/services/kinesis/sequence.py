@@ -18,12 +18,16 @@ the largest counter, as AWS's EndingSequenceNumber does.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: The counter of a closed shard's EndingSequenceNumber: past every record it held.
 END_COUNTER = (1 << 63) - 1
 _VERSION = 2
 COUNTER_SHIFT = 80
+#: What one more on the counter adds to a sequence number.
+STEP = 1 << COUNTER_SHIFT
 _ARRIVAL_SHIFT = 36
 _MASK_36 = (1 << 36) - 1
 _MASK_64 = (1 << 64) - 1
@@ -49,6 +53,26 @@ def arrival_bits(arrival: float) -> int:
 
 def encode(base: int, counter: int, arrival: float) -> str:
     return str(base | counter << COUNTER_SHIFT | arrival_bits(arrival))
+
+
+def numbers(base: int, first: int, arrivals: Sequence[float]) -> list[str]:
+    """`encode` of the counters from `first` on, one per arrival (epoch seconds, in order).
+
+    A read returns thousands of records, and a call per record was most of
+    its cost. The fields are disjoint bits, so the numbers of the records
+    that arrived in one second are `STEP` apart: each second's are a `range`
+    (its end found by a bisect, as a shard keeps its arrivals in order) that
+    `str` writes, with no Python step per record.
+    """
+    out: list[str] = []
+    start, end = 0, len(arrivals)
+    while start < end:
+        arrival = arrivals[start]
+        stop = bisect_left(arrivals, int(arrival) + 1, start, end)
+        number = base | (first + start) << COUNTER_SHIFT | arrival_bits(arrival)
+        out += map(str, range(number, number + (stop - start) * STEP, STEP))
+        start = stop
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,15 @@ class Shard:
                 break
         return self._first + lo, self._first + hi
 
+    def columns(self, first: int, stop: int) -> tuple[array[float], list[str], list[bytes]]:
+        """The arrivals, partition keys and data of the records with counters [first, stop)."""
+        lo, hi = first - self._first, stop - self._first
+        return self._arrivals[lo:hi], self._keys[lo:hi], self._data[lo:hi]
+
+    def data_bytes(self, first: int, stop: int) -> int:
+        """The data bytes of the records with counters [first, stop)."""
+        return sum(map(len, self._data[first - self._first : stop - self._first]))
+
     def records(self, first: int, stop: int) -> Iterator[tuple[float, str, bytes]]:
         """(arrival, partition key, data) of the records with counters [first, stop)."""
         lo, hi = first - self._first, stop - self._first

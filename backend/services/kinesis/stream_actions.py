@@ -7,6 +7,7 @@ ON_DEMAND stream (4 shards, as AWS starts one), with ShardCount a PROVISIONED on
 
 from __future__ import annotations
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis import shapes
 from backend.services.kinesis import tags as tagging
@@ -29,7 +30,6 @@ from backend.services.kinesis.errors import (
 )
 from backend.services.kinesis.shard import Shard
 from backend.services.kinesis.stream import ON_DEMAND_SHARDS, Stream
-from backend.services.kinesis.validation import Checks
 
 
 class StreamActions(KinesisBase):

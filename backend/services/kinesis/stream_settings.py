@@ -7,6 +7,7 @@ swept under the old period first.
 
 from __future__ import annotations
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis.base import (
     METRIC_NAMES,
@@ -22,7 +23,6 @@ from backend.services.kinesis.stream import (
     SHARD_LEVEL_METRICS,
     Stream,
 )
-from backend.services.kinesis.validation import Checks
 
 
 class StreamSettings(KinesisBase):
@@ -91,7 +91,7 @@ class StreamSettings(KinesisBase):
     def _monitoring(self, params: Params, request: Request, enable: bool) -> Response:
         checks = Checks(params)
         name, arn = self._names(checks)
-        wanted = checks.string_list(
+        wanted = checks.strings(
             "ShardLevelMetrics", required=True, min_items=1, max_items=7, item_enum=METRIC_NAMES
         )
         checks.done()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.kinesis import tags as tagging
 from backend.services.kinesis.base import (
@@ -13,7 +14,6 @@ from backend.services.kinesis.base import (
 from backend.services.kinesis.consumers import StreamConsumer
 from backend.services.kinesis.errors import ResourceNotFoundException, stream_not_active
 from backend.services.kinesis.stream import Stream
-from backend.services.kinesis.validation import Checks
 
 
 class TagActions(KinesisBase):
@@ -34,9 +34,7 @@ class TagActions(KinesisBase):
     def remove_tags_from_stream(self, params: Params, request: Request) -> Response:
         checks = Checks(params)
         name, arn = self._names(checks)
-        keys = checks.string_list(
-            "TagKeys", required=True, min_items=1, max_items=50, item_max_len=128
-        )
+        keys = checks.strings("TagKeys", required=True, min_items=1, max_items=50, item_max_len=128)
         checks.done()
         assert keys is not None
         stream = self._tagged_stream(name, arn, request)
@@ -95,9 +93,7 @@ class TagActions(KinesisBase):
     @action("UntagResource")
     def untag_resource(self, params: Params, request: Request) -> Response:
         checks = Checks(params)
-        keys = checks.string_list(
-            "TagKeys", required=True, min_items=1, max_items=50, item_max_len=128
-        )
+        keys = checks.strings("TagKeys", required=True, min_items=1, max_items=50, item_max_len=128)
         arn = self._resource_arn(checks)
         checks.string("StreamId", min_len=1, max_len=24, pattern=STREAM_ID_PATTERN)
         checks.done()

@@ -14,10 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from backend.actors.actor import THROTTLED, Actor
+from backend.actors.queues import QueueByName
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
-from backend.errors import AwsError
 from backend.ids import uuid4
 from backend.kit.scenario import Reader
 from backend.registry import ActorKind
@@ -44,7 +43,7 @@ def document(n: int, size: int) -> bytes:
     return (head + "x" * max(0, size - len(head) - len(tail)) + tail).encode()
 
 
-class BigDocumentProducer(Actor):
+class BigDocumentProducer(QueueByName):
     """Documents of varying sizes at `rate`; those over `threshold` bytes go through S3.
 
     Each offloaded document is put into `bucket` under `prefix` and a random
@@ -52,7 +51,7 @@ class BigDocumentProducer(Actor):
     """
 
     kind: ClassVar[str] = "s3-big-document-producer"
-    retry_codes: ClassVar[frozenset[str]] = THROTTLED | {"QueueDoesNotExist", "NoSuchBucket"}
+    retry_codes: ClassVar[frozenset[str]] = QueueByName.retry_codes | {"NoSuchBucket"}
 
     def __init__(
         self,
@@ -67,36 +66,20 @@ class BigDocumentProducer(Actor):
         threshold: int = DEFAULT_THRESHOLD,
         prefix: str = "",
     ) -> None:
-        super().__init__(cloud, name)
+        super().__init__(cloud, name, queue)
         self.bucket = bucket
-        self.queue = queue
         self.rate = rate
         self.min_size = min_size
         self.max_size = max_size
         self.threshold = threshold
         self.prefix = prefix
-        self._queue_url: str | None = None
         self.sent = 0
         self.offloaded = 0
 
-    def on_error(self, error: AwsError) -> None:
-        if error.code == "QueueDoesNotExist":
-            self._queue_url = None
-
-    async def queue_url(self) -> str | None:
-        if self._queue_url is None:
-            found = await self.call("sqs", "GetQueueUrl", {"QueueName": self.queue})
-            if found is not None:
-                self._queue_url = found["QueueUrl"]
-                self.last_error = ""
-        return self._queue_url
-
     async def run(self) -> None:
-        clock = self.cloud.clock
-        started = clock.now()
+        started = self.cloud.clock.now()
         while True:
-            self.status = "sending"
-            await clock.sleep(self.rate.next_arrival(clock.now() - started, self.rng))
+            await self.arrival(self.rate, started)
             url = await self.queue_url()
             if url is None:
                 continue
@@ -122,7 +105,7 @@ class BigDocumentProducer(Actor):
                 self.offloaded += offload
 
 
-class BigDocumentConsumer(Actor):
+class BigDocumentConsumer(QueueByName):
     """Receives documents from `queue`, fetching offloaded ones from S3, as the library does.
 
     A pointer message is resolved with GetObject; once the document is
@@ -131,29 +114,18 @@ class BigDocumentConsumer(Actor):
     """
 
     kind: ClassVar[str] = "s3-big-document-consumer"
-    retry_codes: ClassVar[frozenset[str]] = THROTTLED | {"QueueDoesNotExist"}
 
     def __init__(self, cloud: Cloud, name: str, *, queue: str, wait_time: int = 20) -> None:
-        super().__init__(cloud, name)
-        self.queue = queue
+        super().__init__(cloud, name, queue)
         self.wait_time = wait_time
-        self._queue_url: str | None = None
         self.received = 0
         self.fetched = 0
 
-    def on_error(self, error: AwsError) -> None:
-        if error.code == "QueueDoesNotExist":
-            self._queue_url = None
-
     async def run(self) -> None:
         while True:
-            if self._queue_url is None:
-                found = await self.call("sqs", "GetQueueUrl", {"QueueName": self.queue})
-                if found is None:
-                    continue
-                self._queue_url = found["QueueUrl"]
-                self.last_error = ""
-            url = self._queue_url
+            url = await self.queue_url()
+            if url is None:
+                continue
             self.status = "polling"
             received = await self.call(
                 "sqs",
@@ -186,22 +158,14 @@ def pointed_at(body: str) -> dict[str, str] | None:
 
 
 def _consumer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    queue: str = table.required("queue", str)
-    if queue not in defined.get("queue", set()):
-        raise table.fail(f"queue {queue!r} is not defined in [[sqs.queue]]")
+    queue = table.defined("queue", "sqs.queue", defined)
     return {"queue": queue, "wait_time": int(table.number("wait_time", 20, 0, 20))}
 
 
 def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    bucket: str = table.required("bucket", str)
-    if bucket not in defined.get("bucket", set()):
-        raise table.fail(f"bucket {bucket!r} is not defined in [[s3.bucket]]")
-    queue: str = table.required("queue", str)
-    if queue not in defined.get("queue", set()):
-        raise table.fail(f"queue {queue!r} is not defined in [[sqs.queue]]")
     options: dict[str, Any] = {
-        "bucket": bucket,
-        "queue": queue,
+        "bucket": table.defined("bucket", "s3.bucket", defined),
+        "queue": table.defined("queue", "sqs.queue", defined),
         "rate": read_rate(table, "documents per second"),
         "min_size": int(table.number("min_size", 16 * 1024, 1, 5 * 1024**3)),
         "max_size": int(table.number("max_size", 2 * 1024 * 1024, 1, 5 * 1024**3)),
@@ -217,13 +181,13 @@ ACTORS = (
     ActorKind(
         "s3-big-document-producer",
         _options,
-        lambda cloud, name, options: BigDocumentProducer(cloud, name, **options),
+        BigDocumentProducer.build,
         "documents over a threshold to S3, a pointer to SQS (Extended Client Library)",
     ),
     ActorKind(
         "s3-big-document-consumer",
         _consumer_options,
-        lambda cloud, name, options: BigDocumentConsumer(cloud, name, **options),
+        BigDocumentConsumer.build,
         "documents from SQS, offloaded ones fetched from S3 and deleted after",
     ),
 )

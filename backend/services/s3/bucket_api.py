@@ -6,6 +6,8 @@ the event history, unlike object calls.
 
 from __future__ import annotations
 
+import copy
+
 from backend.kit.pages import decode_token, encode_token
 from backend.service import Params, Request, Response, action
 from backend.services.s3.core import S3Core, flag, integer, text
@@ -149,4 +151,5 @@ class BucketApi(S3Core):
 
     @action("GetBucketNotificationConfiguration", read_only=True)
     def get_bucket_notification_configuration(self, params: Params, request: Request) -> Response:
-        return self.bucket_of(params).notification
+        """The settings as a copy: the index keeps its bucket in memory, shared by every call."""
+        return copy.deepcopy(self.bucket_of(params).notification)

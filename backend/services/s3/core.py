@@ -11,7 +11,7 @@ dashboard read) never disagree.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from backend.services.s3.errors import (
 from backend.services.s3.index import StoredBucket, StoredObject
 from backend.services.s3.notifications import Notifier
 from backend.services.s3.storage_metrics import StorageMetrics
-from backend.services.s3.store import Store
+from backend.services.s3.store import Store, discard
 from backend.streams import ByteStream
 
 #: Largest object a single PUT (or a copy) may make: 5 GiB.
@@ -41,7 +41,7 @@ MAX_OBJECT = 50_000 * 1024**3
 class Received:
     """A request body written to a temporary file and verified."""
 
-    temp: Path
+    temp: str
     size: int
     md5_hex: str
     #: (algorithm, raw digest) of the checksum the request asked for, if any.
@@ -109,21 +109,33 @@ class S3Core(Service):
 
     # -- changes ----------------------------------------------------------------
 
-    def commit(self, bucket: str, item: StoredObject, temp: Path) -> StoredObject:
-        """Put the complete body at `temp` in place as `item`, replacing any object of its key."""
-        path, mtime_ns = self.store.place(bucket, item.key, temp)
-        return self.record(bucket, replace(item, path=path, mtime_ns=mtime_ns))
+    def commit(self, bucket: str, item: StoredObject, temp: str) -> StoredObject:
+        """Put the complete body at `temp` in place as `item`, replacing any object of its key.
+
+        The index is asked once, for where the key's file is and its size, and
+        written once: a small PutObject is mostly these two statements and
+        the file system's work.
+        """
+        old = self.index.placed(bucket, item.key)
+        path, mtime_ns = self.store.place(bucket, item.key, temp, None if old is None else old[0])
+        item = item.placed(path, mtime_ns)
+        self._index(bucket, item, None if old is None else old[1])
+        return item
 
     def record(self, bucket: str, item: StoredObject) -> StoredObject:
         """Index an object whose file is in place, replacing any object of its key."""
-        old = self.index.get(bucket, item.key)
+        old = self.index.placed(bucket, item.key)
+        self._index(bucket, item, None if old is None else old[1])
+        return item
+
+    def _index(self, bucket: str, item: StoredObject, old_size: int | None) -> None:
+        """Write `item`'s row and count it, in place of an object of `old_size` (None: none)."""
         self.index.put(bucket, item)
         count, size = self.totals.get(bucket, (0, 0))
-        if old is None:
+        if old_size is None:
             self.totals[bucket] = (count + 1, size + item.size)
         else:
-            self.totals[bucket] = (count, size + item.size - old.size)
-        return item
+            self.totals[bucket] = (count, size + item.size - old_size)
 
     async def receive(self, params: Params, wanted: Requested, limit: int) -> Received:
         """The request's `Body` in a temporary file, its Content-MD5 and checksum verified.
@@ -155,13 +167,13 @@ class S3Core(Service):
                 digest = (
                     digests.digest(algorithm)
                     if digests.has(algorithm)
-                    else file_digest(temp, algorithm)
+                    else file_digest(Path(temp), algorithm)
                 )
                 if wanted.expected is not None:
                     verify(algorithm, wanted.expected, digest)
                 checksum = (algorithm, digest)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            discard(temp)
             raise
         return Received(temp, size, digests.md5.hexdigest(), checksum)
 

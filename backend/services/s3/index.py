@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,18 @@ _OBJECT_COLUMNS = (
     "key, path, size, etag, last_modified, content_type, headers, metadata, tags, "
     "storage_class, checksum_algorithm, checksum, checksum_type, parts, mtime_ns"
 )
+# The statements a PutObject and a GetObject run, spelled once: the connection
+# caches prepared statements by their text.
+_GET = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?"
+_PLACED = "SELECT path, size FROM objects WHERE bucket = ? AND key = ?"
+_PUT = f"INSERT OR REPLACE INTO objects VALUES ({', '.join('?' * 16)})"
+#: The objects whose file is a path or below it, in key order.
+_UNDER_PATH = (
+    f"SELECT {_OBJECT_COLUMNS} FROM objects INDEXED BY objects_by_path "
+    "WHERE bucket = ?1 AND path = ?2 UNION ALL "
+    f"SELECT {_OBJECT_COLUMNS} FROM objects INDEXED BY objects_by_path "
+    "WHERE bucket = ?1 AND path > ?3 AND path < ?4 ORDER BY 1"
+)
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -127,6 +139,26 @@ class StoredObject:
     parts: int = 0
     #: The file's mtime when it was indexed: a different one means someone edited it.
     mtime_ns: int = 0
+
+    def placed(self, path: str, mtime_ns: int) -> StoredObject:
+        """This object with its file at `path`: `dataclasses.replace`, without its cost."""
+        return StoredObject(
+            self.key,
+            path,
+            self.size,
+            self.etag,
+            self.last_modified,
+            self.content_type,
+            self.headers,
+            self.metadata,
+            self.tags,
+            self.storage_class,
+            self.checksum_algorithm,
+            self.checksum,
+            self.checksum_type,
+            self.parts,
+            mtime_ns,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,13 +210,25 @@ def _upload(row: tuple[Any, ...]) -> StoredUpload:
 
 
 class Index:
-    """The SQLite file beside the bucket folders; every method is one short query."""
+    """The SQLite file beside the bucket folders; every method is one short query.
+
+    Buckets are few and every object call looks its bucket up, so they are
+    also kept in memory, read once when the index opens and changed only
+    together with their rows: a lookup is a dict access, not a query. The
+    file stays the source of truth a restart reads.
+    """
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        rows = self._db.execute(
+            "SELECT name, region, location, created, tags, notification FROM buckets"
+        )
+        self._buckets = {
+            r[0]: StoredBucket(r[0], r[1], r[2], r[3], _dict(r[4]), _dict(r[5])) for r in rows
+        }
 
     def close(self) -> None:
         self._db.close()
@@ -193,6 +237,7 @@ class Index:
         with self._transaction() as db:
             for table in ("parts", "uploads", "objects", "names", "buckets"):
                 db.execute(f"DELETE FROM {table}")
+        self._buckets.clear()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -207,32 +252,21 @@ class Index:
     # -- buckets ----------------------------------------------------------------
 
     def buckets(self) -> list[StoredBucket]:
-        rows = self._db.execute(
-            "SELECT name, region, location, created, tags, notification FROM buckets ORDER BY name"
-        )
-        return [StoredBucket(r[0], r[1], r[2], r[3], _dict(r[4]), _dict(r[5])) for r in rows]
+        """Every bucket, by name (bucket names are ASCII: text order is byte order)."""
+        return [self._buckets[name] for name in sorted(self._buckets)]
 
     def bucket(self, name: str) -> StoredBucket | None:
-        row = self._db.execute(
-            "SELECT name, region, location, created, tags, notification FROM buckets "
-            "WHERE name = ?",
-            (name,),
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredBucket(row[0], row[1], row[2], row[3], _dict(row[4]), _dict(row[5]))
+        return self._buckets.get(name)
 
     def add_bucket(self, bucket: StoredBucket) -> None:
+        tags, notification = _json(bucket.tags), _json(bucket.notification)
         self._db.execute(
             "INSERT INTO buckets VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                bucket.name,
-                bucket.region,
-                bucket.location,
-                bucket.created,
-                _json(bucket.tags),
-                _json(bucket.notification),
-            ),
+            (bucket.name, bucket.region, bucket.location, bucket.created, tags, notification),
+        )
+        # Kept as a query would read it back, sharing no dict with the caller.
+        self._buckets[bucket.name] = replace(
+            bucket, tags=_dict(tags), notification=_dict(notification)
         )
 
     def drop_bucket(self, name: str) -> None:
@@ -245,23 +279,38 @@ class Index:
             db.execute("DELETE FROM uploads WHERE bucket = ?", (name,))
             db.execute("DELETE FROM objects WHERE bucket = ?", (name,))
             db.execute("DELETE FROM buckets WHERE name = ?", (name,))
+        self._buckets.pop(name, None)
 
     def set_bucket_tags(self, name: str, tags: dict[str, str]) -> None:
-        self._db.execute("UPDATE buckets SET tags = ? WHERE name = ?", (_json(tags), name))
+        text = _json(tags)
+        self._db.execute("UPDATE buckets SET tags = ? WHERE name = ?", (text, name))
+        self._refresh(name, tags=_dict(text))
 
     def set_notification(self, name: str, notification: dict[str, Any]) -> None:
-        self._db.execute(
-            "UPDATE buckets SET notification = ? WHERE name = ?", (_json(notification), name)
-        )
+        text = _json(notification)
+        self._db.execute("UPDATE buckets SET notification = ? WHERE name = ?", (text, name))
+        self._refresh(name, notification=_dict(text))
+
+    def _refresh(self, name: str, **changes: Any) -> None:
+        """The in-memory bucket after an UPDATE of its row.
+
+        The new value is read back from the JSON just written, as a query
+        would return it: the bucket shares no dict with the caller's.
+        """
+        bucket = self._buckets.get(name)
+        if bucket is not None:
+            self._buckets[name] = replace(bucket, **changes)
 
     # -- objects ----------------------------------------------------------------
 
     def get(self, bucket: str, key: str) -> StoredObject | None:
-        row = self._db.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
-            (bucket, key.encode("utf-8")),
-        ).fetchone()
+        row = self._db.execute(_GET, (bucket, key.encode("utf-8"))).fetchone()
         return None if row is None else _object(row)
+
+    def placed(self, bucket: str, key: str) -> tuple[str, int] | None:
+        """(path, size) of the object of `key`: all a write that replaces it needs to know."""
+        row = self._db.execute(_PLACED, (bucket, key.encode("utf-8"))).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def at_path(self, bucket: str, path: str) -> StoredObject | None:
         row = self._db.execute(
@@ -277,16 +326,15 @@ class Index:
                 f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ?", (bucket,)
             )
         else:
-            rows = self._db.execute(
-                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? "
-                "AND (path = ? OR (path > ? AND path < ?))",
-                (bucket, path, path + "/", path + "0"),
-            )
+            # Two searches of `objects_by_path`, named: left to itself SQLite
+            # walks the bucket's every object in key order instead, and each
+            # change the folder watcher reports cost as much as the bucket is big.
+            rows = self._db.execute(_UNDER_PATH, (bucket, path, path + "/", path + "0"))
         return [_object(row) for row in rows]
 
     def put(self, bucket: str, item: StoredObject) -> None:
         self._db.execute(
-            f"INSERT OR REPLACE INTO objects VALUES ({', '.join('?' * 16)})",
+            _PUT,
             (
                 bucket,
                 item.key.encode("utf-8"),

@@ -35,6 +35,7 @@ editor swap files) are never objects' files, so they are skipped.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 
 from backend.services.s3.errors import InvalidArgument, KeyTooLongError
@@ -53,6 +54,8 @@ EMPTY = "%"
 HASHED = "%~"
 
 _UNSAFE = frozenset('/\\:*?"<>|%\x7f') | frozenset(chr(c) for c in range(0x20))
+#: Finds any character of `_UNSAFE`: most segments have none and are kept as they are.
+_ANY_UNSAFE = re.compile("[" + re.escape("".join(sorted(_UNSAFE))) + "]")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 #: Looks a hashed name up in the index: what it stands for, or None.
@@ -85,6 +88,8 @@ def escaped_name(segment: str) -> str:
         return EMPTY
     if segment == SELF:
         return "%40"
+    if segment[0] != "." and _ANY_UNSAFE.search(segment) is None:
+        return segment
     out: list[str] = []
     for i, char in enumerate(segment):
         if char in _UNSAFE or (i == 0 and char == "."):
@@ -97,7 +102,10 @@ def escaped_name(segment: str) -> str:
 def segment_name(segment: str) -> str:
     """The name one segment is stored under: escaped, or hashed when too long."""
     name = escaped_name(segment)
-    return name if len(name.encode("utf-8")) <= NAME_MAX else hashed_name(segment)
+    # A character is at most 4 bytes of UTF-8: a short name needs no encoding to tell.
+    if len(name) * 4 <= NAME_MAX or len(name.encode("utf-8")) <= NAME_MAX:
+        return name
+    return hashed_name(segment)
 
 
 def key_names(key: str) -> list[tuple[str, str]]:
@@ -109,7 +117,11 @@ def key_names(key: str) -> list[tuple[str, str]]:
     top of the bucket, standing for the whole key.
     """
     pairs = [(segment_name(segment), segment) for segment in key.split("/")]
-    if sum(len(name.encode("utf-8")) + 1 for name, _ in pairs) + len(SELF) > MAX_PATH:
+    # Each name and its `/` (or the final `/@`): the names joined, plus one.
+    path = "/".join([name for name, _ in pairs])
+    if (len(path) + 1) * 4 + len(SELF) > MAX_PATH and (
+        len(path.encode("utf-8")) + 1 + len(SELF) > MAX_PATH
+    ):
         return [(hashed_name(key), key)]
     return pairs
 

@@ -51,6 +51,7 @@ from backend.services.s3.metadata import Settings, settings_of
 from backend.services.s3.names import US_EAST_1, canonical_id
 from backend.services.s3.object_api import ObjectApi, copy_source, new_object
 from backend.services.s3.ranges import copy_range
+from backend.services.s3.store import discard
 from backend.services.s3.tagging import from_header
 
 #: Smallest part but the last, largest part, most parts (AWS_FACTS §16.6).
@@ -181,7 +182,7 @@ class MultipartApi(ObjectApi):
         try:
             upload = self._upload(self.bucket_named(bucket.name), params)
         except BaseException:
-            received.temp.unlink(missing_ok=True)
+            discard(received.temp)
             raise
         os.replace(received.temp, self.store.upload_folder(upload.folder) / str(number))
         etag = f'"{received.md5_hex}"'
@@ -213,7 +214,7 @@ class MultipartApi(ObjectApi):
         try:
             self.store.copy(self.store.file(source_bucket, source), first, length, digests, temp)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            discard(temp)
             raise
         os.replace(temp, self.store.upload_folder(upload.folder) / str(number))
         etag = f'"{digests.md5.hexdigest()}"'
@@ -299,7 +300,7 @@ class MultipartApi(ObjectApi):
                 raws = [base64.b64decode(p.checksum or "") for p in chosen]
                 checksum = (algorithm, composite(algorithm, raws), "COMPOSITE")
         except BaseException:
-            temp.unlink(missing_ok=True)
+            discard(temp)
             raise
         etag = multipart_etag(part.etag for part in chosen)
         settings = Settings.from_json(upload.settings)

@@ -30,7 +30,9 @@ from backend.services.s3.keys import check_key
 from backend.services.s3.metadata import OVERRIDES, Settings, settings_of
 from backend.services.s3.names import canonical_id
 from backend.services.s3.ranges import byte_range
+from backend.services.s3.store import discard
 from backend.services.s3.tagging import as_tag_set, from_header, object_tags, tag_set
+from backend.streams import FileSlice
 
 #: Most keys one DeleteObjects may name.
 MAX_DELETE = 1000
@@ -171,7 +173,7 @@ class ObjectApi(S3Core):
             bucket = self.bucket_named(bucket.name)
             self.check_write(bucket, key, params)
         except BaseException:
-            received.temp.unlink(missing_ok=True)
+            discard(received.temp)
             raise
         checksum = None
         if received.checksum is not None:
@@ -179,9 +181,10 @@ class ObjectApi(S3Core):
         etag = f'"{received.md5_hex}"'
         item = new_object(key, received.size, etag, request.now, settings, tags, checksum)
         self.commit(bucket.name, item, received.temp)
-        self.notifier.object_event(
-            bucket, "ObjectCreated:Put", key, bucket.region, request.caller, item.size, etag
-        )
+        if bucket.notification:  # none configured (the usual case): nothing to match
+            self.notifier.object_event(
+                bucket, "ObjectCreated:Put", key, bucket.region, request.caller, item.size, etag
+            )
         response: Response = {"ETag": etag}
         if checksum is not None:
             response[member(checksum[0])] = checksum[1]
@@ -241,7 +244,7 @@ class ObjectApi(S3Core):
         try:
             self.store.copy(self.store.file(source_bucket, source), 0, source.size, digests, temp)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            discard(temp)
             raise
         checksum = None
         if algorithm is not None:
@@ -325,7 +328,8 @@ class ObjectApi(S3Core):
         a missing key at once, even before the folder watcher reports it.
         """
         item = self.object_of(bucket, params.get("Key"))
-        if not self.store.file(bucket.name, item).is_file():
+        file = self.store.file(bucket.name, item)
+        if not file.is_file():
             self.forget(bucket.name, item)
             raise NoSuchKey(Key=item.key)
         check_read(item, params)
@@ -355,7 +359,7 @@ class ObjectApi(S3Core):
             response["ContentRange"] = f"bytes {first}-{last}/{item.size}"
             response["ContentLength"] = length
         if body:
-            response["Body"] = self.store.slice(bucket.name, item, first, length)
+            response["Body"] = FileSlice(file, first, length)
             if item.tags:
                 response["TagCount"] = len(item.tags)
         return response

@@ -71,7 +71,7 @@ def _bucket(table: Reader, default_region: str) -> BucketSpec:
             "and hyphens, starting and ending with a letter or digit)"
         )
     region = table.get("region", str, default_region)
-    tags = {str(k): str(v) for k, v in (table.get("tags", dict, {}) or {}).items()}
+    tags = table.string_map("tags")
     notifications = tuple(
         _notification(Reader(table.source, f"{table.where}.notifications[{i}]", entry))
         for i, entry in enumerate(table.get("notifications", list, []))

@@ -19,14 +19,21 @@ Writes are synchronous on the event loop, on purpose: the clock's `advance`
 waits for woken tasks to reach their next wait, and a handler parked on a
 thread would make it spin. Big reads go through `FileSlice`, which the wire
 streams from a thread.
+
+A small PutObject costs little more than the file system's own work (create,
+write, rename), so the path it takes is spare: plain `str` paths and `os`
+calls rather than `pathlib`, temporary files named by a counter rather than
+`mkstemp`'s random names, and the disk checked only where the key mapping
+needs it (see `place`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 from backend.services.s3.checksums import Digests
@@ -40,11 +47,33 @@ META = ".skydeck"
 
 Body = ByteStream | bytes | bytearray | memoryview | str | None
 
+#: How a temporary file is made: a new file (never an existing one), not inherited.
+_NEW_FILE = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+#: Most bucket folders' paths kept made (a bound, as names come from requests).
+_FOLDERS_KEPT = 1024
+#: Numbers the temporary files of every store in this process.
+_temp_numbers = itertools.count(1)
 
-def _mode(path: Path) -> int | None:
+
+def discard(path: str | Path) -> None:
+    """Remove a file if it is there (a temporary file a failed write leaves)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of `data`: one `write` may take less than asked (above 2 GiB on Linux)."""
+    written = os.write(fd, data)
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def _mode(path: str | Path) -> int | None:
     """`path`'s file type bits, not following a link; None when nothing is there."""
     try:
-        return path.lstat().st_mode
+        return os.lstat(path).st_mode
     except FileNotFoundError:
         return None
 
@@ -92,12 +121,23 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
         self.index = Index(self.meta / "index.sqlite3")
         self._aliasing = _names_alias(self.tmp)
+        #: `root` as text, for the paths of the hot path.
+        self._root = str(self.root)
+        self._folders: dict[str, Path] = {}
+        #: The start of this process's temporary names; the pid keeps two processes apart.
+        self._temp_prefix = os.path.join(self.tmp, f"{os.getpid()}-")
 
     def folder(self, bucket: str) -> Path:
-        return self.root / bucket
+        """The bucket's folder (made once: the watcher asks for it at every change)."""
+        folder = self._folders.get(bucket)
+        if folder is None:
+            if len(self._folders) >= _FOLDERS_KEPT:
+                self._folders.clear()
+            folder = self._folders[bucket] = self.root / bucket
+        return folder
 
     def file(self, bucket: str, item: StoredObject) -> Path:
-        return self.root / bucket / item.path
+        return self.folder(bucket) / item.path
 
     def slice(self, bucket: str, item: StoredObject, start: int, length: int) -> FileSlice:
         return FileSlice(self.file(bucket, item), start, length)
@@ -110,46 +150,64 @@ class Store:
 
     # -- receiving --------------------------------------------------------------
 
-    def temp(self) -> Path:
-        """A new empty file in the temporary folder."""
-        handle, name = tempfile.mkstemp(dir=self.tmp)
-        os.close(handle)
-        return Path(name)
+    def _create(self) -> tuple[int, str]:
+        """A new empty file in the temporary folder, open for writing, and its path.
 
-    async def receive(self, body: Body, digests: Digests, limit: int) -> tuple[Path, int]:
+        Named `<pid>-<n>` by a counter: cheaper than `mkstemp`'s random names,
+        and `O_EXCL` still refuses a name some other store (or a crashed run)
+        left there, in which case the next number is tried.
+        """
+        while True:
+            name = f"{self._temp_prefix}{next(_temp_numbers)}"
+            try:
+                return os.open(name, _NEW_FILE, 0o600), name
+            except FileExistsError:
+                continue
+
+    def temp(self) -> str:
+        """A new empty file in the temporary folder."""
+        fd, name = self._create()
+        os.close(fd)
+        return name
+
+    async def receive(self, body: Body, digests: Digests, limit: int) -> tuple[str, int]:
         """Write `body` to a temporary file, hashing it; its path and size.
 
         Past `limit` bytes the upload is refused (EntityTooLarge) and the file
         removed: a client can't fill the disk by sending one endless body.
         """
-        temp = self.temp()
+        fd, temp = self._create()
         size = 0
         try:
-            with temp.open("wb") as out:
+            try:
+                if isinstance(body, ByteStream) and (whole := body.held()) is not None:
+                    body = whole
                 if isinstance(body, ByteStream):
                     async for chunk in body:
                         size += len(chunk)
                         if size > limit:
                             raise EntityTooLarge(ProposedSize=str(size), MaxSizeAllowed=str(limit))
                         digests.update(chunk)
-                        out.write(chunk)
+                        _write_all(fd, chunk)
                 elif body is not None:
                     data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
                     size = len(data)
                     if size > limit:
                         raise EntityTooLarge(ProposedSize=str(size), MaxSizeAllowed=str(limit))
                     digests.update(data)
-                    out.write(data)
+                    _write_all(fd, data)
+            finally:
+                os.close(fd)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            discard(temp)
             raise
         return temp, size
 
     def copy(
-        self, source: Path, start: int, length: int, digests: Digests | None, out: Path
+        self, source: Path, start: int, length: int, digests: Digests | None, out: str | Path
     ) -> None:
         """Append `length` bytes of `source` from `start` to `out`, hashing them if asked."""
-        with source.open("rb") as src, out.open("ab") as dst:
+        with source.open("rb") as src, open(out, "ab") as dst:
             src.seek(start)
             left = length
             while left > 0:
@@ -163,42 +221,70 @@ class Store:
 
     # -- placing ----------------------------------------------------------------
 
-    def place(self, bucket: str, key: str, temp: Path) -> tuple[str, int]:
-        """Move a complete body into the bucket as `key`; its path and the file's mtime."""
-        known = self.index.get(bucket, key)
-        path = known.path if known is not None else self._choose(bucket, key)
-        target = self.folder(bucket) / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, target)
-        return path, target.stat().st_mtime_ns
+    def place(self, bucket: str, key: str, temp: str, known: str | None) -> tuple[str, int]:
+        """Move a complete body into the bucket as `key`; its path and the file's mtime.
 
-    def _choose(self, bucket: str, key: str) -> str:
-        """The path for a new key, making room for it (see `keys.py`).
+        `known` is the path the index has for `key` (None for a new key): an
+        object replaced stays where it is, and only when its folder has gone
+        from the disk is it made again. A new key's path is chosen by `_choose`,
+        which looks at the disk only for the folders above it; whether its own
+        name is a folder (so the key takes `@` in it) the rename itself tells,
+        as renaming a file onto a folder fails.
+        """
+        folder = f"{self._root}/{bucket}"
+        if known is not None:
+            target = f"{folder}/{known}"
+            try:
+                os.replace(temp, target)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(temp, target)
+            return known, os.stat(target).st_mtime_ns
+        path, folders_exist = self._choose(bucket, key)
+        target = f"{folder}/{path}"
+        if not folders_exist:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.replace(temp, target)
+        except OSError:
+            if os.path.isdir(target):
+                path, target = f"{path}/{SELF}", f"{target}/{SELF}"
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(temp, target)
+        return path, os.stat(target).st_mtime_ns
+
+    def _choose(self, bucket: str, key: str) -> tuple[str, bool]:
+        """The path for a new key, making room for it (see `keys.py`); whether its folders exist.
 
         A folder the key needs where an object's file stands moves that file
-        into the folder as `@`; a folder where the key's own file should go
-        means the key takes `@` inside it.
+        into the folder as `@` (`_nest`). Below a folder that is missing
+        nothing is there, so the disk is not asked about it. The last name is
+        the key's own, left to `place`: where a folder stands, the key takes
+        `@` inside it.
         """
-        current = self.folder(bucket)
+        current = f"{self._root}/{bucket}"
         parts: list[str] = []
         pairs = key_names(key)
+        last = len(pairs) - 1
+        exist = True
         for i, (wanted, fragment) in enumerate(pairs):
-            name = self._unaliased(current, wanted, fragment)
+            name = self._unaliased(current, wanted, fragment) if exist else wanted
             if name.startswith(HASHED):
                 self.index.remember(name, fragment)
             parts.append(name)
-            current = current / name
+            current = f"{current}/{name}"
+            if i == last or not exist:
+                continue
             mode = _mode(current)
-            last = i == len(pairs) - 1
-            if last and mode is not None and stat.S_ISDIR(mode):
-                parts.append(SELF)
-            elif not last and mode is not None and not stat.S_ISDIR(mode):
+            if mode is None:
+                exist = False
+            elif not stat.S_ISDIR(mode):
                 self._nest(bucket, "/".join(parts))
-        return "/".join(parts)
+        return "/".join(parts), exist
 
-    def _unaliased(self, parent: Path, name: str, fragment: str) -> str:
+    def _unaliased(self, parent: str, name: str, fragment: str) -> str:
         """`name`, or the hashed name for `fragment` when `name` would alias another."""
-        if not self._aliasing or name.startswith(HASHED) or _mode(parent / name) is None:
+        if not self._aliasing or name.startswith(HASHED) or _mode(f"{parent}/{name}") is None:
             return name
         if name in os.listdir(parent):
             return name

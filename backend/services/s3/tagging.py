@@ -2,8 +2,8 @@
 
 S3 answers tag mistakes with its own codes (`InvalidTag`, and `BadRequest`
 for too many object tags), not the `InvalidParameterValue` of the query
-services, so the shared `backend.kit.tags` rules don't fit; the limits
-are S3's ("Categorizing your storage using tags", "Using cost allocation
+services, so only the shared `backend.kit.tags` character rule fits; the
+limits are S3's ("Categorizing your storage using tags", "Using cost allocation
 S3 bucket tags"). Tags come as a TagSet (`[{Key, Value}]`) or, on PutObject
 and CreateMultipartUpload, as the `x-amz-tagging` header: URL query
 parameters (`team=data&stage=raw`).
@@ -11,34 +11,27 @@ parameters (`team=data&stage=raw`).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from backend.kit.tags import allowed
 from backend.services.s3.errors import BadRequest, InvalidArgument, InvalidTag, MalformedXML
 
 MAX_OBJECT_TAGS = 10
 MAX_BUCKET_TAGS = 50
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
-_PUNCTUATION = frozenset("+-=._:/@")
-
-
-def _allowed(text: str) -> bool:
-    return all(
-        c.isalnum() or c in _PUNCTUATION or unicodedata.category(c).startswith("Z") for c in text
-    )
 
 
 def _checked(pairs: Iterable[tuple[object, object]]) -> dict[str, str]:
     tags: dict[str, str] = {}
     for key, value in pairs:
-        if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH or not _allowed(key):
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH or not allowed(key):
             raise InvalidTag("The TagKey you have provided is invalid")
         if key.lower().startswith("aws:"):
             raise InvalidTag("Your TagKey cannot be prefixed with aws:")
-        if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH or not _allowed(value):
+        if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH or not allowed(value):
             raise InvalidTag("The TagValue you have provided is invalid")
         if key in tags:
             raise InvalidTag("Cannot provide multiple Tags with the same key")

@@ -110,8 +110,8 @@ class DiskSync(S3Core):
             if bucket is not None:
                 await self._reconcile(bucket, under)
 
-    async def watch(self) -> None:
-        """Follow the bucket folders until cancelled (the dashboard runs this as a worker)."""
+    async def live(self) -> None:
+        """Follow the bucket folders until cancelled (the dashboard and `serve` run it)."""
         await self.rescan()
         meta = str(self.store.meta)
         async for changes in watchfiles.awatch(

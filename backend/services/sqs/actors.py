@@ -1,8 +1,8 @@
 """SQS's scenario actors: producers that send and consumers that receive and delete.
 
-Both look their queue up by name (GetQueueUrl) as a real program does at
-start, and look it up again when it goes missing, so a queue deleted and
-recreated from the dashboard gets its traffic back.
+Both know their queue by name and look its URL up as a real program does
+(`backend.actors.queues`), so a queue deleted and recreated from the
+dashboard gets its traffic back.
 """
 
 from __future__ import annotations
@@ -11,44 +11,15 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from backend.actors.actor import THROTTLED, Actor
 from backend.actors.bodies import BODIES, POISON_SKU
+from backend.actors.queues import QueueByName
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
-from backend.errors import AwsError
 from backend.kit.scenario import Reader
 from backend.registry import ActorKind
-from backend.service import Response
 
 
-class SqsActor(Actor):
-    """An actor bound to one queue, which it finds by name and finds again when lost."""
-
-    retry_codes: ClassVar[frozenset[str]] = THROTTLED | {"QueueDoesNotExist"}
-
-    def __init__(self, cloud: Cloud, name: str, queue: str) -> None:
-        super().__init__(cloud, name)
-        self.queue = queue
-        self._queue_url: str | None = None
-
-    def on_error(self, error: AwsError) -> None:
-        if error.code == "QueueDoesNotExist":
-            self._queue_url = None
-
-    async def sqs(self, action: str, params: dict[str, Any]) -> Response | None:
-        return await self.call("sqs", action, params)
-
-    async def queue_url(self) -> str | None:
-        """The queue's URL, looked up (GetQueueUrl) as a real program does at start."""
-        if self._queue_url is None:
-            found = await self.sqs("GetQueueUrl", {"QueueName": self.queue})
-            if found is not None:
-                self._queue_url = found["QueueUrl"]
-                self.last_error = ""
-        return self._queue_url
-
-
-class Producer(SqsActor):
+class Producer(QueueByName):
     """Poisson arrivals at `rate`; bodies from a named generator; FIFO groups if given."""
 
     kind: ClassVar[str] = "sqs-producer"
@@ -72,11 +43,9 @@ class Producer(SqsActor):
         self.sent = 0
 
     async def run(self) -> None:
-        clock = self.cloud.clock
-        started = clock.now()
+        started = self.cloud.clock.now()
         while True:
-            self.status = "sending"
-            await clock.sleep(self.rate.next_arrival(clock.now() - started, self.rng))
+            await self.arrival(self.rate, started)
             url = await self.queue_url()
             if url is None:
                 continue
@@ -89,11 +58,11 @@ class Producer(SqsActor):
                 params["MessageGroupId"] = group
             if self.delay is not None:
                 params["DelaySeconds"] = self.delay
-            if await self.sqs("SendMessage", params) is not None:
+            if await self.call("sqs", "SendMessage", params) is not None:
                 self.sent += 1
 
 
-class Consumer(SqsActor):
+class Consumer(QueueByName):
     """`workers` independent receive loops on one queue.
 
     Processing takes a uniform time in [`process_min`, `process_max`]. A
@@ -148,7 +117,8 @@ class Consumer(SqsActor):
             if url is None:
                 continue
             self.status = "polling" if self.wait_time else "short polling"
-            received = await self.sqs(
+            received = await self.call(
+                "sqs",
                 "ReceiveMessage",
                 {
                     "QueueUrl": url,
@@ -169,22 +139,16 @@ class Consumer(SqsActor):
                 if POISON_SKU in message["Body"] or self.rng.random() < self.failure_rate:
                     self.failed += 1
                     continue
-                deleted = await self.sqs(
-                    "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": message["ReceiptHandle"]}
+                handle = message["ReceiptHandle"]
+                deleted = await self.call(
+                    "sqs", "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": handle}
                 )
                 if deleted is not None:
                     self.processed += 1
 
 
-def _queue(table: Reader, defined: Mapping[str, set[str]]) -> str:
-    queue: str = table.required("queue", str)
-    if queue not in defined.get("queue", set()):
-        raise table.fail(f"queue {queue!r} is not defined in [[sqs.queue]]")
-    return queue
-
-
 def _producer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    options: dict[str, Any] = {"queue": _queue(table, defined)}
+    options: dict[str, Any] = {"queue": table.defined("queue", "sqs.queue", defined)}
     options["rate"] = read_rate(table, "messages per second")
     body = table.get("body", str, "text")
     if body not in BODIES:
@@ -198,7 +162,7 @@ def _producer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[st
 
 
 def _consumer_options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
-    options: dict[str, Any] = {"queue": _queue(table, defined)}
+    options: dict[str, Any] = {"queue": table.defined("queue", "sqs.queue", defined)}
     options["workers"] = int(table.number("workers", 1, 1, 100))
     options["wait_time"] = int(table.number("wait_time", 20, 0, 20))
     options["max_messages"] = int(table.number("max_messages", 10, 1, 10))
@@ -218,13 +182,13 @@ ACTORS = (
     ActorKind(
         "sqs-producer",
         _producer_options,
-        lambda cloud, name, options: Producer(cloud, name, **options),
+        Producer.build,
         "SendMessage at a Poisson rate",
     ),
     ActorKind(
         "sqs-consumer",
         _consumer_options,
-        lambda cloud, name, options: Consumer(cloud, name, **options),
+        Consumer.build,
         "ReceiveMessage, process, DeleteMessage",
     ),
 )

@@ -71,13 +71,9 @@ def _queue(table: Reader, region: str) -> QueueSpec:
         raise table.fail("max_receive_count needs dead_letter_queue")
     if name.endswith(".fifo"):
         attributes.setdefault("FifoQueue", "true")
-    tags = table.get("tags", dict, {}) or {}
+    tags = table.string_map("tags")
     table.done()
-    return QueueSpec(
-        name,
-        {k: _attribute(v) for k, v in attributes.items()},
-        {str(k): str(v) for k, v in tags.items()},
-    )
+    return QueueSpec(name, {k: _attribute(v) for k, v in attributes.items()}, tags)
 
 
 def _attribute(value: object) -> str:

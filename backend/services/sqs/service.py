@@ -3,9 +3,9 @@
 Each handler is registered under its AWS action name and speaks botocore's
 member names, so the dashboard, the actors and the HTTP endpoint share it.
 Behaviour lives in the models beneath (`queue.py`, `move_tasks.py`) and the
-pure rules beside them (`permissions.py`, and the shared `backend/kit/tags.py`); what lives here is what
-AWS checks at the API: names, ranges, receipt handles, batch entries, ARNs,
-and which error each gets.
+pure rules beside them (`permissions.py`, and the shared `backend/kit/tags.py`);
+what lives here is what AWS checks at the API: names, ranges, receipt
+handles, batch entries, ARNs, and which error each gets.
 """
 
 from __future__ import annotations
