@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
+from backend.errors import AwsError
 from tests.backend.test_s3_helpers import get, new_cloud, put, s3, s3_error
 
 MIB = 1024 * 1024
@@ -375,3 +376,22 @@ async def test_list_multipart_uploads(cloud: Cloud) -> None:
     assert [u["UploadId"] for u in rest["Uploads"]] == [again, ids["b/one"], ids["b/two"], ids["c"]]
     after_key = await s3(cloud, "ListMultipartUploads", Bucket="bkt", KeyMarker="a")
     assert [u["Key"] for u in after_key["Uploads"]] == ["b/one", "b/two", "c"]
+
+
+@pytest.mark.parametrize("number", ["¹", "٣", "+1", " 1", "1_0"])
+async def test_part_numbers_are_ascii_digits_only(cloud: Cloud, number: str) -> None:
+    await cloud.call("s3", "CreateBucket", {"Bucket": "parts"})
+    upload = await cloud.call("s3", "CreateMultipartUpload", {"Bucket": "parts", "Key": "k"})
+    with pytest.raises(AwsError) as refused:
+        await cloud.call(
+            "s3",
+            "UploadPart",
+            {
+                "Bucket": "parts",
+                "Key": "k",
+                "UploadId": upload["UploadId"],
+                "PartNumber": number,
+                "Body": b"x",
+            },
+        )
+    assert refused.value.code == "InvalidArgument"

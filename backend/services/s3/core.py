@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.cloud import Cloud
+from backend.numbers import whole_number
 from backend.service import Params, Service
 from backend.services.s3.checksums import Digests, Requested, content_md5, file_digest, verify
 from backend.services.s3.errors import (
@@ -201,21 +202,15 @@ def flag(params: Params, name: str) -> bool:
 
 def integer(params: Params, name: str, low: int, high: int, argument: str) -> int | None:
     """An integer member within [low, high], or None when absent; InvalidArgument otherwise."""
-    value: Any = params.get(name)
-    if value is None or value == "":
+    given: Any = params.get(name)
+    if given is None or given == "":
         return None
-    if (
-        isinstance(value, str)
-        and value.isascii()
-        and value.lstrip("-").isdigit()
-        and len(value) < 20
-    ):
-        value = int(value)
+    value = whole_number(given) if isinstance(given, str) else given
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidArgument(
             f"Argument {argument} must be an integer between {low} and {high}",
             ArgumentName=argument,
-            ArgumentValue=str(value)[:64],
+            ArgumentValue=str(given)[:64],
         )
     return value
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from backend.numbers import whole_number
 from backend.service import Params, Request, Response, action
 from backend.services.s3 import listing
 from backend.services.s3.checksums import (
@@ -61,14 +62,13 @@ MAX_PARTS = 10_000
 
 
 def _part_number(params: Params) -> int:
-    value = params.get("PartNumber")
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
-        value = int(value)
+    given = params.get("PartNumber")
+    value = whole_number(given) if isinstance(given, str) else given
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARTS:
         raise InvalidArgument(
             f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive",
             ArgumentName="partNumber",
-            ArgumentValue=str(value)[:64],
+            ArgumentValue=str(given)[:64],
         )
     return value
 
