@@ -24,6 +24,9 @@ from backend.wire import json_protocol, query_protocol, rest_xml
 from backend.wire.models import WireService
 from backend.wire.routing import Route
 
+#: Where JSON and query answers carry the request id (S3 has its own pair of headers).
+REQUEST_ID = "x-amzn-RequestId"
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
@@ -110,7 +113,7 @@ class JsonCodec(Codec):
         encoder = self._once("out", op, json_protocol.response_encoder)
         return Outgoing(
             200,
-            {"Content-Type": self.service.content_type},
+            {"Content-Type": self.service.content_type, REQUEST_ID: request_id},
             json_protocol.encode_with(encoder, result),
         )
 
@@ -124,7 +127,8 @@ class JsonCodec(Codec):
         op: OperationModel | None = None,
     ) -> Outgoing:
         headers = {
-            "Content-Type": service.content_type if service else "application/x-amz-json-1.0"
+            "Content-Type": service.content_type if service else "application/x-amz-json-1.0",
+            REQUEST_ID: request_id,
         }
         if service is not None and service.query_compatible:
             fault = "Sender" if error.sender_fault else "Receiver"
@@ -160,7 +164,7 @@ class QueryCodec(Codec):
         body = query_protocol.encode_with(
             op.name, writer, result, self.service.xml_namespace, request_id
         )
-        return Outgoing(200, {"Content-Type": "text/xml"}, body)
+        return Outgoing(200, {"Content-Type": "text/xml", REQUEST_ID: request_id}, body)
 
     @classmethod
     def error(
@@ -173,7 +177,8 @@ class QueryCodec(Codec):
     ) -> Outgoing:
         namespace = service.xml_namespace if service else ""
         body = query_protocol.encode_error(error, namespace, request_id)
-        return Outgoing(error.status, {"Content-Type": "text/xml"}, body)
+        headers = {"Content-Type": "text/xml", REQUEST_ID: request_id}
+        return Outgoing(error.status, headers, body)
 
 
 class RestXmlCodec(Codec):

@@ -461,7 +461,7 @@ class _Handler:
             log.exception("endpoint: %s %s failed", service.name, action)
             fault = InternalFailure("We encountered an internal error. Please try again.")
             return self._error(found.protocol, service, fault, request_id, method, op)
-        return await _send(request, answer, request_id)
+        return await _send(request, answer)
 
     def _error(
         self,
@@ -475,9 +475,7 @@ class _Handler:
         self.stats.errors += 1
         answer = CODECS[protocol].error(service, error, request_id, method, op)
         assert isinstance(answer.body, bytes)
-        return web.Response(
-            status=answer.status, body=answer.body, headers=_with_request_id(answer, request_id)
-        )
+        return web.Response(status=answer.status, body=answer.body, headers=answer.headers)
 
     def _codec(self, service: WireService, protocol: Protocol) -> Codec:
         """The codec for `service` in `protocol`, made once per endpoint."""
@@ -684,7 +682,7 @@ def _stream_body(request: web.BaseRequest) -> ByteStream:
     return ByteStream(raw(), length)
 
 
-async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> web.StreamResponse:
+async def _send(request: web.BaseRequest, answer: Outgoing) -> web.StreamResponse:
     """Send a codec's answer; a body on disk goes out from the file, never read whole.
 
     Where the event loop can (asyncio's own, on a plain socket), the kernel
@@ -693,7 +691,7 @@ async def _send(request: web.BaseRequest, answer: Outgoing, request_id: str) -> 
     the chunks `FileSlice.chunks` reads, the next one read while this one is
     sent. HEAD sends the headers alone, and an empty body nothing.
     """
-    headers = _with_request_id(answer, request_id)
+    headers = answer.headers
     body = answer.body
     if isinstance(body, bytes):
         return web.Response(status=answer.status, body=body, headers=headers)
@@ -736,14 +734,3 @@ async def _send_file(request: web.BaseRequest, body: FileSlice) -> bool:
     finally:
         file.close()
     return True
-
-
-def _with_request_id(answer: Outgoing, request_id: str) -> dict[str, str]:
-    """The answer's headers with the request id as JSON and query clients read it.
-
-    S3 answers carry `x-amz-request-id` and `x-amz-id-2` instead; given
-    `x-amzn-RequestId` too, botocore would stop reporting the HostId.
-    """
-    if "x-amz-request-id" in answer.headers:
-        return answer.headers
-    return {**answer.headers, "x-amzn-RequestId": request_id}
