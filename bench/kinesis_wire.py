@@ -2,14 +2,15 @@
 
     python bench/kinesis_wire.py [--records N] [--shards S] [--record-bytes B]
 
-What the HTTP endpoint does for a request once its bytes are in, without the
-sockets: parse the JSON body, convert it against the input shape
-(`JsonCodec.decode`), run the action through `Cloud.call`, and write the
-result as JSON for the output shape (`JsonCodec.encode`). Each stage
-is timed on its own, in CPU microseconds per record (`time.process_time`), so
-load from other processes on the machine hardly moves the figures, and a
-change to one stage shows in that stage's line. The virtual clock moves on so
-that no shard passes its write limit: the work is measured, not throttling.
+What the HTTP endpoint's JSON codec does for a request once its bytes are in,
+without the sockets: parse the JSON body, convert it against the input shape
+(`json_protocol.decode_with`, as `JsonCodec.decode` calls it), run the action
+through `Cloud.call`, and write the result as JSON for the output shape
+(`json_protocol.encode_with`). Each stage is timed on its own, in CPU
+microseconds per record (`time.process_time`), so load from other processes on
+the machine moves the figures less than it moves wall time, and a change to
+one stage shows in that stage's line. The virtual clock moves on so that no
+shard passes its limits: the work is measured, not throttling.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 from backend.cloud import Cloud
 from backend.services.kinesis import KinesisService
 from backend.wire import json_protocol
-from backend.wire.codecs import JsonCodec
 from backend.wire.models import wire_service
 
 BATCH = 500
@@ -62,11 +62,14 @@ class Stages:
 async def main(count: int, shards: int, record_bytes: int) -> None:
     cloud = Cloud(seed=1, services=[KinesisService])
     service = wire_service("kinesis")
-    assert service is not None
-    codec = JsonCodec(service)
-    put_op = codec.operation("PutRecords")
-    get_op = codec.operation("GetRecords")
-    iterator_op = codec.operation("GetShardIterator")
+    put_op = service.operation("PutRecords") if service else None
+    get_op = service.operation("GetRecords") if service else None
+    assert put_op is not None and get_op is not None
+    # Built once per operation, as `JsonCodec` keeps them.
+    put_decoder = json_protocol.request_decoder(put_op)
+    put_writer = json_protocol.response_encoder(put_op)
+    get_decoder = json_protocol.request_decoder(get_op)
+    get_writer = json_protocol.response_encoder(get_op)
     await cloud.call("kinesis", "CreateStream", {"StreamName": "bench", "ShardCount": shards})
     await cloud.clock.advance(10)
 
@@ -90,11 +93,11 @@ async def main(count: int, shards: int, record_bytes: int) -> None:
     for n in range(calls):
         body = bodies[n % len(bodies)]
         parsed = put.run("parse", partial(json_protocol.parse_body, body))
-        decoder = codec._once("in", put_op, json_protocol.request_decoder)
-        params = put.run("decode", partial(decoder, parsed, ""))
+        assert put_decoder is not None
+        params = put.run("decode", partial(put_decoder, parsed, ""))
         result = await put.wait("handler", cloud.call("kinesis", "PutRecords", params))
         assert result["FailedRecordCount"] == 0
-        put.run("encode", partial(codec.encode, put_op, result, ""))
+        put.run("encode", partial(json_protocol.encode_with, put_writer, result))
         if (n + 1) * BATCH % per_second == 0:
             await cloud.clock.advance(1)
     put.report("PutRecords (500 a call)", calls * BATCH)
@@ -104,30 +107,18 @@ async def main(count: int, shards: int, record_bytes: int) -> None:
     for index in range(shards):
         shard_id = f"shardId-{index:012d}"
         params = {"StreamName": "bench", "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
-        answer = await cloud.call("kinesis", "GetShardIterator", params)
-        codec.encode(iterator_op, answer, "")
-        iterator = answer["ShardIterator"]
+        iterator = (await cloud.call("kinesis", "GetShardIterator", params))["ShardIterator"]
         while iterator:
             body = json.dumps({"ShardIterator": iterator, "Limit": 10_000}).encode()
-            params = await get.wait("decode", codec.decode(None, get_op, _Incoming(body)))  # type: ignore[arg-type]
+            params = get.run("decode", partial(json_protocol.decode_with, get_decoder, body))
             result = await get.wait("handler", cloud.call("kinesis", "GetRecords", params))
-            get.run("encode", partial(codec.encode, get_op, result, ""))
+            get.run("encode", partial(json_protocol.encode_with, get_writer, result))
             read += len(result["Records"])
             if not result["Records"]:
                 break
             iterator = result.get("NextShardIterator")
             await cloud.clock.advance(1)
     get.report("GetRecords (Limit 10,000)", read)
-
-
-class _Incoming:
-    """Just enough of `codecs.Incoming` for `JsonCodec.decode`: the body."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    async def read(self) -> bytes:
-        return self.body
 
 
 if __name__ == "__main__":

@@ -733,13 +733,13 @@ def _table_writer(
     """
 
     def table(items: list[Any]) -> str | None:
-        if not all(map(_is_dict, items)):
+        if set(map(type, items)) != {dict}:
             return None
         layouts = set(map(tuple, items))
         if len(layouts) != 1:
             return None
         (keys,) = layouts
-        if len(keys) < 2 or not all(map(_is_str, keys)):
+        if len(keys) < 2 or set(map(type, keys)) != {str}:
             return None
         pattern: list[str] = []
         texts: list[Iterable[str]] = []
@@ -770,14 +770,6 @@ def _table_writer(
         return f"[{','.join(map(row.__mod__, zip(*texts, strict=True)))}]"
 
     return table
-
-
-def _is_dict(value: Any) -> bool:
-    return value.__class__ is dict
-
-
-def _is_str(value: Any) -> bool:
-    return value.__class__ is str
 
 
 def _converted(convert: Encoder | None) -> Writer | None:

@@ -230,8 +230,10 @@ class Shard:
         hi = min(lo + limit, len(self._keys))
         if lo >= hi:
             return self._first + lo, self._first + lo
-        total = 0
         data = self._data
+        if sum(map(len, data[lo:hi])) <= max_bytes:  # the usual read: no Python step a record
+            return self._first + lo, self._first + hi
+        total = 0
         for i in range(lo, hi):
             total += len(data[i])
             if total > max_bytes and i > lo:
