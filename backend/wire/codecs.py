@@ -11,16 +11,16 @@ object identity and nothing outlives its endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from botocore.model import OperationModel
 
 from backend.errors import AwsError, ErrorCode, InvalidAction, UnknownOperationException
 from backend.service import Params
 from backend.streams import ByteStream, FileSlice
-from backend.wire import json_protocol, query_protocol, rest_xml
+from backend.wire import eventstream, json_protocol, query_protocol, rest_xml
 from backend.wire.models import WireService
 from backend.wire.routing import Route
 
@@ -42,13 +42,25 @@ class Incoming:
     stream: Callable[[], ByteStream]
 
 
+class Streamed(Protocol):
+    """A body made while it is sent (an event stream), of no length known beforehand.
+
+    The server writes each chunk as it comes (HTTP/1.1 chunked) and calls
+    `aclose` however the answer ends, so what feeds it can stop.
+    """
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """An HTTP answer: status, headers, and a body held or streamed from disk."""
+    """An HTTP answer: status, headers, and a body held, streamed from disk or made as sent."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | FileSlice = b""
+    body: bytes | FileSlice | Streamed = b""
 
 
 #: What S3 answers for functionality it does not implement.
@@ -110,6 +122,10 @@ class JsonCodec(Codec):
         return json_protocol.decode_with(decoder, await incoming.read())
 
     def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        if op.has_event_stream_output:
+            events = self._once("events", op, eventstream.json_event_stream)
+            headers = {"Content-Type": eventstream.CONTENT_TYPE, REQUEST_ID: request_id}
+            return Outgoing(200, headers, events(result))
         encoder = self._once("out", op, json_protocol.response_encoder)
         return Outgoing(
             200,

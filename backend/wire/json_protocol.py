@@ -171,6 +171,14 @@ def response_encoder(op: OperationModel) -> Writer | None:
     shape = op.output_shape
     if shape is None:
         return None
+    return shape_writer(shape)
+
+
+def shape_writer(shape: Shape) -> Writer | None:
+    """A writer of `shape`'s values, as `response_encoder` builds for an output shape.
+
+    Also for the structures an event stream sends one by one (`eventstream`).
+    """
     writer = _Writers().build(shape)
     if writer is not None:
         return writer

@@ -60,7 +60,7 @@ from backend.wire.access import (
     preflight_headers,
 )
 from backend.wire.chunked import aws_chunked, decode_aws_chunked, decoded_length
-from backend.wire.codecs import CODECS, Codec, Incoming, Outgoing
+from backend.wire.codecs import CODECS, Codec, Incoming, Outgoing, Streamed
 from backend.wire.errors import (
     AccessDeniedException,
     RequestEntityTooLarge,
@@ -77,6 +77,7 @@ from backend.wire.routing import (
     media_type,
     route,
 )
+from backend.wire.sendfile import send_file
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
 _STATS_WINDOW = 60
 _NO_QUERY: Mapping[str, str] = {}
+#: A request from no browser page adds no CORS headers.
+_NO_HEADERS: Mapping[str, str] = {}
 #: Endpoints started per cloud (see `_Handler.__init__`).
 _STARTS: weakref.WeakKeyDictionary[Cloud, int] = weakref.WeakKeyDictionary()
 
@@ -405,16 +408,27 @@ class _Handler:
                 headers.get("Access-Control-Request-Private-Network", "").lower() == "true",
             )
             return web.Response(headers={**cors, "x-amzn-RequestId": request_id})
-        response = await self._route(request, request_id)
-        response.headers.update(cors_headers(origin))
+        cors = cors_headers(origin)
+        response = await self._route(request, request_id, cors)
+        if not response.prepared:  # a streamed answer had them before its headers went out
+            response.headers.update(cors)
         return response
 
-    async def _route(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+    async def _route(
+        self, request: web.BaseRequest, request_id: str, cors: Mapping[str, str] = _NO_HEADERS
+    ) -> web.StreamResponse:
         if request.path.startswith("/_skydeck/"):
             return self._internal(request, request_id)
-        return await self._aws(request, request_id)
+        return await self._aws(request, request_id, cors)
 
-    async def _aws(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
+    async def _aws(
+        self, request: web.BaseRequest, request_id: str, cors: Mapping[str, str]
+    ) -> web.StreamResponse:
+        """Decode, call the cloud, encode; `cors` joins a streamed answer's headers.
+
+        A body on disk or an event stream is sent from here, its headers with
+        it, so what `_serve` adds afterwards would come too late for them.
+        """
         headers = request.headers
         method = request.method
         query: Mapping[str, str] = request.query if request.query_string else _NO_QUERY
@@ -461,6 +475,7 @@ class _Handler:
             log.exception("endpoint: %s %s failed", service.name, action)
             fault = InternalFailure("We encountered an internal error. Please try again.")
             return self._error(found.protocol, service, fault, request_id, method, op)
+        answer.headers.update(cors)
         return await _send(request, answer)
 
     def _error(
@@ -685,16 +700,20 @@ def _stream_body(request: web.BaseRequest) -> ByteStream:
 async def _send(request: web.BaseRequest, answer: Outgoing) -> web.StreamResponse:
     """Send a codec's answer; a body on disk goes out from the file, never read whole.
 
-    Where the event loop can (asyncio's own, on a plain socket), the kernel
-    copies the file to the socket itself (`loop.sendfile`) and no byte passes
-    through Python. Elsewhere (uvloop has no sendfile) the body goes out in
-    the chunks `FileSlice.chunks` reads, the next one read while this one is
-    sent. HEAD sends the headers alone, and an empty body nothing.
+    The kernel copies the file to the socket itself and no byte passes through
+    Python: `loop.sendfile` on asyncio's own loop, a thread's `os.sendfile` on
+    uvloop, which has none (`_send_file`). Where neither can (not Linux, a TLS
+    transport) the body goes out in the chunks `FileSlice.chunks` reads, the
+    next one read while this one is sent. HEAD sends the headers alone, and an
+    empty body nothing. A body made as it is sent (an event stream) goes to
+    `_send_streamed`.
     """
     headers = answer.headers
     body = answer.body
     if isinstance(body, bytes):
         return web.Response(status=answer.status, body=body, headers=headers)
+    if not isinstance(body, FileSlice):
+        return await _send_streamed(request, answer.status, headers, body)
     response = web.StreamResponse(status=answer.status, headers=headers)
     response.content_length = body.length
     try:
@@ -709,28 +728,54 @@ async def _send(request: web.BaseRequest, answer: Outgoing) -> web.StreamRespons
     return response
 
 
+async def _send_streamed(
+    request: web.BaseRequest, status: int, headers: dict[str, str], body: Streamed
+) -> web.StreamResponse:
+    """Send a body made as it goes (an event stream): each chunk the moment it is made.
+
+    HTTP/1.1 chunked transfer, which urllib3 (under botocore) hands on chunk
+    by chunk, so a client sees each event as it happens. The body is closed
+    however this ends: sent whole, the client gone (aiohttp cancels the
+    request, or a write finds the connection closed), or the endpoint closing.
+    A client gone mid-answer is not an error: there is no one left to tell.
+    """
+    response = web.StreamResponse(status=status, headers=headers)
+    response.enable_chunked_encoding()
+    try:
+        with contextlib.suppress(ConnectionError):
+            await response.prepare(request)
+            async for chunk in body:
+                await response.write(chunk)
+            await response.write_eof()
+    finally:
+        await body.aclose()
+    return response
+
+
 #: Event loop types found to have no `sendfile` (uvloop's), not asked again.
 _NO_SENDFILE: set[type[asyncio.AbstractEventLoop]] = set()
 
 
 async def _send_file(request: web.BaseRequest, body: FileSlice) -> bool:
-    """Send `body` with `loop.sendfile`, after the headers; False, sending nothing, if it can't.
+    """Send `body` by the kernel's sendfile, after the headers; False, sending nothing, if it can't.
 
     A `StreamResponse` writes its headers to the transport when prepared, and
-    `sendfile` waits for the transport to have sent them before the file.
+    `loop.sendfile` waits for the transport to have sent them before the file.
+    A loop without it (uvloop) has the kernel send the file from a thread
+    (`sendfile.send_file`) instead.
     """
     loop = asyncio.get_running_loop()
-    if type(loop) in _NO_SENDFILE:
-        return False
     transport = request.transport
     if transport is None or transport.is_closing():
         raise ConnectionResetError("Connection lost")
+    if type(loop) in _NO_SENDFILE:
+        return await send_file(transport, body)
     file = await loop.run_in_executor(None, open, body.path, "rb")
     try:
         await loop.sendfile(transport, file, body.start, body.length)
     except NotImplementedError:
         _NO_SENDFILE.add(type(loop))
-        return False
+        return await send_file(transport, body)
     finally:
         file.close()
     return True

@@ -313,6 +313,20 @@ def test_a_local_page_may_call_and_read_the_answer(live: Live) -> None:
     assert failed.headers["access-control-allow-origin"] == origin, "errors are readable too"
 
 
+def test_a_local_page_may_read_an_object_sent_from_disk(live: Live) -> None:
+    """GetObject streams the file after its headers: the CORS ones must be among them."""
+    origin = "http://localhost:3000"
+    headers = {"Origin": origin}
+    assert request(live.url, "PUT", "/pictures", b"", headers).status == 200
+    put = request(live.url, "PUT", "/pictures/cat.txt", b"meow", headers)
+    assert put.status == 200
+    assert put.headers["access-control-allow-origin"] == origin
+    got = request(live.url, "GET", "/pictures/cat.txt", b"", headers)
+    assert (got.status, got.body) == (200, b"meow")
+    assert got.headers["access-control-allow-origin"] == origin
+    assert "etag" in got.headers["access-control-expose-headers"].lower()
+
+
 def test_a_preflight_from_another_site_is_refused(live: Live) -> None:
     headers = {"Origin": EVIL, "Access-Control-Request-Method": "POST"}
     reply = request(live.url, "OPTIONS", "/", headers=headers)

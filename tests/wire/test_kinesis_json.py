@@ -88,19 +88,3 @@ def test_errors_come_back_as_kinesis_errors(live: Live) -> None:
         raw.create_stream(StreamName="bad name", ShardCount=0)
     assert info.value.response["Error"]["Code"] == "ValidationException"
     assert info.value.response["Error"]["Message"].startswith("2 validation errors detected: ")
-
-
-def test_subscribe_to_shard_is_refused_cleanly_over_the_endpoint(live: Live) -> None:
-    kinesis = live.client("kinesis")
-    kinesis.create_stream(StreamName="s", ShardCount=1)
-    live.advance(TRANSITION)
-    arn = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["StreamARN"]
-    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]
-    live.advance(TRANSITION)
-    with pytest.raises(kinesis.exceptions.InvalidArgumentException) as info:
-        kinesis.subscribe_to_shard(
-            ConsumerARN=consumer["ConsumerARN"],
-            ShardId="shardId-000000000000",
-            StartingPosition={"Type": "LATEST"},
-        )
-    assert "HTTP/2 event stream" in info.value.response["Error"]["Message"]

@@ -1,8 +1,9 @@
 """Enhanced fan-out: RegisterStreamConsumer and the rest, and SubscribeToShard.
 
-SubscribeToShard answers in-process with `{"EventStream": Subscription}`, an
-async iterator of `{"SubscribeToShardEvent": {...}}` (see `consumers.py`); the
-endpoint does not encode it as AWS's HTTP/2 event stream.
+SubscribeToShard answers with `{"EventStream": Subscription}`, an async
+iterator of `{"SubscribeToShardEvent": {...}}` (see `consumers.py`). In-process
+callers iterate it; the endpoint sends its events to SDKs as AWS's event
+stream (`backend/wire/eventstream.py`).
 """
 
 from __future__ import annotations
@@ -149,10 +150,10 @@ class ConsumerActions(KinesisBase):
     async def subscribe_to_shard(self, params: Params, request: Request) -> Response:
         """Answer with `{"EventStream": Subscription}`: iterate it for SubscribeToShardEvents.
 
-        The endpoint does not encode it as AWS's HTTP/2 event stream; in-process
-        callers (actors, the dashboard, tests) use the iterator directly. A call
-        that came over the endpoint (it has a base URL) is refused once checked,
-        rather than opening a session nobody can read.
+        Every refusal is raised here, before the session opens, so over the
+        endpoint it is an ordinary error answer, not an event in the stream.
+        A session this one replaces (after the 5 s a resubscription must wait)
+        ends with ResourceInUseException, as AWS ends it.
         """
         checks = Checks(params)
         consumer_arn = checks.string(
@@ -173,11 +174,6 @@ class ConsumerActions(KinesisBase):
         checks.done()
         assert consumer_arn is not None and given is not None and kind is not None
         consumer = self._consumer(consumer_arn, request)
-        if request.endpoint is not None:
-            raise InvalidArgumentException(
-                "SubscribeToShard needs an HTTP/2 event stream, which this endpoint does not "
-                "serve yet: read with GetRecords, or subscribe in-process."
-            )
         stream = consumer.stream
         if consumer.status != "ACTIVE":
             raise ResourceInUseException(
@@ -198,7 +194,12 @@ class ConsumerActions(KinesisBase):
             raise dry_run()
         previous = consumer.subscriptions.get(shard.shard_id)
         if previous is not None:
-            previous.close()
+            previous.close(
+                ResourceInUseException(
+                    f"Subscription to shard {shard.shard_id} for consumer {consumer.arn} was "
+                    "replaced by a newer one."
+                )
+            )
         subscription = Subscription(self.cloud.clock, consumer, shard, position)
         consumer.subscriptions[shard.shard_id] = subscription
         consumer.subscribed_at[shard.shard_id] = now

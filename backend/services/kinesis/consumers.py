@@ -12,6 +12,13 @@ then subscribes again from its ContinuationSequenceNumber), when a newer
 subscription for the same shard replaces it, when the consumer or the stream
 goes, or after the event that reaches the end of a closed shard, which carries
 the ChildShards to subscribe to next.
+
+In-process readers see the iteration stop however the session ends. When it
+ends on an error (the stream or the consumer gone, a newer subscription taking
+over) the error is also left in `Subscription.error`: the endpoint sends it as
+the event stream's last message, an exception, as AWS does
+(`backend/wire/eventstream.py`). The five-minute end and the shard's end are
+not errors; the stream just ends.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from __future__ import annotations
 from typing import Any
 
 from backend.clock import Clock
+from backend.errors import AwsError
 from backend.kit.token_bucket import TokenBucket
 from backend.metrics import MetricStore
 from backend.services.kinesis import sequence, shapes
+from backend.services.kinesis.errors import ResourceNotFoundException, stream_not_found
 from backend.services.kinesis.shard import READ_BYTES_PER_SECOND, Shard
 from backend.services.kinesis.stream import NAMESPACE, Stream
 
@@ -72,8 +81,16 @@ class StreamConsumer:
         }
 
     def close(self) -> None:
+        """End its sessions: it is being deregistered, or its stream deleted."""
+        stream = self.stream
+        if stream.deleted or stream.status == "DELETING":
+            error = stream_not_found(stream.name, stream.account)
+        else:
+            error = ResourceNotFoundException(
+                f"Consumer {self.arn} under account {stream.account} not found."
+            )
         for subscription in list(self.subscriptions.values()):
-            subscription.close()
+            subscription.close(error)
 
     def positions(self, now: float) -> dict[str, int]:
         """MillisBehindLatest of each shard it has a live session on, for the dashboard."""
@@ -95,15 +112,21 @@ class Subscription:
         self.position = position
         self.ends = now + SESSION
         self.closed = False
+        #: Why it ended, when that was an error rather than its natural end.
+        self.error: AwsError | None = None
         self._bytes = TokenBucket(READ_BYTES_PER_SECOND, now=now)
         self._next_event = now
         self._finished = False
 
-    def close(self) -> None:
-        """End the session; a reader waiting for the next event gets StopAsyncIteration."""
+    def close(self, error: AwsError | None = None) -> None:
+        """End the session; a reader waiting for the next event gets StopAsyncIteration.
+
+        `error` says why, when it is one: it is kept in `error` for the endpoint.
+        """
         if self.closed:
             return
         self.closed = True
+        self.error = error
         if self.consumer.subscriptions.get(self.shard.shard_id) is self:
             del self.consumer.subscriptions[self.shard.shard_id]
         self.shard.arrived.fire()
@@ -117,7 +140,9 @@ class Subscription:
         shard = self.shard
         while True:
             now = clock.now()
-            if self._finished or now >= self.ends or stream.deleted:
+            if stream.deleted:
+                self.close(stream_not_found(stream.name, stream.account))
+            elif self._finished or now >= self.ends:
                 self.close()
             if self.closed:
                 raise StopAsyncIteration
