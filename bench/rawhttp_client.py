@@ -218,44 +218,55 @@ def note(name: str, text: str) -> None:
     print(f"{name:<34} {text}")
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of process `pid` (Linux), or None where unknown."""
+def cpu_times(pid: int) -> tuple[float, float] | None:
+    """(user, system) CPU seconds of process `pid` (Linux), or None where unknown."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 class CpuMeter:
     """CPU time spent by this process and, when known, the server's, per request.
 
     CPU time rather than wall time because the machine is shared: another
-    process on the cores stretches the wall figures, hardly the CPU ones.
+    process on the cores stretches the wall figures, hardly the CPU ones. The
+    server's is also split into user and kernel time: what a file system
+    charges for creating a file varies with the disk and its recent history
+    (see `stream_wire.creation_cost`) and is not the server's own code.
     """
 
     def __init__(self, server_pid: int | None) -> None:
         self.server_pid = server_pid
         self.client = 0.0
         self.server: float | None = None
+        #: The server's kernel (system) share of `server`.
+        self.server_system: float | None = None
 
     def __enter__(self) -> CpuMeter:
         self._client = time.process_time()
-        self._server = cpu_seconds(self.server_pid) if self.server_pid else None
+        self._server = cpu_times(self.server_pid) if self.server_pid else None
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.client = time.process_time() - self._client
-        after = cpu_seconds(self.server_pid) if self.server_pid else None
-        self.server = (
-            after - self._server if after is not None and self._server is not None else None
-        )
+        after = cpu_times(self.server_pid) if self.server_pid else None
+        if after is not None and self._server is not None:
+            user, system = after[0] - self._server[0], after[1] - self._server[1]
+            self.server, self.server_system = user + system, system
 
     def report(self, requests: int, label: str = "  CPU per request") -> None:
         parts = [f"client {self.client / requests * 1e6:.0f} us"]
-        if self.server is not None:
-            parts.insert(0, f"server {self.server / requests * 1e6:.0f} us")
+        if self.server is not None and self.server_system is not None:
+            each = 1e6 / requests
+            user, system = (self.server - self.server_system) * each, self.server_system * each
+            parts.insert(
+                0,
+                f"server {self.server * each:.0f} us (user {user:.0f}, kernel {system:.0f})",
+            )
         note(label, ", ".join(parts))
 
 

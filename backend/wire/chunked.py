@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Mapping
 
+from multidict import CIMultiDict, CIMultiDictProxy
+
 from backend.errors import AwsError, ErrorCode
 from backend.numbers import whole_number
 from backend.params import quoted
@@ -46,10 +48,14 @@ _TRAILER = "trailer"
 _DONE = "done"
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """Header `name` (lower case) from a plain dict or a case-insensitive multidict."""
+def _header(headers: Mapping[str, str], name: str, lowered: bool) -> str | None:
+    """Header `name` (lower case) from a plain dict or a case-insensitive multidict.
+
+    Only a plain dict of mixed-case names is searched: a multidict ignores
+    case already, and `lowered` says the dict's names are lower case.
+    """
     value = headers.get(name)
-    if value is not None:
+    if value is not None or lowered or isinstance(headers, CIMultiDictProxy | CIMultiDict):
         return value
     for key, found in headers.items():
         if key.lower() == name:
@@ -61,22 +67,24 @@ def _tokens(value: str | None) -> list[str]:
     return [token.strip().lower() for token in (value or "").split(",") if token.strip()]
 
 
-def aws_chunked(headers: Mapping[str, str]) -> bool:
+def aws_chunked(headers: Mapping[str, str], *, lowered: bool = False) -> bool:
     """Whether the request's body is aws-chunked and must be unframed.
 
     Clients say so either way: botocore sends both `Content-Encoding:
     aws-chunked` and a `STREAMING-*` payload hash, other SDKs sometimes only
-    the hash (or a Content-Encoding of `gzip,aws-chunked`).
+    the hash (or a Content-Encoding of `gzip,aws-chunked`). `lowered`: the
+    names of `headers` (a plain dict) are lower case, so none is searched for.
     """
-    if "aws-chunked" in _tokens(_header(headers, "content-encoding")):
+    encoding = _header(headers, "content-encoding", lowered)
+    if encoding is not None and "aws-chunked" in _tokens(encoding):
         return True
-    digest = _header(headers, "x-amz-content-sha256") or ""
+    digest = _header(headers, "x-amz-content-sha256", lowered) or ""
     return digest.upper().startswith("STREAMING-")
 
 
-def decoded_length(headers: Mapping[str, str]) -> int | None:
+def decoded_length(headers: Mapping[str, str], *, lowered: bool = False) -> int | None:
     """The size of the unframed body the sender announced, or None if it announced none."""
-    value = _header(headers, _DECODED_LENGTH)
+    value = _header(headers, _DECODED_LENGTH, lowered)
     if value is None:
         return None
     length = whole_number(value.strip())

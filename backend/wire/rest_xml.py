@@ -43,7 +43,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from types import MappingProxyType
@@ -409,6 +409,10 @@ class RequestDecoder:
     raw_payload: tuple[str, bool] | None = None
     #: The member an XML body is, its root element and reader; member "" is the whole input.
     xml_payload: tuple[str, str | None, XmlReader] | None = None
+    #: `headers` by lower-case header: a request's few headers are looked up in it,
+    #: rather than each of an operation's many header members (PutObject has 45)
+    #: looked for among them.
+    by_header: Mapping[str, tuple[tuple[str, TextReader], ...]] = field(default_factory=dict)
 
 
 def request_decoder(op: OperationModel) -> RequestDecoder:
@@ -454,6 +458,9 @@ def request_decoder(op: OperationModel) -> RequestDecoder:
             xml_payload = (payload, root, _xml_reader(member, {}))
     elif body_members:
         xml_payload = ("", None, _xml_reader(shape, {}))
+    by_header: dict[str, tuple[tuple[str, TextReader], ...]] = {}
+    for name, header, read in headers:
+        by_header[header] = (*by_header.get(header, ()), (name, read))
     return RequestDecoder(
         tuple(uri),
         tuple(headers),
@@ -462,6 +469,7 @@ def request_decoder(op: OperationModel) -> RequestDecoder:
         query_map,
         raw_payload,
         xml_payload,
+        MappingProxyType(by_header),
     )
 
 
@@ -502,11 +510,13 @@ def decode_with(
     for key, value in headers.items():
         key = key.lower()
         lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
-    for name, header, read in decoder.headers:
-        text = lowered.get(header)
-        if text is not None:
-            params[name] = read(text)
-    if decoder.headers and aws_chunked(lowered):
+    by_header = decoder.by_header
+    for header, text in lowered.items():
+        members = by_header.get(header)
+        if members is not None:
+            for name, read in members:
+                params[name] = read(text)
+    if by_header and aws_chunked(lowered, lowered=True):
         _unframe_params(decoder, lowered, params)
     for name, prefix in decoder.prefixed:
         found = {k[len(prefix) :]: v for k, v in lowered.items() if k.startswith(prefix)}
@@ -545,7 +555,8 @@ def decode_trailers(decoder: RequestDecoder, trailers: Mapping[str, str]) -> Par
 
 
 def _unframe_params(decoder: RequestDecoder, headers: Mapping[str, str], params: Params) -> None:
-    length = decoded_length(headers)
+    """ContentLength and ContentEncoding as the unframed body has them (`headers` lower-cased)."""
+    length = decoded_length(headers, lowered=True)
     for name, header, read in decoder.headers:
         if header == "content-length":
             params.pop(name, None)
@@ -934,8 +945,10 @@ class ResponseEncoder:
 
     #: The status S3 answers with (`http.responseCode`: 204 for the deletes).
     status: int = 200
-    #: (member, header, writer of the value as header text)
-    headers: tuple[tuple[str, str, Callable[[Any], str]], ...] = ()
+    #: member -> (header, writer of the value as header text); a result's few
+    #: members are looked up here, rather than each of an operation's many header
+    #: members (GetObject has 44) looked for in the result.
+    headers: Mapping[str, tuple[str, Callable[[Any], str]]] = field(default_factory=dict)
     #: (member, header prefix): Metadata -> `x-amz-meta-*`
     prefixed: tuple[tuple[str, str], ...] = ()
     #: A member that sets the status (`location: statusCode`).
@@ -997,7 +1010,7 @@ def response_encoder(op: OperationModel) -> ResponseEncoder:
             xml_payload = ("", root, root_attrs, _xml_writer(shape, {}))
     return ResponseEncoder(
         status,
-        tuple(headers),
+        MappingProxyType({name: (header, write) for name, header, write in headers}),
         tuple(prefixed),
         status_member,
         raw_payload,
@@ -1051,10 +1064,11 @@ def encode_with(encoder: ResponseEncoder, result: Mapping[str, Any], request_id:
 def _write_headers(
     encoder: ResponseEncoder, result: Mapping[str, Any], headers: dict[str, str]
 ) -> None:
-    for name, header, write in encoder.headers:
-        value = result.get(name)
-        if value is not None and header not in headers:
-            headers[header] = _header_text(write(value))
+    members = encoder.headers
+    for name, value in result.items():
+        found = members.get(name)
+        if found is not None and value is not None and found[0] not in headers:
+            headers[found[0]] = _header_text(found[1](value))
     for name, prefix in encoder.prefixed:
         values = result.get(name)
         if isinstance(values, Mapping):

@@ -44,6 +44,8 @@ Protocol = str
 REST: frozenset[str] = frozenset({"rest-xml"})
 
 FORM = "application/x-www-form-urlencoded"
+#: Most Host headers whose label `Registry.host_labels` keeps (they come from requests).
+_HOSTS_KEPT = 1024
 
 
 class RoutingError(Exception):
@@ -77,6 +79,9 @@ class Registry:
     by_version: dict[str, WireService] = field(default_factory=dict)
     #: REST services' route tables, built on first use (walking every operation).
     rest_routes: dict[str, rest_xml.Routes] = field(default_factory=dict)
+    #: The label each Host header names, by (service, Host): clients send the same
+    #: few hosts over and over, and reading one is a regular expression.
+    host_labels: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, services: Iterable[WireService]) -> Registry:
@@ -214,7 +219,15 @@ def _rest_route(
     query: Mapping[str, str],
 ) -> Route:
     """The operation a REST request's method and path name, or the service's refusal."""
-    label = service.host_label_of(headers.get("Host", ""))
+    host = headers.get("Host", "")
+    labels = registry.host_labels
+    key = (service.name, host)
+    if key in labels:
+        label = labels[key]
+    else:
+        if len(labels) >= _HOSTS_KEPT:
+            labels.clear()
+        label = labels[key] = service.host_label_of(host)
     routes = registry.rest_routes.get(service.name)
     if routes is None:
         routes = registry.rest_routes[service.name] = rest_xml.Routes(service.model)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+from collections.abc import AsyncGenerator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from watchfiles import Change
 
 from backend.bus import CloudEvent
 from backend.cloud import Cloud
+from backend.services.s3.index import StoredBucket
+from backend.services.s3.store import OwnWrites
 from tests.backend.test_s3_helpers import get, keys, new_cloud, put, s3, s3_error, service
 
 
@@ -201,3 +206,161 @@ async def test_reset_empties_the_account_and_the_folder(cloud: Cloud, tmp_path: 
     assert list((tmp_path / "s3/.skydeck/uploads").iterdir()) == []
     await s3(cloud, "CreateBucket", Bucket="bkt")
     assert await keys(cloud, "bkt") == []
+
+
+async def test_the_watcher_passes_over_skydecks_own_writes_only(
+    cloud: Cloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What skydeck left as it is costs the watcher nothing; what a person changed is settled."""
+    s3_service = service(cloud)
+    s3_service.store.own = OwnWrites()  # as `live()` does while it watches
+    settled: list[str] = []
+    reconcile = s3_service._reconcile
+
+    async def spy(bucket: StoredBucket, under: str) -> None:
+        settled.append(under)
+        await reconcile(bucket, under)
+
+    monkeypatch.setattr(s3_service, "_reconcile", spy)
+    folder = tmp_path / "s3/bkt"
+    await put(cloud, "bkt", "a.txt", b"1")
+    await put(cloud, "bkt", "b.txt", b"2")
+    await s3(cloud, "DeleteObject", Bucket="bkt", Key="b.txt")
+    reported = {
+        (Change.added, str(folder / "a.txt")),
+        (Change.modified, str(folder / "a.txt")),
+        (Change.added, str(folder / "b.txt")),
+        (Change.deleted, str(folder / "b.txt")),
+    }
+    await s3_service.on_changes(reported)
+    assert settled == []
+    assert await keys(cloud, "bkt") == ["a.txt"]
+
+    await put(cloud, "bkt", "a.txt", b"3")
+    await put(cloud, "bkt", "b.txt", b"4")
+    await s3(cloud, "DeleteObject", Bucket="bkt", Key="b.txt")
+    (folder / "a.txt").write_bytes(b"edited by hand")
+    (folder / "b.txt").write_bytes(b"put back by hand")
+    (folder / "c.txt").write_bytes(b"dropped in by hand")
+    await s3_service.on_changes(reported | {(Change.added, str(folder / "c.txt"))})
+    assert sorted(settled) == ["a.txt", "b.txt", "c.txt"]
+    assert await keys(cloud, "bkt") == ["a.txt", "b.txt", "c.txt"]
+    for key, body in (("a.txt", b"edited by hand"), ("b.txt", b"put back by hand")):
+        head = await s3(cloud, "HeadObject", Bucket="bkt", Key=key)
+        assert head["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+
+
+def test_own_writes_are_noted_once_and_only_as_they_were(tmp_path: Path) -> None:
+    own = OwnWrites()
+    file = tmp_path / "f"
+    file.write_bytes(b"1")
+    own.placed(str(file), os.lstat(file))
+    assert own.ours(str(file))
+    assert not own.ours(str(file))  # used up: a later report is settled
+    own.placed(str(file), os.lstat(file))
+    file.write_bytes(b"22")
+    assert not own.ours(str(file))
+    own.removed(str(file))
+    assert not own.ours(str(file))  # something is there
+    file.unlink()
+    own.removed(str(file))
+    assert own.ours(str(file))
+    assert not own.ours(str(tmp_path / "never noted"))
+
+
+def test_own_writes_start_again_when_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(OwnWrites, "LIMIT", 2)
+    own = OwnWrites()
+    for name in ("a", "b", "c"):
+        own.removed(str(tmp_path / name))
+    assert not own.ours(str(tmp_path / "a"))
+    assert own.ours(str(tmp_path / "c"))
+
+
+class FakeWatch:
+    """`watchfiles.awatch` as `live()` calls it, fed by the test batch by batch."""
+
+    def __init__(self) -> None:
+        #: (paths, options) of each watch asked for, in order.
+        self.calls: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+        self._queues: list[asyncio.Queue[set[tuple[Change, str]]]] = []
+        self._idle: list[asyncio.Event] = []
+        self.closed: set[int] = set()
+        self._called = asyncio.Event()
+
+    def __call__(self, *paths: Path, **options: Any) -> AsyncGenerator[set[tuple[Change, str]]]:
+        number = len(self.calls)
+        self.calls.append((tuple(str(p) for p in paths), options))
+        queue: asyncio.Queue[set[tuple[Change, str]]] = asyncio.Queue()
+        idle = asyncio.Event()
+        self._queues.append(queue)
+        self._idle.append(idle)
+        self._called.set()
+
+        async def batches() -> AsyncGenerator[set[tuple[Change, str]]]:
+            try:
+                while True:
+                    idle.set()
+                    yield await queue.get()
+            finally:
+                self.closed.add(number)
+                idle.set()
+
+        return batches()
+
+    async def asked(self, count: int) -> None:
+        """Until `count` watches have been asked for."""
+        while len(self.calls) < count:
+            self._called.clear()
+            await self._called.wait()
+
+    async def report(self, number: int, changes: set[tuple[Change, str]]) -> None:
+        """Hand watch `number` a batch and wait until it has been dealt with."""
+        self._idle[number].clear()
+        self._queues[number].put_nowait(changes)
+        await self._idle[number].wait()
+
+
+async def test_live_watches_the_buckets_and_the_data_folder_but_not_its_own(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    root = (tmp_path / "s3").resolve()
+    s3_service = service(cloud)
+    fake = FakeWatch()
+    (root / "bkt/before.txt").write_bytes(b"there before the watch")
+    task = asyncio.create_task(s3_service.live(fake))
+    await fake.asked(2)
+    watches = {options.get("recursive", True): paths for paths, options in fake.calls}
+    assert watches == {False: (str(root),), True: (str(root / "bkt"),)}
+    noting = s3_service.store.own
+    assert noting is not None
+    top = next(n for n, (_, options) in enumerate(fake.calls) if options["recursive"] is False)
+    buckets = 1 - top
+
+    (root / "bkt/dropped.txt").write_bytes(b"by hand")
+    await fake.report(buckets, {(Change.added, str(root / "bkt/dropped.txt"))})
+    assert await keys(cloud, "bkt") == ["before.txt", "dropped.txt"]
+
+    # A new bucket: the bucket folders are watched anew, the new one included, and
+    # what reached its folder before that watch began is found once it is on.
+    await s3(cloud, "CreateBucket", Bucket="fresh")
+    await fake.report(top, {(Change.added, str(root / "fresh"))})
+    await fake.report(buckets, set())  # the bucket watch wakes with nothing to report
+    await fake.asked(3)
+    assert fake.calls[2][0] == (str(root / "bkt"), str(root / "fresh"))
+    assert buckets in fake.closed
+    (root / "fresh/early.txt").write_bytes(b"before the watch")
+    await fake.report(2, set())
+    assert await keys(cloud, "fresh") == ["early.txt"]
+
+    # Something at the top that changes no bucket leaves the bucket watch as it is.
+    (root / "stray.txt").write_bytes(b"not a bucket")
+    await fake.report(top, {(Change.added, str(root / "stray.txt"))})
+    await fake.report(2, set())
+    assert len(fake.calls) == 3 and 2 not in fake.closed
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert s3_service.store.own is None
+    assert fake.closed == {0, 1, 2}

@@ -78,6 +78,10 @@ def member(algorithm: str) -> str:
     return f"Checksum{algorithm}"
 
 
+#: Each algorithm with its member, spelled once: every upload looks for all of them.
+_MEMBERS = tuple((algorithm, member(algorithm)) for algorithm in ALGORITHMS)
+
+
 def header(algorithm: str) -> str:
     """The header (and aws-chunked trailer) that carries `algorithm`'s value."""
     return f"x-amz-checksum-{algorithm.lower()}"
@@ -143,7 +147,7 @@ class Requested:
     def of(
         cls, params: Mapping[str, Any], named_by: str = "x-amz-sdk-checksum-algorithm"
     ) -> Requested:
-        sent = [a for a in ALGORITHMS if params.get(member(a)) not in (None, "")]
+        sent = [a for a, name in _MEMBERS if params.get(name) not in (None, "")]
         if len(sent) > 1:
             raise InvalidRequest(
                 "Expecting a single x-amz-checksum- header. Multiple checksum Types are not "

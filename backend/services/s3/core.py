@@ -114,24 +114,29 @@ class S3Core(Service):
         """Put the complete body at `temp` in place as `item`, replacing any object of its key.
 
         The index is asked once, for where the key's file is and its size, and
-        written once: a small PutObject is mostly these two statements and
-        the file system's work.
+        written once, in one transaction with whatever placing the file
+        records (a hashed name, a file moved into a folder): a small PutObject
+        is mostly these statements and the file system's work.
         """
-        old = self.index.placed(bucket, item.key)
-        path, mtime_ns = self.store.place(bucket, item.key, temp, None if old is None else old[0])
-        item = item.placed(path, mtime_ns)
-        self._index(bucket, item, None if old is None else old[1])
+        with self.index.transaction():
+            old = self.index.placed(bucket, item.key)
+            known = None if old is None else old[0]
+            path, mtime_ns = self.store.place(bucket, item.key, temp, known)
+            item = item.placed(path, mtime_ns)
+            self.index.put(bucket, item)
+        self._count(bucket, item, None if old is None else old[1])
         return item
 
     def record(self, bucket: str, item: StoredObject) -> StoredObject:
         """Index an object whose file is in place, replacing any object of its key."""
-        old = self.index.placed(bucket, item.key)
-        self._index(bucket, item, None if old is None else old[1])
+        with self.index.transaction():
+            old = self.index.placed(bucket, item.key)
+            self.index.put(bucket, item)
+        self._count(bucket, item, None if old is None else old[1])
         return item
 
-    def _index(self, bucket: str, item: StoredObject, old_size: int | None) -> None:
-        """Write `item`'s row and count it, in place of an object of `old_size` (None: none)."""
-        self.index.put(bucket, item)
+    def _count(self, bucket: str, item: StoredObject, old_size: int | None) -> None:
+        """Count `item` in its bucket's totals, in place of an object of `old_size` (None: none)."""
         count, size = self.totals.get(bucket, (0, 0))
         if old_size is None:
             self.totals[bucket] = (count + 1, size + item.size)

@@ -93,6 +93,62 @@ def _names_alias(folder: Path) -> bool:
         probe.unlink()
 
 
+class OwnWrites:
+    """The files skydeck itself last left (or removed) in the bucket folders, for the watcher.
+
+    Each PutObject makes the folder watcher report the file it placed, and
+    each DeleteObject the file it removed; the index holds those already, and
+    settling them as if a person had dropped them in would cost every write
+    a directory walk and queries. So `Store` notes here what it left at a path
+    (the file's inode, size and mtime, or that nothing is there), and the
+    watcher passes over a reported path when the disk still shows exactly
+    that (one `lstat`). Anything else at the path (a person's edit after
+    skydeck's write, a file dropped where skydeck deleted one) differs and is
+    settled as before. A note is used once; folders are not noted, so a folder
+    a person moves in is always walked.
+
+    Only kept while the watcher runs (`Store.own`); bounded, because the
+    watcher may never report some paths (a full event queue): when full it
+    starts again empty, and those paths are then settled the slow way.
+    """
+
+    __slots__ = ("_left",)
+
+    #: Most notes kept; more start the record again.
+    LIMIT = 65_536
+
+    def __init__(self) -> None:
+        #: (inode, size, mtime_ns) of the file skydeck left at a path, None where it removed one.
+        self._left: dict[str, tuple[int, int, int] | None] = {}
+
+    def placed(self, path: str, info: os.stat_result) -> None:
+        """Skydeck put a file at `path` (absolute); `info` is its `lstat`."""
+        if len(self._left) >= self.LIMIT:
+            self._left.clear()
+        self._left[path] = (info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def removed(self, path: str) -> None:
+        """Skydeck removed the file at `path` (absolute)."""
+        if len(self._left) >= self.LIMIT:
+            self._left.clear()
+        self._left[path] = None
+
+    def ours(self, path: str) -> bool:
+        """Whether `path` is as skydeck last left it (the note is used up either way)."""
+        if path not in self._left:
+            return False
+        left = self._left.pop(path)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return left is None
+        return (
+            left is not None
+            and stat.S_ISREG(info.st_mode)
+            and (info.st_ino, info.st_size, info.st_mtime_ns) == left
+        )
+
+
 def _first_names(folder: Path, limit: int) -> list[str] | None:
     """Up to `limit` names in `folder`; None when it is not a folder."""
     try:
@@ -126,6 +182,8 @@ class Store:
         self._folders: dict[str, Path] = {}
         #: The start of this process's temporary names; the pid keeps two processes apart.
         self._temp_prefix = os.path.join(self.tmp, f"{os.getpid()}-")
+        #: What skydeck wrote, while the folder watcher runs (it sets this); else None.
+        self.own: OwnWrites | None = None
 
     def folder(self, bucket: str) -> Path:
         """The bucket's folder (made once: the watcher asks for it at every change)."""
@@ -233,25 +291,28 @@ class Store:
         """
         folder = f"{self._root}/{bucket}"
         if known is not None:
-            target = f"{folder}/{known}"
+            path, target = known, f"{folder}/{known}"
             try:
                 os.replace(temp, target)
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 os.replace(temp, target)
-            return known, os.stat(target).st_mtime_ns
-        path, folders_exist = self._choose(bucket, key)
-        target = f"{folder}/{path}"
-        if not folders_exist:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.replace(temp, target)
-        except OSError:
-            if os.path.isdir(target):
-                path, target = f"{path}/{SELF}", f"{target}/{SELF}"
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.replace(temp, target)
-        return path, os.stat(target).st_mtime_ns
+        else:
+            path, folders_exist = self._choose(bucket, key)
+            target = f"{folder}/{path}"
+            if not folders_exist:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                os.replace(temp, target)
+            except OSError:
+                if os.path.isdir(target):
+                    path, target = f"{path}/{SELF}", f"{target}/{SELF}"
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(temp, target)
+        info = os.lstat(target)
+        if self.own is not None:
+            self.own.placed(target, info)
+        return path, info.st_mtime_ns
 
     def _choose(self, bucket: str, key: str) -> tuple[str, bool]:
         """The path for a new key, making room for it (see `keys.py`); whether its folders exist.
@@ -301,7 +362,10 @@ class Store:
 
     def remove(self, bucket: str, item: StoredObject) -> None:
         """Delete an object's file and the folders it leaves empty."""
-        self.file(bucket, item).unlink(missing_ok=True)
+        file = f"{self._root}/{bucket}/{item.path}"
+        discard(file)
+        if self.own is not None:
+            self.own.removed(file)
         self._tidy(bucket, item.path.split("/")[:-1])
 
     def _tidy(self, bucket: str, parts: list[str]) -> None:

@@ -11,21 +11,26 @@ links and names that are no key's are left alone.
 
 The reconciliation is plain methods: `rescan()` compares everything, and
 `on_changes(changes)` only the paths `watchfiles` reported. Tests call them
-directly. `watch()` runs `watchfiles.awatch` over the folders until
-cancelled; the dashboard starts it, headless runs and tests never do. It
-works in real time (it watches the real disk), and it skips what it sees
-of skydeck's own writes, which the index already holds.
+directly (and drive `live()` with a stand-in for `watchfiles.awatch`).
+`live()` watches the folders until cancelled; the dashboard and `skydeck
+serve` start it, headless runs never do. It works in real time (it watches
+the real disk). The watch reports skydeck's own writes too, which the index
+already holds: a file skydeck placed or removed and nobody touched since is
+passed over with one `lstat` (`OwnWrites`), and anything else is compared
+with the index.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import mimetypes
 import os
 import stat
-from collections.abc import Iterable
-from pathlib import Path, PurePath
+from collections.abc import AsyncGenerator, Callable, Iterable
+from pathlib import Path
 
 import watchfiles
 
@@ -35,8 +40,15 @@ from backend.services.s3.index import StoredBucket, StoredObject
 from backend.services.s3.keys import decode_path
 from backend.services.s3.metadata import DEFAULT_CONTENT_TYPE
 from backend.services.s3.names import US_EAST_1, is_bucket_name
-from backend.services.s3.store import META
+from backend.services.s3.store import META, OwnWrites
 from backend.streams import CHUNK
+
+log = logging.getLogger(__name__)
+
+#: How `live` watches a folder: `watchfiles.awatch`, or a test's stand-in.
+Watch = Callable[..., AsyncGenerator[set[tuple[watchfiles.Change, str]], None]]
+#: How often the watch of the bucket folders wakes to see whether the buckets changed.
+RESTART_CHECK_MS = 1000
 
 
 def _md5_of(path: Path) -> str:
@@ -77,26 +89,36 @@ class DiskSync(S3Core):
 
     async def rescan(self) -> None:
         """Compare every bucket folder with the index and settle the differences."""
-        root = self.store.root
-        with os.scandir(root) as entries:
+        self._settle_buckets()
+        for bucket in self.index.buckets():
+            await self._reconcile(bucket, "")
+
+    def _settle_buckets(self) -> None:
+        """Folders new in the data folder become buckets; buckets whose folder went go."""
+        with os.scandir(self.store.root) as entries:
             folders = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
         for name in folders:
             self._adopt(name)
         for bucket in self.index.buckets():
             if bucket.name not in folders:
                 self._lose(bucket)
-            else:
-                await self._reconcile(bucket, "")
 
     async def on_changes(self, changes: Iterable[tuple[object, str]]) -> None:
-        """Settle the paths `watchfiles` reported (a set of (Change, path))."""
+        """Settle the paths `watchfiles` reported (a set of (Change, path)).
+
+        A path is looked at once however many changes name it; one skydeck
+        itself left as it is now (`Store.own`) is passed over.
+        """
+        root = f"{self.store.root}{os.sep}"
+        own = self.store.own
         touched: set[tuple[str, str]] = set()
-        for _, raw in changes:
-            try:
-                parts = PurePath(raw).relative_to(self.store.root).parts
-            except ValueError:
+        for raw in {path for _, path in changes}:
+            if not raw.startswith(root):
                 continue
+            parts = [p for p in raw[len(root) :].split(os.sep) if p not in ("", ".")]
             if not parts or parts[0] == META or any(p.startswith(".") for p in parts):
+                continue
+            if own is not None and own.ours(raw):
                 continue
             touched.add((parts[0], "/".join(parts[1:])))
         for name, under in sorted(touched):
@@ -110,14 +132,87 @@ class DiskSync(S3Core):
             if bucket is not None:
                 await self._reconcile(bucket, under)
 
-    async def live(self) -> None:
-        """Follow the bucket folders until cancelled (the dashboard and `serve` run it)."""
-        await self.rescan()
-        meta = str(self.store.meta)
-        async for changes in watchfiles.awatch(
-            self.store.root, watch_filter=lambda _change, path: not path.startswith(meta)
-        ):
+    async def live(self, watch: Watch = watchfiles.awatch) -> None:
+        """Follow the bucket folders until cancelled (the dashboard and `serve` run it).
+
+        Two watches (`watch` is `watchfiles.awatch`; tests pass their own):
+        the data folder alone, not below it, for folders made or removed there
+        (buckets made or lost), and the bucket folders with everything below
+        them. Skydeck's own folder (`.skydeck`: the index, which every write
+        changes, and the temporary file every upload passes through) is in
+        neither, so the kernel reports nothing of it and the watch thread does
+        not wake for it: a watch over the whole data folder cost a small
+        PutObject more CPU than the rest of its work in the index. Each bucket
+        folder is compared with the index in full once it is watched, so
+        nothing that happened before is missed.
+        """
+        self.store.own = OwnWrites()
+        buckets_changed = asyncio.Event()
+        try:
+            self._settle_buckets()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._watch_top(watch, buckets_changed))
+                group.create_task(self._watch_buckets(watch, buckets_changed))
+        finally:
+            self.store.own = None
+
+    async def _watch_top(self, watch: Watch, buckets_changed: asyncio.Event) -> None:
+        """The data folder's own entries: a bucket folder made or removed, by anyone."""
+        async for changes in watch(self.store.root, watch_filter=None, recursive=False):
             await self.on_changes(changes)
+            buckets_changed.set()
+
+    async def _watch_buckets(self, watch: Watch, buckets_changed: asyncio.Event) -> None:
+        """The bucket folders and all below them, watched anew whenever the buckets change.
+
+        The watch wakes every `RESTART_CHECK_MS` with nothing to report, to
+        see whether the buckets changed (the data folder's watch says when to
+        look). A bucket new to it is compared with its folder in full once
+        the watch is on, so a file dropped in before then is not missed.
+        """
+        watched: list[str] = []
+        while True:
+            buckets_changed.clear()
+            names = self._bucket_folders()
+            if not names:
+                watched = []
+                await buckets_changed.wait()
+                continue
+            fresh = [name for name in names if name not in watched]
+            watching = watch(
+                *(self.store.folder(name) for name in names),
+                watch_filter=None,
+                rust_timeout=RESTART_CHECK_MS,
+                yield_on_timeout=True,
+            )
+            async with contextlib.aclosing(watching) as batches:
+                while True:
+                    try:
+                        changes = await anext(batches)
+                    except StopAsyncIteration:
+                        break
+                    except OSError:
+                        # A folder went between being listed and being watched: the
+                        # data folder's watch reports it, and the buckets are listed again.
+                        log.info("s3: could not watch the bucket folders", exc_info=True)
+                        await buckets_changed.wait()
+                        break
+                    watched = names
+                    for name in fresh:
+                        bucket = self.index.bucket(name)
+                        if bucket is not None:
+                            await self._reconcile(bucket, "")
+                    fresh = []
+                    if changes:
+                        await self.on_changes(changes)
+                    if buckets_changed.is_set():
+                        buckets_changed.clear()
+                        if self._bucket_folders() != names:
+                            break
+
+    def _bucket_folders(self) -> list[str]:
+        """The buckets whose folders are there, by name."""
+        return [b.name for b in self.index.buckets() if self.store.folder(b.name).is_dir()]
 
     def _adopt(self, name: str) -> None:
         """A folder with a bucket's name and no bucket: make it one, in the cloud's region."""
