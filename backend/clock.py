@@ -22,7 +22,8 @@ import contextlib
 import heapq
 import itertools
 import logging
-from collections.abc import Callable, Coroutine
+import types
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ _SETTLE_LIMIT = 100_000
 
 MIN_SPEED = 0.1
 MAX_SPEED = 1000.0
+
+
+@types.coroutine
+def _loop_turn() -> Generator[None, None, None]:
+    """Give the event loop one turn: `asyncio.sleep(0)` without its two coroutine frames."""
+    yield
 
 
 class TimerHandle:
@@ -52,9 +59,6 @@ class TimerHandle:
 
     def cancel(self) -> None:
         self.cancelled = True
-
-    def __lt__(self, other: TimerHandle) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
 
 
 class Signal:
@@ -87,7 +91,9 @@ class Clock:
 
     def __init__(self, start: float) -> None:
         self._now = float(start)
-        self._heap: list[TimerHandle] = []
+        #: (when, seq, handle): tuples compare in C, where a `__lt__` on the
+        #: handle cost a Python call per comparison, a dozen per timer.
+        self._heap: list[tuple[float, int, TimerHandle]] = []
         self._seq = itertools.count()
         self._woken = 0
         self._on_earlier_timer: Callable[[], None] | None = None
@@ -98,11 +104,17 @@ class Clock:
     # -- scheduling -------------------------------------------------------------
 
     def call_at(self, when: float, callback: Callable[..., object], *args: object) -> TimerHandle:
-        handle = TimerHandle(max(when, self._now), next(self._seq), callback, args)
-        earlier = not self._heap or handle < self._heap[0]
-        heapq.heappush(self._heap, handle)
-        if earlier and self._on_earlier_timer is not None:
+        if when < self._now:
+            when = self._now
+        seq = next(self._seq)
+        handle = TimerHandle(when, seq, callback, args)
+        heap = self._heap
+        entry = (when, seq, handle)
+        if self._on_earlier_timer is not None and (not heap or entry < heap[0]):
+            heapq.heappush(heap, entry)
             self._on_earlier_timer()
+        else:
+            heapq.heappush(heap, entry)
         return handle
 
     def call_later(
@@ -113,9 +125,9 @@ class Clock:
     def next_due(self) -> float | None:
         """When the earliest live timer is due, or None when nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0].when if heap else None
+        return heap[0][0] if heap else None
 
     def signal(self) -> Signal:
         return Signal(self)
@@ -143,7 +155,19 @@ class Clock:
                 signal._waiters.pop(fut, None)
 
     async def sleep(self, delay: float) -> None:
-        await self.wait(None, delay)
+        """`wait` for `delay` seconds with no signal, in one coroutine of its own.
+
+        Every actor's step sleeps, so this skips what only a signal needs, and
+        cancels nothing: a sleep ended early (its task cancelled) leaves a
+        timer that finds the future done and does nothing.
+        """
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.call_at(self._now + delay, self._wake, fut, False)
+        try:
+            await fut
+        finally:
+            if fut.done() and not fut.cancelled():
+                self._woken -= 1
 
     def spawn(self, coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
         """Start a task whose first steps count as woken, so `advance` lets it start."""
@@ -173,7 +197,7 @@ class Clock:
         """Let every task the clock has woken run until it waits again."""
         turns = 0
         while self._woken > 0:
-            await asyncio.sleep(0)
+            await _loop_turn()
             turns += 1
             if turns > _SETTLE_LIMIT:
                 raise RuntimeError(f"clock: {self._woken} woken task(s) never ran")
@@ -186,20 +210,24 @@ class Clock:
         heap = self._heap
         await self.settle()
         while heap:
-            head = heap[0]
+            due, _, head = heap[0]
             if head.cancelled:
                 heapq.heappop(heap)
                 continue
-            if head.when > when:
+            if due > when:
                 break
             heapq.heappop(heap)
-            self._now = head.when
+            self._now = due
             try:
                 head.callback(*head.args)
             except Exception:
                 log.exception("timer callback %r failed", head.callback)
             if self._woken:
-                await self.settle()
+                # One turn usually lets the woken task reach its next wait;
+                # `settle` (a coroutine of its own) only for the rest.
+                await _loop_turn()
+                if self._woken:
+                    await self.settle()
         self._now = max(self._now, when)
 
 
@@ -209,6 +237,12 @@ class RealtimeDriver:
     The wall clock is injected (`wall`) rather than read here, so this module
     stays free of wall-time reads; the dashboard and `skydeck serve` pass
     `time.monotonic`.
+
+    Between advances it sleeps until the next timer is due, but at least
+    `min_wait` wall seconds: at 300x the demo has a timer due every fraction
+    of a wall millisecond, and waking for each cost more than the timers did.
+    Timers still fire in order at their simulated times; a timer is at most
+    `min_wait` late by the wall clock, which no one can tell at 4 ms.
     """
 
     def __init__(
@@ -219,12 +253,14 @@ class RealtimeDriver:
         speed: float = 1.0,
         paused: bool = False,
         max_wait: float = 0.25,
+        min_wait: float = 0.004,
     ) -> None:
         self.clock = clock
         self._wall = wall
         self._speed = clamp_speed(speed)
         self._paused = paused
         self._max_wait = max_wait
+        self._min_wait = min(min_wait, max_wait)
         self._anchor_wall = wall()
         self._anchor_sim = clock.now()
         self._nudge = asyncio.Event()
@@ -269,9 +305,13 @@ class RealtimeDriver:
             if self._paused:
                 timeout = None
             elif due is not None:
-                timeout = min(self._max_wait, max(0.0, (due - self.clock.now()) / self._speed))
+                timeout = min(
+                    self._max_wait, max(self._min_wait, (due - self.clock.now()) / self._speed)
+                )
+            # `asyncio.timeout` rather than `wait_for`, which made a task per wait.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudge.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._nudge.wait()
 
 
 def clamp_speed(speed: float) -> float:

@@ -1,4 +1,4 @@
-"""Process-wide tuning for the long-running faces (the dashboard, `skydeck serve`)."""
+"""Process-wide tuning for the busy faces (the dashboard, `skydeck serve`, `skydeck run`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def tune_gc() -> None:
     start-up (modules, models) and collecting the youngest generation every
     20,000 allocations instead of 700 takes most of that away; reference
     cycles are rare on the hot paths, so memory barely changes. Process-wide,
-    so the entry points (`skydeck`, `skydeck serve`) call it, not the library.
+    so the entry points (`skydeck`, `skydeck serve`, `skydeck run`) call it, not the
+    library.
     """
     gc.collect()
     gc.freeze()

@@ -1,6 +1,11 @@
 """How long a simulated hour of the demo scenario takes on the manual clock.
 
 python bench/demo_hour.py [--hours H] [--repeat N]
+
+The process is tuned as `skydeck` and `skydeck serve` tune it
+(`backend.process.tune_gc`), so the figure is what the dashboard pays for the
+cloud. Times are CPU seconds of this process (`time.process_time`), so other
+load on the machine does not skew them.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ import asyncio
 import time
 
 from backend.headless import run_headless
+from backend.process import tune_gc
 from backend.scenarios import load_scenario
 
 
 def main(hours: float, repeat: int) -> None:
     scenario = load_scenario("demo")
+    tune_gc()
     timings = []
     calls = 0
     for _ in range(repeat):

@@ -192,6 +192,7 @@ def _run(args: argparse.Namespace, scenario: Scenario) -> int:
     KeyboardInterrupt wherever the run is, and so does a first one while the
     scenario is still being set up: both end the run with no summary.
     """
+    tune_gc()
     try:
         seconds = parse_duration(args.duration)
         check_run_length(scenario, seconds)

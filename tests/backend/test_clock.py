@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
+
+import pytest
 
 from backend.clock import MAX_SPEED, MIN_SPEED, Clock, RealtimeDriver
 
@@ -358,3 +361,28 @@ def test_driver_speed_is_clamped() -> None:
     assert driver.speed == MAX_SPEED
     driver.speed = 0
     assert driver.speed == MIN_SPEED
+
+
+async def test_the_driver_waits_at_least_min_wait_between_advances(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(START)
+    advances = 0
+    advance_to = clock.advance_to
+
+    async def counted(when: float) -> None:
+        nonlocal advances
+        advances += 1
+        await advance_to(when)
+
+    def tick() -> None:
+        clock.call_later(0.001, tick)
+
+    monkeypatch.setattr(clock, "advance_to", counted)
+    tick()
+    driver = RealtimeDriver(clock, time.monotonic, min_wait=0.05)
+    async with running(driver):
+        await asyncio.sleep(0.3)
+    # A timer is due every wall millisecond; without the floor that was hundreds of advances.
+    assert advances <= 10
+    assert clock.now() >= START + 0.2  # and the clock kept up all the same

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.cloud import Cloud
 from backend.services.kinesis import KinesisService
 from backend.services.kinesis.base import TRANSITION
+from backend.services.kinesis.shard import RECORD_OVERHEAD
 from tests.backend.test_kinesis_helpers import (
     ACCOUNT,
     cloud,
@@ -170,6 +171,42 @@ async def test_records_past_retention_are_trimmed(cloud: Cloud) -> None:
     assert stream.open_shards[0].stored == 1  # gone to readers; the sweep has not run since
     await cloud.clock.advance(60)
     assert stream.open_shards[0].stored == 0  # the once-a-minute sweep let it go
+
+
+async def test_records_past_the_memory_budget_go_oldest_first_whatever_their_stream(
+    cloud: Cloud,
+) -> None:
+    await create_stream(cloud, shards=1)
+    await create_stream(cloud, name="other", shards=1)
+    service = cloud.service(KinesisService)
+    record = len("k") + 100 + RECORD_OVERHEAD
+    service.record_budget = 40 * record
+    await put(cloud, "k", b"o" * 100, stream="other")  # the oldest record of all
+    await cloud.clock.advance(1)
+    for n in range(80):
+        await put(cloud, "k", b"%03d" % n + b"." * 97)
+        await cloud.clock.advance(1)
+    held = [shard.held_bytes for s in ("s", "other") for shard in stream_of(cloud, s).open_shards]
+    assert sum(held) <= service.record_budget * (1 + 1 / 16) + record
+    assert stream_of(cloud, "other").open_shards[0].stored == 0
+    records = await read_shard(cloud, await shard_iterator(cloud, shard_id(0)))
+    assert records[-1]["Data"].startswith(b"079")  # the newest are kept, in order
+    numbers = [int(r["Data"][:3]) for r in records]
+    assert numbers == list(range(numbers[0], 80)) and numbers[0] > 30
+
+
+async def test_records_read_back_as_written_across_trims(cloud: Cloud) -> None:
+    stream = await create_stream(cloud, shards=1)
+    written = [(f"ключ-{n}", bytes([n]) * n) for n in range(1, 40)]
+    for key, data in written[:20]:
+        await put(cloud, key, data)
+    await cloud.clock.advance(HOUR)
+    for key, data in written[20:]:
+        await put(cloud, key, data)
+    await cloud.clock.advance(23 * HOUR + 60)  # the first twenty are swept
+    assert stream.open_shards[0].stored == 19
+    records = await read_shard(cloud, await shard_iterator(cloud, shard_id(0)))
+    assert [(r["PartitionKey"], r["Data"]) for r in records] == written[20:]
 
 
 async def test_retention_rules(cloud: Cloud) -> None:

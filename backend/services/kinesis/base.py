@@ -14,6 +14,11 @@ shards); a deleted stream is DELETING for `TRANSITION` seconds (still readable
 and writable, as AWS documents) and then gone; a registered consumer is
 CREATING for `TRANSITION` seconds. Records past retention are trimmed by a
 sweep once a minute, and reads skip them exactly whenever the sweep last ran.
+
+Memory: AWS keeps every record for the retention period, 24 hours to a year;
+a process can't keep a day of a busy stream. The records of all streams
+together are held within `RECORD_BUDGET` bytes, and past it the oldest go
+first, whatever their stream, as if its retention had run out early.
 """
 
 from __future__ import annotations
@@ -101,6 +106,11 @@ ON_DEMAND_STREAM_LIMIT = 50
 #: Default shard quota per account: 20,000 in these regions, else 1,000.
 BIG_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
 DATA_STATES = frozenset({"ACTIVE", "UPDATING", "DELETING"})
+#: Bytes the records of every stream together may take in memory (keys, data and
+#: columns: `Shard.held_bytes`); a day of the demo's clickstream takes about 115 MiB.
+RECORD_BUDGET = 128 * 1024 * 1024
+#: What is held is counted again after each this-many-th part of the budget is written.
+BUDGET_CHECKS = 16
 
 
 def shard_limit(region: str) -> int:
@@ -115,8 +125,11 @@ class KinesisBase(Service):
         #: Every stream, by (region, name), DELETING ones included.
         self.streams: dict[tuple[str, str], Stream] = {}
         self._consumers: dict[str, StreamConsumer] = {}
-        self._iterator_key = cloud.rng("kinesis/iterators").randbytes(32)
+        self._iterators = iterators.Codec(cloud.rng("kinesis/iterators").randbytes(32))
         self._key_hashes = KeyHashes()
+        self.record_budget = RECORD_BUDGET
+        #: Bytes written (with their columns) since what the shards hold was last counted.
+        self._written = 0
         self._sweeper: TimerHandle | None = None
         #: Consumer applications' positions, by application name (`progress.py`): not
         #: AWS state, and so kept across `reset`, which the applications outlive.
@@ -247,6 +260,25 @@ class KinesisBase(Service):
         self._throttled_at.pop(stream, None)
         stream.drop()
 
+    def _hold_within_budget(self, written: int) -> None:
+        """Count `written` more bytes held; past the budget, drop the oldest records of any stream.
+
+        Counting what every shard holds walks the shards, so it is done once
+        per sixteenth of the budget written rather than on every write: in
+        between, the records held pass the budget by about that much at most.
+        """
+        self._written += written
+        if self._written < self.record_budget // BUDGET_CHECKS:
+            return
+        self._written = 0
+        shards = [s for stream in self.streams.values() for s in stream.shards.values() if s.stored]
+        held = sum(shard.held_bytes for shard in shards)
+        while held > self.record_budget and shards:
+            oldest = min(shards, key=lambda shard: shard.oldest)
+            held -= oldest.drop_oldest(max(1, oldest.stored // 8))
+            if not oldest.stored:
+                shards.remove(oldest)
+
     def _ensure_sweeper(self) -> None:
         if self._sweeper is None:
             self._sweeper = self.cloud.clock.call_later(SWEEP_INTERVAL, self._sweep)
@@ -355,8 +387,7 @@ class KinesisBase(Service):
         return min(counter, shard.next_counter)
 
     def _iterator(self, stream: Stream, shard: Shard, position: int, now: float) -> str:
-        return iterators.encode(
-            self._iterator_key,
+        return self._iterators.encode(
             iterators.Position(
                 stream.region,
                 stream.name,

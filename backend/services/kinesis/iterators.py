@@ -71,6 +71,35 @@ def decode(key: bytes, text: str) -> Position:
     return Position(region, stream, int(incarnation), int(index), int(counter), float(issued))
 
 
+class Codec:
+    """`encode` and `decode` with the service's key, remembering the iterators it issued lately.
+
+    A reader hands back the iterator its last read returned, so a decode is
+    usually a dict lookup instead of a MAC check and an unmasking (most of a
+    GetRecords that finds nothing new). Only texts this codec wrote are
+    remembered, each with the position it was written from, so the answer is
+    the one a full decode would give. At most `memory` are kept.
+    """
+
+    __slots__ = ("_issued", "key", "memory")
+
+    def __init__(self, key: bytes, memory: int = 1024) -> None:
+        self.key = key
+        self.memory = memory
+        self._issued: dict[str, Position] = {}
+
+    def encode(self, position: Position) -> str:
+        text = encode(self.key, position)
+        if len(self._issued) >= self.memory:
+            self._issued.clear()
+        self._issued[text] = position
+        return text
+
+    def decode(self, text: str) -> Position:
+        found = self._issued.get(text)
+        return found if found is not None else decode(self.key, text)
+
+
 def check_age(position: Position, now: float) -> None:
     """ExpiredIteratorException, in AWS's words, once the iterator is past its lifetime."""
     if now - position.issued > LIFETIME:

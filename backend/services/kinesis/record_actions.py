@@ -46,7 +46,7 @@ from backend.services.kinesis.hashing import (
     hash_key,
     parse_hash_key,
 )
-from backend.services.kinesis.shard import Shard, shard_id
+from backend.services.kinesis.shard import RECORD_OVERHEAD, Shard, shard_id
 from backend.services.kinesis.stream import Stream
 
 
@@ -274,6 +274,7 @@ class RecordActions(KinesisBase):
         stream.records_in += written
         stream.bytes_in += nbytes
         if written:
+            self._hold_within_budget(nbytes + written * RECORD_OVERHEAD)
             stream.metrics.incoming_bytes.add(now, nbytes)
             stream.metrics.incoming_records.add(now, written)
         if refused:
@@ -317,7 +318,7 @@ class RecordActions(KinesisBase):
         if limit is not None and limit > MAX_GET_RECORDS:
             constraint = f"Member must have value less than or equal to {MAX_GET_RECORDS}"
             raise refused([failure("limit", limit, constraint)], InvalidArgumentException)
-        position = iterators.decode(self._iterator_key, token)
+        position = self._iterators.decode(token)
         now = self._now()
         iterators.check_age(position, now)
         stream = self.streams.get((position.region, position.stream))

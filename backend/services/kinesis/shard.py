@@ -1,16 +1,23 @@
 """A shard: an ordered, retention-trimmed log with its own write and read limits.
 
-Records live in three parallel columns (arrival times in an `array`, keys and
-data in lists) rather than one object per record: a million-record shard then
-costs three pointers and a double per record besides the key and the data,
-and the hot path appends to three lists instead of building an object. A
+Records live in one `bytearray` and three parallel `array` columns rather than
+objects of their own: each record's partition key (UTF-8) and data follow one
+another in the blob, and the columns hold its arrival time, where it ends in
+the blob, and how many of its bytes are the key. A record then costs 18 bytes
+besides its key and data, where a `bytes` and a `str` per record (and the list
+slots pointing at them) cost about 120; a day of the demo's clickstream is
+nearly a million records (`bench/kinesis_memory.py` measures the cost). A
 record's counter (see `sequence.py`) is its position: the first record kept
 has counter `_first`, so a sequence number finds its record with one
 subtraction, and a timestamp with a bisect over the arrivals, which only grow.
+Reading copies the records' span of the blob once and cuts it, so the `bytes`
+and `str` objects a reader gets exist only while it holds them.
 
-Trimming drops the front of each column at once. Reads never trim: they start
-at the first record still within retention (one bisect), so what a consumer
-sees is exact to the millisecond however rarely the stream's sweep runs.
+Trimming drops the front of the blob and of each column at once (a
+`bytearray` drops its front by moving its start, and compacts only once less
+than half its buffer is in use). Reads never trim: they start at the first
+record still within retention (one bisect), so what a consumer sees is exact
+to the millisecond however rarely the stream's sweep runs.
 
 Limits are token buckets on the virtual clock (AWS_FACTS §2): writes 1,000
 records/s and 1 MiB/s, partition key bytes included; reads 5 GetRecords/s and
@@ -21,6 +28,7 @@ as AWS does after a large GetRecords.
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -36,6 +44,8 @@ WRITE_BYTES_PER_SECOND = MIB
 READ_CALLS_PER_SECOND = 5
 READ_BYTES_PER_SECOND = 2 * MIB
 ITERATOR_CALLS_PER_SECOND = 5
+#: Bytes a record costs in the columns besides its key and data: arrival, end, key length.
+RECORD_OVERHEAD = 8 + 8 + 2
 
 
 def shard_id(index: int) -> str:
@@ -49,9 +59,11 @@ class Shard:
         "_allow_bytes",
         "_allow_records",
         "_arrivals",
-        "_data",
+        "_blob",
+        "_dropped",
+        "_ends",
         "_first",
-        "_keys",
+        "_key_lengths",
         "_taken_bytes",
         "_taken_records",
         "adjacent_parent_id",
@@ -72,7 +84,6 @@ class Shard:
         "shard_id",
         "start_hash",
         "starting_sequence",
-        "stored_bytes",
         "throttled_reads",
         "throttled_writes",
         "write_bytes",
@@ -103,11 +114,8 @@ class Shard:
         self.ending_sequence: str | None = None
         #: Fired after a write and on closing, for the fan-out subscriptions waiting on it.
         self.arrived = arrived
-        self._arrivals = array("d")
-        self._keys: list[str] = []
-        self._data: list[bytes] = []
         self._first = 1
-        self.stored_bytes = 0
+        self._empty()
         self._allow_records = 0.0
         self._allow_bytes = 0.0
         self._taken_records = 0
@@ -164,12 +172,15 @@ class Shard:
         self._allow_bytes -= size
         self._taken_records += 1
         self._taken_bytes += size
-        keys = self._keys
-        counter = self._first + len(keys)
-        self._arrivals.append(now)
-        keys.append(key)
-        self._data.append(data)
-        self.stored_bytes += len(data)
+        arrivals = self._arrivals
+        counter = self._first + len(arrivals)
+        key_bytes = key.encode()
+        blob = self._blob
+        blob += key_bytes
+        blob += data
+        arrivals.append(now)
+        self._ends.append(self._dropped + len(blob))
+        self._key_lengths.append(len(key_bytes))
         return counter
 
     def close_window(self, now: float) -> tuple[int, int]:
@@ -186,17 +197,27 @@ class Shard:
     @property
     def next_counter(self) -> int:
         """The counter the next record will get: where a LATEST iterator points."""
-        return self._first + len(self._keys)
+        return self._first + len(self._arrivals)
 
     @property
     def stored(self) -> int:
         """Records held, including any past retention the next sweep will drop."""
-        return len(self._keys)
+        return len(self._arrivals)
+
+    @property
+    def held_bytes(self) -> int:
+        """What the records held take in memory: keys, data and columns."""
+        return len(self._blob) + len(self._arrivals) * RECORD_OVERHEAD
+
+    @property
+    def oldest(self) -> float:
+        """When the oldest record held arrived (past retention or not); infinity when none."""
+        return self._arrivals[0] if self._arrivals else math.inf
 
     @property
     def newest_sequence(self) -> str | None:
         """The sequence number of the latest record written, or None before the first."""
-        if not self._keys:
+        if not self._arrivals:
             return None
         return sequence.encode(self.base, self.next_counter - 1, self._arrivals[-1])
 
@@ -227,33 +248,56 @@ class Shard:
         `max_bytes` of data (but always takes one, as one record never exceeds it).
         """
         lo = max(position - self._first, bisect_left(self._arrivals, cutoff))
-        hi = min(lo + limit, len(self._keys))
+        hi = min(lo + limit, len(self._arrivals))
         if lo >= hi:
             return self._first + lo, self._first + lo
-        data = self._data
-        if sum(map(len, data[lo:hi])) <= max_bytes:  # the usual read: no Python step a record
+        if self._span_data(lo, hi) <= max_bytes:  # the usual read: no Python step a record
             return self._first + lo, self._first + hi
+        ends, key_lengths = self._ends, self._key_lengths
         total = 0
+        start = self._start(lo)
         for i in range(lo, hi):
-            total += len(data[i])
+            total += ends[i] - start - key_lengths[i]
+            start = ends[i]
             if total > max_bytes and i > lo:
                 hi = i
                 break
         return self._first + lo, self._first + hi
 
+    def _start(self, index: int) -> int:
+        """Where the record at `index` begins, counted from the first byte ever written."""
+        return self._ends[index - 1] if index else self._dropped
+
+    def _span_data(self, lo: int, hi: int) -> int:
+        """The data bytes of the records at indexes [lo, hi), keys left out."""
+        if lo >= hi:
+            return 0
+        return self._ends[hi - 1] - self._start(lo) - sum(self._key_lengths[lo:hi])
+
     def columns(self, first: int, stop: int) -> tuple[array[float], list[str], list[bytes]]:
         """The arrivals, partition keys and data of the records with counters [first, stop)."""
         lo, hi = first - self._first, stop - self._first
-        return self._arrivals[lo:hi], self._keys[lo:hi], self._data[lo:hi]
+        if lo >= hi:
+            return array("d"), [], []
+        base = self._start(lo)
+        span = bytes(self._blob[base - self._dropped : self._ends[hi - 1] - self._dropped])
+        keys: list[str] = []
+        data: list[bytes] = []
+        at = 0
+        for end, key_length in zip(self._ends[lo:hi], self._key_lengths[lo:hi], strict=True):
+            split = at + key_length
+            keys.append(span[at:split].decode())
+            at = end - base
+            data.append(span[split:at])
+        return self._arrivals[lo:hi], keys, data
 
     def data_bytes(self, first: int, stop: int) -> int:
         """The data bytes of the records with counters [first, stop)."""
-        return sum(map(len, self._data[first - self._first : stop - self._first]))
+        return self._span_data(first - self._first, stop - self._first)
 
     def records(self, first: int, stop: int) -> Iterator[tuple[float, str, bytes]]:
         """(arrival, partition key, data) of the records with counters [first, stop)."""
-        lo, hi = first - self._first, stop - self._first
-        return zip(self._arrivals[lo:hi], self._keys[lo:hi], self._data[lo:hi], strict=True)
+        return zip(*self.columns(first, stop), strict=True)
 
     def millis_behind(self, position: int, now: float, cutoff: float) -> int:
         """How far a reader at `position` trails the tip: the age of its oldest unread record."""
@@ -265,18 +309,35 @@ class Shard:
     def trim(self, cutoff: float) -> int:
         """Drop the records that arrived before `cutoff`; how many went."""
         count = bisect_left(self._arrivals, cutoff)
-        if count:
-            self.stored_bytes -= sum(len(d) for d in self._data[:count])
-            del self._arrivals[:count]
-            del self._keys[:count]
-            del self._data[:count]
-            self._first += count
+        self.drop_oldest(count)
         return count
+
+    def drop_oldest(self, count: int) -> int:
+        """Drop the `count` oldest records (all, if fewer); the bytes `held_bytes` lost."""
+        count = min(count, len(self._arrivals))
+        if count <= 0:
+            return 0
+        cut = self._ends[count - 1] - self._dropped
+        del self._blob[:cut]
+        del self._arrivals[:count]
+        del self._ends[:count]
+        del self._key_lengths[:count]
+        self._dropped += cut
+        self._first += count
+        return cut + count * RECORD_OVERHEAD
 
     def drop_all(self) -> None:
         """Let every record go: the shard expired or its stream was deleted."""
-        self._first += len(self._keys)
+        self._first += len(self._arrivals)
+        self._empty()
+
+    def _empty(self) -> None:
+        """Hold no records; counters go on from `_first`."""
         self._arrivals = array("d")
-        self._keys = []
-        self._data = []
-        self.stored_bytes = 0
+        #: Each record's partition key (UTF-8) then its data, oldest first.
+        self._blob = bytearray()
+        #: Bytes let go from the front of the blob: `_ends` count from the first byte
+        #: ever written, so trimming changes no end but the blob's.
+        self._dropped = 0
+        self._ends = array("q")
+        self._key_lengths = array("H")
