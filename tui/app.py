@@ -221,7 +221,9 @@ class SkydeckApp(App[None]):
             # Services' live work: S3 follows its bucket folders, so a file dropped in
             # with a file manager is an object at once. Never in tests (no realtime).
             self.run_worker(self.cloud.live(), name="live", group="live", exit_on_error=False)
-        self.set_interval(REFRESH_INTERVAL, self.refresh_view)
+            # The tick. Without realtime (tests) the view moves when the test steps
+            # the clock (or a key acts), never because wall time went by.
+            self.set_interval(REFRESH_INTERVAL, self.refresh_view)
         self.refresh_view()
         self.current_pane.focus_main()
 
@@ -258,7 +260,7 @@ class SkydeckApp(App[None]):
     def action_show_pane(self, pane_id: str) -> None:
         self.switcher.current = pane_id
         self.rail.show_pane(pane_id)
-        self.current_pane.refresh_view()
+        self.refresh_view()
         self.current_pane.focus_main()
 
     def on_option_list_option_selected(self, event: Rail.OptionSelected) -> None:

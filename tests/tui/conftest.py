@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual.notifications import Notification
 
 from tests.tui.helpers import quiet_demo
 from tui.app import SkydeckApp
@@ -23,3 +24,13 @@ def app() -> Iterator[SkydeckApp]:
     app = SkydeckApp(quiet_demo(), realtime=False)
     yield app
     assert app.bugs == []
+
+
+@pytest.fixture(autouse=True)
+def toasts_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Toasts expire on the wall clock; in tests they stay until the test has read them.
+
+    Otherwise a loaded machine, slower than five seconds between a toast and
+    the assertion on it, would fail a test that is right.
+    """
+    monkeypatch.setattr(Notification, "time_left", property(lambda n: n.timeout + 3600))

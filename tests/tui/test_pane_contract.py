@@ -96,10 +96,14 @@ async def test_every_key_on_the_pane_is_survived(
         assert app.bugs == []
         places = list(focusable(pane))
         assert places, f"{pane_class.__name__} has nothing to focus"
-        presses = [(place, key) for place in places for key in pane_keys(pane_class)]
+        # With nothing to select, every place has the same nothing to act on: the
+        # empty account is pressed from the first place only.
+        pressed_from = places if world == "demo" else places[:1]
+        presses = [(place, key) for place in pressed_from for key in pane_keys(pane_class)]
         presses += [(places[0], key) for key in app_keys()]
         for place, key in presses:
-            await show(pilot, pane_class)
+            if app.current_pane is not pane:
+                await show(pilot, pane_class)
             if place.focusable:
                 place.focus()
             await pilot.press(key)

@@ -24,7 +24,7 @@ from tests.tui.helpers import (
 )
 from tests.tui.test_news import poison
 from tui.app import SkydeckApp
-from tui.screens.message import REFRESH, MessageScreen
+from tui.screens.message import MessageScreen
 from widgets.confirm import ConfirmScreen
 from widgets.form import FormScreen
 
@@ -62,9 +62,10 @@ async def test_enter_on_a_queue_goes_to_its_messages_and_on_a_message_opens_it(
             "System attributes",
             "Receives (1)",
         ]
-        # Live: once its visibility timeout ends, the heading says so.
+        # Live: once its visibility timeout ends, the heading's next tick says so.
         await step(pilot, 31)
-        await pilot.pause(REFRESH)
+        detail.refresh_heading()
+        await pilot.pause()
         assert str(heading.render()).endswith("· orders · visible")
         await pilot.press("escape")
         await pilot.pause()

@@ -60,15 +60,19 @@ def run(command: list[str], folder: Path, **env: str) -> subprocess.CompletedPro
 @pytest.mark.awscli
 def test_the_real_aws_clients_blocks_work_as_pasted(live: Live, reader: Path) -> None:
     [shell] = blocks("Real AWS clients", "sh")
-    [python] = blocks("Real AWS clients", "python")
+    [python, fan_out] = blocks("Real AWS clients", "python")
     shell = shell.replace("http://127.0.0.1:4566", live.url)
-    # The dashboard's clock runs; here it runs fast, so a new stream leaves CREATING
-    # before the waiter's first look and a long poll with a message returns at once.
+    # The dashboard's clock runs; here it runs fast, so a new stream or consumer leaves
+    # CREATING before the first look and a long poll with a message returns at once.
     driving = live.run(_drive(live))
     try:
-        result = run(["bash", "-e", "-c", shell], reader)
+        _check_blocks(live, reader, shell, python, fan_out)
     finally:
         live.call(driving.cancel)
+
+
+def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: str) -> None:
+    result = run(["bash", "-e", "-c", shell], reader)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"Body": "hi"' in result.stdout
     assert "2026/hello.txt" in result.stdout
@@ -89,6 +93,10 @@ def test_the_real_aws_clients_blocks_work_as_pasted(live: Live, reader: Path) ->
     assert etag.endswith('-3"')
     sqs = live.cloud.service(SqsService)
     assert live.call(lambda: sorted(q.name for q in sqs.queues.values())) == ["greetings", "jobs"]
+
+    result = run([str(reader / ".venv" / "bin" / "python"), "-c", fan_out], reader, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "order 1 customer-1\n"
 
 
 async def _drive(live: Live) -> asyncio.Task[None]:

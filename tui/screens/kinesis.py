@@ -155,20 +155,6 @@ class KinesisPane(ResourcePane[Stream]):
     def __init__(self, cloud: Cloud) -> None:
         super().__init__(cloud, KinesisPresenter(cloud))
         self.kinesis = cloud.service(KinesisService)
-        self._reshardable: tuple[bool | None, bool | None] = (None, None)
-
-    def refresh_view(self) -> None:
-        """Also update the footer when splitting or merging stops (or starts) applying.
-
-        A reshard closes the highlighted shard a few seconds after the key was
-        pressed, without moving the cursor, so no highlight would refresh the
-        bindings; comparing first keeps the footer from being rebuilt each tick.
-        """
-        super().refresh_view()
-        reshardable = (self.check_action("split_shard", ()), self.check_action("merge_shards", ()))
-        if reshardable != self._reshardable:
-            self._reshardable = reshardable
-            self.refresh_bindings()
 
     def scenario_started(self, scenario: Scenario) -> None:
         """Show the first stream an actor works on: where something happens from the start."""

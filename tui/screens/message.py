@@ -120,13 +120,14 @@ class MessageScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Tabs).focus()
-        self.set_interval(REFRESH, self._update_heading)
+        self.set_interval(REFRESH, self.refresh_heading)
 
     def _heading(self) -> str:
         present = self.queue.message(self.message.message_id) is self.message
         return message_heading(self.message, self.queue, self._now(), present)
 
-    def _update_heading(self) -> None:
+    def refresh_heading(self) -> None:
+        """The tick (and a test) calls this: the heading says visible, in flight or gone, live."""
         self.query_one(".message--heading", Static).update(self._heading())
 
     def _attributes(self) -> Table | Text:

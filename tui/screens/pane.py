@@ -80,6 +80,7 @@ class Pane(Vertical):
         super().__init__(id=self.pane_id)
         self.cloud = cloud
         self.palette = Palette()
+        self._applies: tuple[bool | None, ...] = ()
 
     @classmethod
     def pane_bindings(cls) -> list[BindingType]:
@@ -129,6 +130,24 @@ class Pane(Vertical):
             if self.check_action(name, parameters):
                 title = f"{self.pane_id}: {binding.description.lower()}"
                 yield PaneCommand(title, binding.tooltip, binding.action)
+
+    def refresh_keys(self) -> None:
+        """Redraw the footer if what applies changed since it was last drawn.
+
+        Textual's footer rebuilds every key on `refresh_bindings` (tens of
+        milliseconds at 120 columns), and a cursor move or a reshard landing
+        usually changes nothing it shows; so the pane compares `check_action`
+        over its own keys first.
+        """
+        applies = tuple(
+            self.check_action(name, parameters)
+            for name, parameters in (
+                parse(binding.action)[1:] for binding in Binding.make_bindings(self.pane_bindings())
+            )
+        )
+        if applies != self._applies:
+            self._applies = applies
+            self.refresh_bindings()
 
     # -- calling the cloud --------------------------------------------------------
 

@@ -118,8 +118,14 @@ class ResourcePane(Pane, Generic[R]):
     # -- refresh ------------------------------------------------------------------
 
     def refresh_view(self) -> None:
+        """Also redraw the footer when a key stops (or starts) applying without a key press.
+
+        A reshard closes the highlighted shard, a delivery stream turns ACTIVE,
+        a message's visibility runs out: no highlight moves, so the tick checks.
+        """
         self.resource_table.set_rows(self.presenter.rows(self.palette))
         self._show_selected()
+        self.refresh_keys()
 
     def _show_selected(self) -> None:
         presenter = self.presenter
@@ -153,7 +159,7 @@ class ResourcePane(Pane, Generic[R]):
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         if event.table is self.resource_table:
             self._show_selected()
-        self.refresh_bindings()
+        self.refresh_keys()
 
     # -- opening ------------------------------------------------------------------
 

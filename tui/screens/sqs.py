@@ -426,7 +426,7 @@ class SqsPane(ResourcePane[Queue]):
                 title=f"Received nothing from {name}",
                 severity="warning",
             )
-        self.refresh_bindings()
+        self.refresh_keys()
 
     def _held(self) -> tuple[Queue, str, str] | None:
         queue = self.selected()
