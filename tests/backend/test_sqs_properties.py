@@ -345,7 +345,7 @@ def valid_params(action: str, url: str, handle: str, fifo: bool) -> dict[str, An
     return calls[action]
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     action=st.sampled_from(sorted(SqsService.actions)),
     pick=st.integers(0, 1000),
