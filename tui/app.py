@@ -198,7 +198,9 @@ class SkydeckApp(App[None]):
         with Horizontal(id="body"):
             yield self.rail
             with self.switcher:
-                yield from self.panes
+                # The first pane only: the others mount when first shown, so starting
+                # costs one pane's widgets however many services there are.
+                yield self.panes[0]
         yield self.strip
         yield Footer(compact=True)
 
@@ -211,9 +213,9 @@ class SkydeckApp(App[None]):
         except ScenarioError as error:
             self.notify(str(error), title="Scenario not loaded", severity="error", timeout=30)
             self.actors = []
-        for pane in self.panes:
-            pane.refresh_view()
-            pane.scenario_started(self.scenario)
+        first = self.panes[0]
+        first.refresh_view()
+        first.scenario_started(self.scenario)
         if self.endpoint_port is not None:
             await self.start_endpoint(self.endpoint_port)
         if self.realtime:
@@ -257,15 +259,22 @@ class SkydeckApp(App[None]):
     def _rail_item(self, pane: Pane) -> RailItem:
         return RailItem(pane.pane_id, self.pane_keys[pane.pane_id], pane.label, *pane.badge())
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def action_show_pane(self, pane_id: str) -> None:
+        """Show a pane; the first time, mount it and let it pick what to show first."""
+        pane = next(p for p in self.panes if p.pane_id == pane_id)
+        if not pane.is_attached:
+            await self.switcher.add_content(pane)
+            pane.palette = self.palette
+            pane.refresh_view()
+            pane.scenario_started(self.scenario)
         self.switcher.current = pane_id
         self.rail.show_pane(pane_id)
         self.refresh_view()
         self.current_pane.focus_main()
 
-    def on_option_list_option_selected(self, event: Rail.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: Rail.OptionSelected) -> None:
         if isinstance(event.option_list, Rail) and event.option.id:
-            self.action_show_pane(event.option.id)
+            await self.action_show_pane(event.option.id)
 
     # -- the refresh tick ---------------------------------------------------------
 
@@ -438,7 +447,7 @@ class SkydeckApp(App[None]):
         hint = f"go to: {', '.join(p.pane_id for p in PANES)} (tab completes)"
         self.push_screen(JumpScreen(names, placeholder=hint), self.go_to)
 
-    def go_to(self, text: str | None) -> None:
+    async def go_to(self, text: str | None) -> None:
         """Show the pane `text` names (`kin` is enough) and select the resource after it."""
         word, _, name = (text or "").strip().partition(" ")
         if not word:
@@ -448,7 +457,7 @@ class SkydeckApp(App[None]):
             known = ", ".join(sorted(jump_names()))
             self.notify(f"There is no {word!r} pane: {known}.", title="Go to", severity="warning")
             return
-        self.action_show_pane(pane_id)
+        await self.action_show_pane(pane_id)
         name = name.strip()
         if name and not self.current_pane.go_to(name):
             self.notify(

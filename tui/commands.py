@@ -17,7 +17,7 @@ from tui.screens.pane import Host, Pane, PaneCommand
 
 def _runner(host: Host, pane: Pane, command: PaneCommand) -> Callable[[], object]:
     async def run() -> None:
-        host.action_show_pane(pane.pane_id)
+        await host.action_show_pane(pane.pane_id)
         await pane.run_action(command.action)
 
     return run
@@ -30,7 +30,11 @@ class PaneCommands(Provider):
         host = self.app
         if not isinstance(host, Host):
             return
+        # A pane mounts when first shown: until then it has no highlighted resource
+        # to act on, and the palette's "Go to ..." is how to reach it.
         for pane in host.panes:
+            if not pane.is_attached:
+                continue
             for command in pane.commands():
                 yield command.title, command.help, _runner(host, pane, command)
 

@@ -379,7 +379,9 @@ def go_to_box(app: SkydeckApp) -> Input:
 
 async def test_colon_completes_a_pane_name_and_enter_goes_there(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("colon", "t", "r")
+        await pilot.press("colon")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press("t", "r")
         await pilot.pause()
         box = go_to_box(app)
         # The completion is drawn after the text typed, in the box itself.
@@ -391,7 +393,9 @@ async def test_colon_completes_a_pane_name_and_enter_goes_there(app: SkydeckApp)
         assert app.focused is trail_pane(app).events_table.table
 
         # From another pane, an alias, completed with tab.
-        await pilot.press("colon", "q", "u", "tab")
+        await pilot.press("colon")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press("q", "u", "tab")
         await pilot.pause()
         assert go_to_box(app).value == "queues"
         await pilot.press("enter")
@@ -407,7 +411,11 @@ async def test_colon_with_a_resource_name_selects_it(app: SkydeckApp) -> None:
         selected = sqs_pane(app).selected()
         assert selected is not None and selected.name == "payments.fifo"
 
-        await pilot.press("colon", *"sqs nothing-here", "enter")
+        await pilot.press("colon")
+
+        await pilot.pause()  # the box opens and takes the focus first
+
+        await pilot.press(*"sqs nothing-here", "enter")
         await pilot.pause()
         assert any(
             t.startswith("Go to\nSQS has nothing called 'nothing-here'") for t in toasts(app)
@@ -416,14 +424,20 @@ async def test_colon_with_a_resource_name_selects_it(app: SkydeckApp) -> None:
 
 async def test_an_unknown_name_is_a_notification_and_esc_goes_nowhere(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("colon", *"zzz", "enter")
+        await pilot.press("colon")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press(*"zzz", "enter")
         await pilot.pause()
         assert app.current_pane is sqs_pane(app)
         [toast] = toasts(app)
         assert toast.startswith("Go to\nThere is no 'zzz' pane: ")
         assert "trail" in toast
 
-        await pilot.press("colon", "t", "escape")
+        await pilot.press("colon")
+
+        await pilot.pause()  # the box opens and takes the focus first
+
+        await pilot.press("t", "escape")
         await pilot.pause()
         assert not isinstance(screen(app), JumpScreen)
         assert app.current_pane is sqs_pane(app)

@@ -78,7 +78,7 @@ def confirm_question(app: SkydeckApp) -> str:
 
 async def show_firehose(pilot: AppPilot, stream: str = "app-logs") -> FirehosePane:
     app = skydeck(pilot)
-    app.action_show_pane("firehose")
+    await app.action_show_pane("firehose")
     await pilot.pause()
     pane = firehose_pane(app)
     assert pane.go_to(stream), stream
@@ -98,7 +98,7 @@ async def put_from_the_form(pilot: AppPilot, data: str, **values: str) -> None:
 
 async def test_the_demo_stream_is_listed_and_selected_with_its_settings(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        app.action_show_pane("firehose")
+        await app.action_show_pane("firehose")
         await pilot.pause()
         pane = firehose_pane(app)
         assert pane.resource_table.cursor_key == view(app).arn
@@ -468,7 +468,7 @@ async def test_the_stream_gauges_and_deliveries_fit_80x24(app: SkydeckApp) -> No
 
 async def focus_deliveries(pilot: Pilot[None]) -> None:
     app = skydeck(pilot)
-    app.action_show_pane("firehose")
+    await app.action_show_pane("firehose")
     await pilot.pause()
     await app.cloud.clock.advance(30)
     app.refresh_view()

@@ -68,7 +68,7 @@ def lanes(app: SkydeckApp) -> list[list[str]]:
 
 async def show(pilot: AppPilot, stream: str = "clickstream") -> KinesisPane:
     app = skydeck(pilot)
-    app.action_show_pane("kinesis")
+    await app.action_show_pane("kinesis")
     pane = kinesis_pane(app)
     assert pane.go_to(stream), stream
     await pilot.pause()
@@ -471,7 +471,7 @@ async def first_burst(pilot: Pilot[None]) -> None:
     """
     app = skydeck(pilot)
     await app.cloud.clock.advance(30)
-    app.action_show_pane("kinesis")
+    await app.action_show_pane("kinesis")
     app.refresh_view()
     await pilot.pause()
     await pilot.press("enter", "down")

@@ -74,7 +74,7 @@ async def close_dialogs(pilot: AppPilot) -> None:
 
 async def show(pilot: Pilot[None], pane_class: type[Pane]) -> Pane:
     app = skydeck(pilot)
-    app.action_show_pane(pane_class.pane_id)
+    await app.action_show_pane(pane_class.pane_id)
     await pilot.pause()
     pane = app.current_pane
     assert isinstance(pane, pane_class)

@@ -94,7 +94,7 @@ class BellApp(App[None]):
     def panes(self) -> Sequence[Pane]:
         return [self.pane]
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def action_show_pane(self, pane_id: str) -> None:
         self.pane.focus_main()
 
     def survive(self, error: Exception, where: str) -> None:
@@ -122,7 +122,7 @@ async def test_without_children_or_series_the_resources_take_the_pane() -> None:
         assert str(pane.detail_view.render()) == "liberty rings A"
         await pilot.press("enter")
         assert pane.opened == []  # enter is not bound here: the pane did not ask for it
-        pane.action_open()
+        await pane.action_open()
         assert pane.opened == ["liberty"]
 
 

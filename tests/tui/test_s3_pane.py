@@ -75,7 +75,7 @@ async def seed(app: SkydeckApp) -> None:
 async def show(pilot: AppPilot, where: str) -> S3Pane:
     """The S3 pane at `where`, as `:s3 where` goes there."""
     app = skydeck(pilot)
-    app.go_to(f"s3 {where}")
+    await app.go_to(f"s3 {where}")
     await pilot.pause()
     return s3_pane(app)
 

@@ -24,7 +24,9 @@ async def help_box(pilot: Pilot[None]) -> None:
 
 async def jump_box(pilot: Pilot[None]) -> None:
     """`:` with `tr` typed: the completion shows, in the colours it will have in 16."""
-    await pilot.press("colon", "t", "r")
+    await pilot.press("colon")
+    await pilot.pause()  # the box opens and takes the focus first
+    await pilot.press("t", "r")
     await pilot.pause()
     box = pilot.app.screen.query_one(Input)
     box.cursor_blink = False

@@ -134,7 +134,9 @@ async def test_the_dashboard_runs_under_textuals_own_themes_too() -> None:
     """The palette offers Textual's themes, which lack skydeck's variables: defaults fill in."""
     app = SkydeckApp(quiet_demo(), realtime=False, theme="textual-light")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("colon", "t")
+        await pilot.press("colon")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press("t")
         await pilot.pause()
         assert app.theme == "textual-light"
         assert app.theme_variables["sd-suggestion"] == SKYDECK_DARK.variables["sd-suggestion"]

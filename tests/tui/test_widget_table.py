@@ -119,7 +119,9 @@ async def test_the_filter_box_is_one_row_that_shows_what_is_typed(size: tuple[in
     async with app.run_test(size=size) as pilot:
         app.queues.set_rows(QUEUES)
         app.queues.focus_table()
-        await pilot.press("slash", *"docu")
+        await pilot.press("slash")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press(*"docu")
         box = app.queues.filter_box
         box.cursor_blink = False
         await pilot.pause()
@@ -224,7 +226,9 @@ async def test_an_empty_table_under_a_filter_says_no_match() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.queues.set_rows(QUEUES)
         app.queues.focus_table()
-        await pilot.press("slash", *"xyz")
+        await pilot.press("slash")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press(*"xyz")
         await pilot.pause()
         table = app.queues.table
         assert table.render_line(1).text.strip() == "no match for /xyz  (esc clears)"
@@ -244,7 +248,9 @@ async def test_a_remote_filter_is_posted_to_the_owner_who_supplies_rows_and_coun
         queues = app.queues
         queues.set_rows(QUEUES)
         queues.focus_table()
-        await pilot.press("slash", *"fifo")
+        await pilot.press("slash")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press(*"fifo")
         await pilot.pause()
         assert app.filters == ["f", "fi", "fif", "fifo"]
         # Nothing filtered here: the table shows what the owner last gave it.

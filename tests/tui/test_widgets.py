@@ -205,7 +205,9 @@ async def test_resource_table_keeps_filter_and_sort_across_new_rows() -> None:
         resource = app.query_one(ResourceTable)
         resource.set_rows(ROWS)
         resource.focus_table()
-        await pilot.press("slash", *"orders")
+        await pilot.press("slash")
+        await pilot.pause()  # the box opens and takes the focus first
+        await pilot.press(*"orders")
         await pilot.press("enter")
         assert keys(resource.shown) == ["orders", "orders-dlq"]
         assert app.focused is resource.table

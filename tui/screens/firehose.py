@@ -386,7 +386,7 @@ class FirehosePane(ResourcePane[StreamView]):
         self.app.copy_to_clipboard(view.arn)
         self.app.notify(view.arn, title=f"Copied the ARN of {view.name}")
 
-    def open_child(self, resource: StreamView, key: str) -> None:
+    async def open_child(self, resource: StreamView, key: str) -> None:
         """A delivered object: at it in the S3 pane, or where it was in a toast once it is gone.
 
         The S3 pane is found among the host's panes, not through the app, so
@@ -398,10 +398,10 @@ class FirehosePane(ResourcePane[StreamView]):
         uri = f"s3://{delivered.bucket}/{delivered.key}"
         s3 = next((pane for pane in self.host.panes if isinstance(pane, S3Pane)), None)
         if s3 is not None:
-            self.host.action_show_pane(s3.pane_id)
+            await self.host.action_show_pane(s3.pane_id)
             if s3.go_to(uri):
                 return
-            self.host.action_show_pane(self.pane_id)
+            await self.host.action_show_pane(self.pane_id)
         self.app.notify(
             f"{uri}\n{format_bytes(delivered.size)}, {counted(delivered.records, 'record')}, "
             f"delivered at {clock(delivered.time)} UTC",

@@ -163,27 +163,30 @@ class ResourcePane(Pane, Generic[R]):
 
     # -- opening ------------------------------------------------------------------
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         """Enter: on a resource, go to what it holds; on one of those, show all of it."""
         resource = self.selected()
         if resource is None:
             return
         child = self.selected_child_key()
         if self.child_table.display and self.child_table.table.has_focus and child is not None:
-            self.open_child(resource, child)
+            await self.open_child(resource, child)
         elif self.child_table.display:
             self.child_table.focus_table()
         else:
             self.open_resource(resource)
 
-    def open_child(self, resource: R, key: str) -> None:
-        """Show all of the child with row `key` (a message, a shard, an object)."""
+    async def open_child(self, resource: R, key: str) -> None:
+        """Show all of the child with row `key` (a message, a shard, an object).
+
+        A coroutine, as it may show another pane, which mounts on its first showing.
+        """
 
     def open_resource(self, resource: R) -> None:
         """Show all of a resource, on a pane without a child table."""
 
-    def on_resource_table_selected(self, event: ResourceTable.Selected) -> None:
+    async def on_resource_table_selected(self, event: ResourceTable.Selected) -> None:
         """A double click opens, as Enter does, what it was on."""
         if isinstance(event.table, ResourceTable):
             event.table.focus_table()
-        self.action_open()
+        await self.action_open()

@@ -281,7 +281,7 @@ class S3Pane(ResourcePane[BucketView]):
         if cursor is not None:
             self.child_table.table.move_to_key(cursor)
 
-    def open_child(self, resource: BucketView, key: str) -> None:
+    async def open_child(self, resource: BucketView, key: str) -> None:
         """Enter on a folder goes into it, on `..` up; an object is already previewed."""
         entry = Entry.parse(key)
         if entry.kind is Kind.FOLDER:

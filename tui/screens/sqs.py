@@ -554,7 +554,7 @@ class SqsPane(ResourcePane[Queue]):
         self.app.copy_to_clipboard(url)
         self.app.notify(url, title=f"Copied the URL of {queue.name}")
 
-    def open_child(self, resource: Queue, key: str) -> None:
+    async def open_child(self, resource: Queue, key: str) -> None:
         message = resource.message(key)
         if message is not None:
             self.app.push_screen(MessageScreen(message, resource, self.cloud.clock.now))
