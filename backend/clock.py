@@ -300,18 +300,22 @@ class RealtimeDriver:
         while True:
             await self.clock.advance_to(self._target())
             self._nudge.clear()
-            timeout: float | None = self._max_wait
-            due = self.clock.next_due()
-            if self._paused:
-                timeout = None
-            elif due is not None:
-                timeout = min(
-                    self._max_wait, max(self._min_wait, (due - self.clock.now()) / self._speed)
-                )
             # `asyncio.timeout` rather than `wait_for`, which made a task per wait.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(self.next_wait()):
                     await self._nudge.wait()
+
+    def next_wait(self) -> float | None:
+        """Wall seconds to sleep before the next advance (unless nudged); None while paused.
+
+        Until the next timer is due, within `min_wait` and `max_wait`.
+        """
+        if self._paused:
+            return None
+        due = self.clock.next_due()
+        if due is None:
+            return self._max_wait
+        return min(self._max_wait, max(self._min_wait, (due - self.clock.now()) / self._speed))
 
 
 def clamp_speed(speed: float) -> float:

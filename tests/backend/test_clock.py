@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -363,26 +362,17 @@ def test_driver_speed_is_clamped() -> None:
     assert driver.speed == MIN_SPEED
 
 
-async def test_the_driver_waits_at_least_min_wait_between_advances(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_driver_sleeps_until_the_next_timer_within_min_and_max_wait() -> None:
+    """At 300x the demo has a timer due every fraction of a wall millisecond: waking for
+    each cost more than the timers did, so the driver sleeps at least `min_wait`."""
     clock = Clock(START)
-    advances = 0
-    advance_to = clock.advance_to
-
-    async def counted(when: float) -> None:
-        nonlocal advances
-        advances += 1
-        await advance_to(when)
-
-    def tick() -> None:
-        clock.call_later(0.001, tick)
-
-    monkeypatch.setattr(clock, "advance_to", counted)
-    tick()
-    driver = RealtimeDriver(clock, time.monotonic, min_wait=0.05)
-    async with running(driver):
-        await asyncio.sleep(0.3)
-    # A timer is due every wall millisecond; without the floor that was hundreds of advances.
-    assert advances <= 10
-    assert clock.now() >= START + 0.2  # and the clock kept up all the same
+    driver = RealtimeDriver(clock, FakeWall(), speed=100, min_wait=0.05, max_wait=0.25)
+    assert driver.next_wait() == 0.25  # nothing due: the longest nap
+    clock.call_later(0.001, lambda: None)
+    assert driver.next_wait() == 0.05  # due at once: still the floor
+    later = Clock(START)
+    driver = RealtimeDriver(later, FakeWall(), speed=100, min_wait=0.05, max_wait=0.25)
+    later.call_later(10, lambda: None)
+    assert driver.next_wait() == pytest.approx(0.1)  # 10 simulated s at 100x
+    driver.paused = True
+    assert driver.next_wait() is None  # paused: only a nudge wakes it
