@@ -38,6 +38,7 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from itertools import chain
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import HttpVersion11, web
@@ -114,9 +115,8 @@ _TOO_MANY_HEADERS = "Too many headers received"
 _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
 _STATS_WINDOW = 60
-_NO_QUERY: Mapping[str, str] = {}
-#: A request from no browser page adds no CORS headers.
-_NO_HEADERS: Mapping[str, str] = {}
+#: No query string, and (from no browser page) no CORS headers to add.
+_NONE: Mapping[str, str] = MappingProxyType({})
 #: Endpoints started per cloud (see `_Handler.__init__`).
 _STARTS: weakref.WeakKeyDictionary[Cloud, int] = weakref.WeakKeyDictionary()
 
@@ -415,7 +415,7 @@ class _Handler:
         return response
 
     async def _route(
-        self, request: web.BaseRequest, request_id: str, cors: Mapping[str, str] = _NO_HEADERS
+        self, request: web.BaseRequest, request_id: str, cors: Mapping[str, str] = _NONE
     ) -> web.StreamResponse:
         if request.path.startswith("/_skydeck/"):
             return self._internal(request, request_id)
@@ -431,7 +431,7 @@ class _Handler:
         """
         headers = request.headers
         method = request.method
-        query: Mapping[str, str] = request.query if request.query_string else _NO_QUERY
+        query: Mapping[str, str] = request.query if request.query_string else _NONE
         signer = sigv4.credentials(headers, query)
         path = request.raw_path.partition("?")[0]
         body: bytes | None = None

@@ -12,6 +12,7 @@ No.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -91,6 +92,18 @@ class Pane(Vertical):
             for binding in vars(klass).get("BINDINGS", ())
         ]
 
+    @classmethod
+    @functools.cache
+    def pane_actions(cls) -> tuple[tuple[Binding, str, tuple[object, ...]], ...]:
+        """Each key of the pane's bindings with its action parsed, once per class.
+
+        The tick and every cursor move ask `check_action` of each (`refresh_keys`).
+        """
+        return tuple(
+            (binding, *parse(binding.action)[1:])
+            for binding in Binding.make_bindings(cls.pane_bindings())
+        )
+
     @property
     def host(self) -> Host:
         app = self.app
@@ -122,10 +135,9 @@ class Pane(Vertical):
         act on a highlighted resource overrides this to name it.
         """
         seen: set[str] = set()
-        for binding in Binding.make_bindings(self.pane_bindings()):
+        for binding, name, parameters in self.pane_actions():
             if binding.action in seen or not binding.tooltip:
                 continue
-            _, name, parameters = parse(binding.action)
             seen.add(binding.action)
             if self.check_action(name, parameters):
                 title = f"{self.pane_id}: {binding.description.lower()}"
@@ -139,12 +151,7 @@ class Pane(Vertical):
         usually changes nothing it shows; so the pane compares `check_action`
         over its own keys first.
         """
-        applies = tuple(
-            self.check_action(name, parameters)
-            for name, parameters in (
-                parse(binding.action)[1:] for binding in Binding.make_bindings(self.pane_bindings())
-            )
-        )
+        applies = tuple(self.check_action(name, params) for _, name, params in self.pane_actions())
         if applies != self._applies:
             self._applies = applies
             self.refresh_bindings()
