@@ -208,7 +208,7 @@ async def test_a_missing_bucket_is_retried_every_five_seconds_until_it_appears(
     )
     assert success is not None
     points = [(b.count, b.total) for b in success.bins(0, 2**40)]
-    assert points[0] == (1, 0.0) and points[-1][1] >= 1
+    assert points[0] == (1.0, 0.0) and points[-1][1] >= 1
 
 
 async def test_data_undelivered_for_24_hours_is_dropped(cloud: Cloud) -> None:

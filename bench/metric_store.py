@@ -1,0 +1,220 @@
+"""The metric store's costs: the hot path, PutMetricData's puts, queries, memory.
+
+    .venv/bin/python bench/metric_store.py [--series N] [--days D] [--baseline REV]
+
+Prints, all CPU time (`time.process_time`), best of several rounds:
+
+- `Series.add` in the same second and in a new second each time, for this
+  store and for the per-second store it replaced (`backend/metrics.py` at
+  `--baseline`, read with `git show`), so a slower hot path shows at once;
+- `Series.add_values` in points per second: a 150-value put, single-value
+  puts many a second, and single-value puts a minute apart (each one files a
+  minute away: the costliest pattern per point);
+- `Series.aggregate` over a 15-day series of one point a minute (21,600 bins)
+  at periods of 1 minute, 5 minutes and 1 hour, and p99 of the hourly ones;
+- memory for `--series` series (default 200) of one random value a minute
+  for `--days` days (default 15), by RSS growth and by tracemalloc, and what
+  that makes for 10,000 series (per-series cost times 10,000: filling 10,000
+  series for 15 days point by point takes most of an hour); and the time one
+  `MetricStore.expire` takes over them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import subprocess
+import sys
+import time
+import tracemalloc
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.metrics import MetricStore, Series, statistic
+
+#: The last commit with the per-second store as `backend/metrics.py`.
+BASELINE = "7bb0667b79fb25d8c5049e5e762c9d54ff151e91"
+#: A midnight, so that minutes, hours and days fall on round offsets.
+T0 = 19_676 * 86_400
+MINUTES_15_DAYS = 15 * 1440
+
+
+def best(rounds: int, run: Callable[[], float]) -> float:
+    return min(run() for _ in range(rounds))
+
+
+def add_costs(make: Callable[[], Callable[[float, float], None]], n: int) -> tuple[float, float]:
+    """Nanoseconds per `add` in the same second, and each in a new second."""
+
+    def same() -> float:
+        add = make()
+        start = time.process_time()
+        for _ in range(n):
+            add(T0 + 0.5, 1.0)
+        return (time.process_time() - start) / n * 1e9
+
+    def new() -> float:
+        add = make()
+        start = time.process_time()
+        for i in range(n):
+            add(T0 + i, 1.0)
+        return (time.process_time() - start) / n * 1e9
+
+    return best(5, same), best(5, new)
+
+
+def baseline_store(rev: str) -> type | None:
+    """The old module's MetricStore, or None when git cannot show it."""
+    try:
+        source = subprocess.run(
+            ["git", "show", f"{rev}:backend/metrics.py"],
+            capture_output=True,
+            check=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    module = types.ModuleType("baseline_metrics")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{rev}:backend/metrics.py", "exec"), module.__dict__)
+    store: type = module.MetricStore
+    return store
+
+
+def hot_path(rev: str) -> None:
+    n = 500_000
+    print("Series.add, ns per point (best of 5)    same second   new second")
+    old = baseline_store(rev)
+    runs: list[tuple[str, Callable[[], Callable[[float, float], None]]]] = []
+    if old is not None:
+        runs.append((f"before ({rev[:7]})", lambda: old().series("NS", "M", {}).add))
+    runs.append(("now", lambda: MetricStore().series("NS", "M", {}).add))
+    for label, make in runs * 2:  # twice, interleaved: the machine's load drifts
+        same, new = add_costs(make, n)
+        print(f"  {label:<38}{same:>12.0f}{new:>13.0f}")
+    if old is None:
+        print(f"  (no baseline: `git show {rev}:backend/metrics.py` failed)")
+
+
+def puts() -> None:
+    rng = random.Random(1)
+    batch = [rng.lognormvariate(3, 1) for _ in range(150)]
+    print("Series.add_values, points per second (best of 5)")
+
+    def batches() -> float:
+        s = MetricStore().series("NS", "M", {})
+        rounds = 2000
+        start = time.process_time()
+        for i in range(rounds):
+            s.add_values(T0 + i, batch)
+        return rounds * len(batch) / (time.process_time() - start)
+
+    def singles(step: float) -> float:
+        s = MetricStore().series("NS", "M", {})
+        values = [(v,) for v in batch] * 200
+        start = time.process_time()
+        for i, value in enumerate(values):
+            s.add_values(T0 + i * step, value)
+        return len(values) / (time.process_time() - start)
+
+    print(f"  150 values a put, a put a second        {best(5, batches):>12,.0f}")
+    print(f"  one value a put, 100 puts a second      {best(5, lambda: singles(0.01)):>12,.0f}")
+    print(f"  one value a put, a put a minute         {best(5, lambda: singles(60)):>12,.0f}")
+
+
+def fifteen_days(rng: random.Random, store: MetricStore, name: str) -> Series:
+    s = store.series("NS", name, {})
+    for minute in range(MINUTES_15_DAYS):
+        s.add(T0 + minute * 60 + 7, rng.random() * 100)
+    return s
+
+
+def queries() -> None:
+    s = fifteen_days(random.Random(2), MetricStore(), "M")
+    now = T0 + MINUTES_15_DAYS * 60
+    print("Series.aggregate over 15 days of a point a minute, ms (best of 5)")
+    for period in (60, 300, 3600):
+
+        def query(period: int = period) -> float:
+            start = time.process_time()
+            s.aggregate(now - 15 * 86_400, now, period, now)
+            return (time.process_time() - start) * 1e3
+
+        found = len(s.aggregate(now - 15 * 86_400, now, period, now))
+        print(f"  period {period:>4} s: {found:>6,} periods   {best(5, query):>8.1f}")
+
+    def p99() -> float:
+        points = s.aggregate(now - 15 * 86_400, now, 3600, now)
+        start = time.process_time()
+        for point in points:
+            statistic(point, "p99")
+        return (time.process_time() - start) * 1e3
+
+    print(f"  p99 of each of the 360 hours:            {best(5, p99):>8.1f}")
+
+
+def rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory(count: int, days: int) -> None:
+    rng = random.Random(3)
+    minutes = days * 1440
+    gc.collect()
+    tracemalloc.start()
+    rss_before = rss()
+    traced_before = tracemalloc.get_traced_memory()[0]
+    store = MetricStore()
+    series = [store.series("NS", "M", {"Id": str(i)}) for i in range(count)]
+    started = time.process_time()
+    for minute in range(minutes):
+        t = T0 + minute * 60 + 7
+        for s in series:
+            s.add(t, rng.random() * 100)
+    filled = time.process_time() - started
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0] - traced_before
+    tracemalloc.stop()
+    grown = rss() - rss_before
+    points = count * minutes
+    print(
+        f"Memory: {count:,} series x {days} days, a random value a minute "
+        f"({points:,} points, filled in {filled:.0f} s CPU with tracemalloc on)"
+    )
+    for label, size in (("RSS growth", grown), ("tracemalloc", traced)):
+        per_series = size / count
+        print(
+            f"  {label:<12} {size / 2**20:>8.1f} MiB   {per_series / 1024:>7.1f} KiB a series   "
+            f"{size / points:>5.1f} bytes a point   "
+            f"10,000 series: {per_series * 1e4 / 2**20:>6,.0f} MiB"
+        )
+    now = T0 + minutes * 60
+    start = time.process_time()
+    store.expire(now + 3600)
+    took = time.process_time() - start
+    print(
+        f"  MetricStore.expire an hour on: {took * 1e3:.1f} ms CPU "
+        f"({took / count * 1e6:.0f} us a series; 10,000 series: {took / count * 1e4:.2f} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--series", type=int, default=200)
+    parser.add_argument("--days", type=int, default=15)
+    parser.add_argument("--baseline", default=BASELINE)
+    args = parser.parse_args()
+    hot_path(args.baseline)
+    puts()
+    queries()
+    memory(args.series, args.days)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,597 @@
+"""The metric store as CloudWatch keeps metrics: roll-ups, retention, statistics, percentiles.
+
+Times are epoch seconds from a midnight `T0`, so every period boundary used
+here (minute, five minutes, hour, day) falls on `T0` plus a round number.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backend.metrics import (
+    FIVE_MINUTE_RETENTION,
+    HIGH_RESOLUTION_RETENTION,
+    HOUR_RETENTION,
+    MINUTE_RETENTION,
+    STATISTICS,
+    Aggregate,
+    MetricId,
+    MetricStore,
+    Series,
+    is_extended,
+    statistic,
+)
+from backend.metrics.series import FUTURE
+from backend.metrics.sketch import MAX_BUCKETS, Sketch
+
+T0 = 19_676 * 86_400
+DAY = 86_400
+HOUR = 3600
+
+
+def high_res(store: MetricStore | None = None) -> Series:
+    return (store or MetricStore()).series("NS", "M", {}, "None", resolution=1)
+
+
+def standard(store: MetricStore | None = None) -> Series:
+    return (store or MetricStore()).series("NS", "M", {}, "None")
+
+
+def summary(points: list[Aggregate]) -> list[tuple[int, float, float, float, float]]:
+    return [(p.timestamp, p.count, p.total, p.minimum, p.maximum) for p in points]
+
+
+def nearest_rank(values: Sequence[float], p: str) -> float:
+    """The exact nearest-rank percentile `pNN`: the value of rank ceil(NN/100 * N)."""
+    ordered = sorted(values)
+    rank = math.ceil(Fraction(p[1:]) / 100 * len(ordered))
+    return ordered[max(rank, 1) - 1]
+
+
+def assert_close(got: float | None, exact: float) -> None:
+    assert got is not None
+    assert abs(got - exact) <= 0.01 * abs(exact) + 1e-12, (got, exact)
+
+
+# -- retention and roll-ups ------------------------------------------------------------
+
+
+def test_a_point_leaves_one_second_resolution_after_three_hours_but_stays_at_one_minute() -> None:
+    s = high_res()
+    s.add(T0 + 30, 5.0)
+    young = T0 + 30 + HIGH_RESOLUTION_RETENTION - 1
+    old = T0 + 30 + HIGH_RESOLUTION_RETENTION + 1
+    assert summary(s.aggregate(T0, T0 + 60, 1, young)) == [(T0 + 30, 1, 5.0, 5.0, 5.0)]
+    assert s.aggregate(T0, T0 + 60, 1, old) == []
+    assert summary(s.aggregate(T0, T0 + 60, 60, old)) == [(T0, 1, 5.0, 5.0, 5.0)]
+
+
+def test_minute_bins_roll_to_five_minutes_once_their_five_minutes_are_15_days_old() -> None:
+    store = MetricStore()
+    s = standard(store)
+    for k in range(5):
+        s.add(T0 + 60 * k + 10, k + 1.0)
+    young = T0 + 300 + MINUTE_RETENTION - 1
+    old = T0 + 300 + MINUTE_RETENTION
+    minutes = [(T0 + 60 * k, 1, k + 1.0, k + 1.0, k + 1.0) for k in range(5)]
+    rolled = [(T0, 5, 15.0, 1.0, 5.0)]
+    for expired in (False, True):
+        if expired:
+            store.expire(old)
+        if not expired:
+            assert summary(s.aggregate(T0, T0 + 300, 60, young)) == minutes
+        assert s.aggregate(T0, T0 + 300, 60, old) == []
+        assert summary(s.aggregate(T0, T0 + 300, 300, old)) == rolled
+        # AWS rounds an old StartTime down to five minutes.
+        assert summary(s.aggregate(T0 + 299, T0 + 300, 300, old)) == rolled
+
+
+def test_five_minute_bins_roll_to_hours_once_their_hour_is_63_days_old() -> None:
+    store = MetricStore()
+    s = standard(store)
+    for k in range(12):
+        s.add(T0 + 300 * k, 2.0)
+    young = T0 + HOUR + FIVE_MINUTE_RETENTION - 1
+    old = T0 + HOUR + FIVE_MINUTE_RETENTION
+    assert len(s.aggregate(T0, T0 + HOUR, 300, young)) == 12
+    store.expire(young)
+    assert len(s.aggregate(T0, T0 + HOUR, 300, young)) == 12
+    store.expire(old)
+    assert s.aggregate(T0, T0 + HOUR, 300, old) == []
+    assert summary(s.aggregate(T0, T0 + HOUR, HOUR, old)) == [(T0, 12, 24.0, 2.0, 2.0)]
+
+
+def test_hour_bins_go_after_455_days_and_expire_forgets_the_empty_series() -> None:
+    store = MetricStore()
+    s = standard(store)
+    s.add(T0 + 10, 7.0)
+    young = T0 + HOUR + HOUR_RETENTION - 1
+    gone = T0 + HOUR + HOUR_RETENTION
+    store.expire(young)
+    assert summary(s.aggregate(T0, T0 + HOUR, HOUR, young)) == [(T0, 1, 7.0, 7.0, 7.0)]
+    assert list(store.all()) == [s]
+    assert s.aggregate(T0, T0 + HOUR, HOUR, gone) == []
+    store.expire(gone)
+    assert list(store.all()) == []
+    assert store.find("NS", "M", {}) is None
+    assert s.last_time is None
+
+
+def test_a_forgotten_series_still_held_rejoins_the_store_when_it_gets_data() -> None:
+    store = MetricStore()
+    held = standard(store)
+    store.expire(T0)  # never had data: forgotten at once
+    assert list(store.all()) == []
+    held.add(T0 + 5, 1.0)
+    assert store.find("NS", "M", {}) is held
+    store.expire(T0 + 5 + HOUR + HOUR_RETENTION)
+    assert standard(store) is held  # asked for again while forgotten: the same object
+    assert list(store.all()) == [held]
+
+
+def test_clear_detaches_even_the_forgotten_series() -> None:
+    store = MetricStore()
+    held = standard(store)
+    store.expire(T0)
+    store.clear()
+    held.add(T0, 1.0)
+    assert list(store.all()) == []
+    assert standard(store) is not held
+
+
+def test_last_time_is_the_newest_second_with_data() -> None:
+    s = standard()
+    assert s.last_time is None
+    s.add(T0 + 10.7, 1.0)
+    s.add(T0 + 5, 1.0)  # late: not newer
+    assert s.last_time == T0 + 10
+
+
+def test_expire_trims_sub_minute_bins_to_the_clock_but_keeps_the_newest_few() -> None:
+    store = MetricStore()
+    s = high_res(store)
+    for k in range(200):
+        s.add(T0 + k, 1.0)
+    now = T0 + 199 + HIGH_RESOLUTION_RETENTION - 60
+    store.expire(now)
+    assert len(s.aggregate(T0, T0 + 200, 1, now)) == 60  # queries: within 3 h of now
+    # `bins` also shows the newest 64 of the filed minutes' seconds, however old.
+    assert [b.second for b in s.bins(0, 2**40)] == list(range(T0 + 180 - 64, T0 + 200))
+
+
+def test_a_metric_sampled_daily_still_shows_its_last_samples() -> None:
+    store = MetricStore()
+    s = standard(store)
+    for day in range(100):
+        s.add(T0 + day * DAY, float(day))
+        store.expire(T0 + day * DAY + 1)
+    assert [b.total for b in s.bins(0, 2**40)] == [float(d) for d in range(100 - 65, 100)]
+    assert s.sums(T0 + 99 * DAY + 1, 2) == [0.0, 99.0]
+
+
+# -- statistics --------------------------------------------------------------------------
+
+
+def one_period(s: Series) -> Aggregate:
+    (point,) = s.aggregate(T0, T0 + 60, 60, T0 + 60)
+    return point
+
+
+def test_every_statistic_of_one_period_against_a_hand_computed_answer() -> None:
+    s = standard()
+    for k, v in enumerate((3.0, 1.0, 10.0, 4.0, 2.0)):
+        s.add(T0 + k, v)
+    p = one_period(s)
+    assert [statistic(p, name) for name in STATISTICS] == [5, 4.0, 20.0, 1.0, 10.0]
+    assert statistic(p, "p100") == 10.0
+    assert_close(statistic(p, "p50"), 3.0)  # rank ceil(2.5) = 3 of 1 2 3 4 10
+    assert_close(statistic(p, "p20"), 1.0)  # rank 1
+    assert_close(statistic(p, "p20.01"), 2.0)  # rank ceil(1.0005) = 2
+    assert_close(statistic(p, "p80"), 4.0)
+    assert_close(statistic(p, "p80.5"), 10.0)
+
+
+def test_values_are_weighted_by_their_counts() -> None:
+    s = standard()
+    s.add_values(T0 + 1, [1.0, 5.0], [3.0, 1.0])
+    s.add_values(T0 + 2, [9.0, 2.0], [0.0, 1.0])  # a count of zero puts nothing
+    p = one_period(s)
+    assert (p.count, p.total, p.minimum, p.maximum) == (5.0, 10.0, 1.0, 5.0)
+    assert_close(statistic(p, "p60"), 1.0)  # rank 3 of 1 1 1 2 5
+    assert_close(statistic(p, "p61"), 2.0)
+    assert_close(statistic(p, "p99"), 5.0)
+    assert s.count == 4
+
+
+def test_puts_into_one_second_merge_their_distributions() -> None:
+    rng = random.Random(5)
+    s = high_res()
+    first = [rng.uniform(1, 100) for _ in range(150)]
+    second = [rng.uniform(50, 500) for _ in range(150)]
+    s.add_values(T0 + 1, first)
+    s.add(T0 + 1, 7.0)
+    s.add_values(T0 + 1, second, [2.0] * 150)
+    s.add(T0 + 61, 1.0)  # files the minute: the second is kept as a packed sketch
+    values = [*first, 7.0, *second, *second]
+    for period in (1, 60):
+        point = s.aggregate(T0, T0 + 60, period, T0 + 61)[0]
+        assert point.count == len(values)
+        for p in PERCENTILES:
+            assert_close(statistic(point, p), nearest_rank(values, p))
+
+
+def test_a_late_value_joins_a_filed_minutes_distribution() -> None:
+    s = standard()
+    for k, v in enumerate((1.0, 2.0, 3.0)):
+        s.add(T0 + k, v)
+    s.add(T0 + 200, 0.0)
+    s.add(T0 + 30, 100.0)
+    p = one_period(s)
+    assert (p.count, p.maximum, statistic(p, "p100")) == (4, 100.0, 100.0)
+    assert_close(statistic(p, "p50"), 2.0)
+    assert_close(statistic(p, "p75"), 3.0)
+    assert_close(statistic(p, "p76"), 100.0)
+
+
+def test_statistic_values_give_no_percentiles_even_mixed_with_values() -> None:
+    s = standard()
+    s.add_statistics(T0 + 1, 4.0, 10.0, 1.0, 4.0)
+    p = one_period(s)
+    assert [statistic(p, name) for name in STATISTICS] == [4.0, 2.5, 10.0, 1.0, 4.0]
+    assert statistic(p, "p50") is None
+    s.add(T0 + 2, 3.0)
+    s.add(T0 + 70, 3.0)
+    p = one_period(s)
+    assert (p.count, p.total, statistic(p, "p50"), statistic(p, "p100")) == (5.0, 13.0, None, None)
+    # Equal minimum and maximum do not make StatisticValues' percentiles known.
+    s = standard()
+    s.add_statistics(T0 + 1, 2.0, 6.0, 3.0, 3.0)
+    assert statistic(one_period(s), "p50") is None
+    s.add(T0 + 70, 3.0)  # the minute is filed away: the mark goes with it
+    assert statistic(one_period(s), "p50") is None
+
+
+def test_a_negative_value_leaves_the_period_without_percentiles() -> None:
+    s = standard()
+    for k, v in enumerate((5.0, -1.0, 2.0)):
+        s.add(T0 + k, v)
+    s.add(T0 + 60, 4.0)
+    s.add(T0 + 61, 8.0)
+    minute, after = s.aggregate(T0, T0 + 120, 60, T0 + 120)
+    assert (minute.minimum, statistic(minute, "p50"), statistic(minute, "p100")) == (
+        -1.0,
+        None,
+        None,
+    )
+    assert statistic(after, "p100") == 8.0
+    (both,) = s.aggregate(T0, T0 + 120, 120, T0 + 120)
+    assert statistic(both, "p99") is None
+
+
+def test_statistic_names() -> None:
+    for name in ("p99", "p99.9", "p50", "p100", "p0.1", "p99.99", "p100.0", "p5", "p07"):
+        assert is_extended(name), name
+    for name in (
+        "p0",
+        "p0.0",
+        "p100.1",
+        "p101",
+        "p",
+        "P99",
+        "p99.999",
+        "p-1",
+        "tm99",
+        "Sum",
+        "p9a",
+    ):
+        assert not is_extended(name), name
+    s = standard()
+    s.add(T0, 1.0)
+    with pytest.raises(ValueError):
+        statistic(one_period(s), "p0")
+
+
+# -- percentiles -------------------------------------------------------------------------
+
+
+def distributions() -> dict[str, list[float]]:
+    rng = random.Random(7)
+    return {
+        "uniform": [rng.uniform(0, 1000) for _ in range(3000)],
+        "exponential": [rng.expovariate(1 / 50) for _ in range(3000)],
+        "constant": [42.5] * 500,
+        "single": [0.125],
+        "with zeros": [0.0] * 700 + [rng.uniform(1, 10) for _ in range(300)],
+        "wide": [10 ** rng.uniform(-6, 9) for _ in range(3000)],
+    }
+
+
+PERCENTILES = ("p0.1", "p1", "p10", "p25", "p50", "p75", "p90", "p99", "p99.9", "p100")
+
+
+@pytest.mark.parametrize("name", list(distributions()))
+def test_percentiles_are_within_one_percent_of_exact_nearest_rank(name: str) -> None:
+    values = distributions()[name]
+    s = high_res()
+    # Out of order over three hours: late points, per-second sketches folded into
+    # minutes, minutes folded into the three hours.
+    offsets = [(i * 7919) % (3 * HOUR) for i in range(len(values))]
+    for offset, v in zip(offsets, values, strict=True):
+        s.add(T0 + offset, v)
+    now = T0 + 3 * HOUR - 1
+    for period in (3 * HOUR, 60, 1):
+        points = s.aggregate(T0, now, period, now)
+        assert points
+        for point in points[:5]:
+            start = point.timestamp - T0
+            inside = [
+                v for o, v in zip(offsets, values, strict=True) if start <= o < start + period
+            ]
+            assert point.count == len(inside)
+            for p in PERCENTILES:
+                assert_close(statistic(point, p), nearest_rank(inside, p))
+
+
+def test_percentiles_survive_values_puts_and_roll_ups() -> None:
+    rng = random.Random(3)
+    store = MetricStore()
+    s = standard(store)
+    values: list[float] = []
+    for minute in range(12):
+        batch = [rng.lognormvariate(3, 1) for _ in range(150)]
+        values += batch
+        s.add_values(T0 + 60 * minute + 1, batch)
+    now = T0 + HOUR + FIVE_MINUTE_RETENTION  # the hour is rolled up from five-minute bins
+    store.expire(now)
+    (point,) = s.aggregate(T0, T0 + HOUR, HOUR, now)
+    for p in PERCENTILES:
+        assert_close(statistic(point, p), nearest_rank(values, p))
+
+
+def test_a_sketch_never_exceeds_its_bucket_cap_and_keeps_its_high_quantiles() -> None:
+    sketch = Sketch()
+    values = [2.0 ** (k / 20) for k in range(-6000, 6000)]  # ~20,000 buckets' worth
+    for v in values:
+        sketch.add(v)
+        assert len(sketch) <= MAX_BUCKETS
+    merged = Sketch.unpack(sketch.pack())
+    merged.merge(sketch)
+    assert len(merged) <= MAX_BUCKETS
+    for q in (0.9, 0.99, 0.999):
+        exact = nearest_rank(values, f"p{q * 100:g}")
+        assert abs(sketch.quantile(q) - exact) <= 0.01 * exact
+
+
+# -- periods and ranges ------------------------------------------------------------------
+
+
+def test_periods_are_epoch_aligned_start_inclusive_end_exclusive() -> None:
+    s = standard()
+    for t, v in ((0, 1.0), (59, 2.0), (60, 3.0), (119, 4.0), (120, 5.0)):
+        s.add(T0 + t, v)
+    now = T0 + 600
+    assert summary(s.aggregate(T0 + 60, T0 + 120, 60, now)) == [(T0 + 60, 2, 7.0, 3.0, 4.0)]
+    # StartTime rounds down to the minute; periods of 120 s start on multiples of 120.
+    assert summary(s.aggregate(T0 + 30, T0 + 180, 120, now)) == [
+        (T0, 4, 10.0, 1.0, 4.0),
+        (T0 + 120, 1, 5.0, 5.0, 5.0),
+    ]
+    assert s.aggregate(T0 + 180, T0 + 600, 60, now) == []
+
+
+def test_sub_minute_periods_round_start_to_the_period() -> None:
+    s = high_res()
+    for t in (5, 12, 19, 21):
+        s.add(T0 + t, float(t))
+    now = T0 + 60
+    assert summary(s.aggregate(T0 + 13, T0 + 30, 10, now)) == [
+        (T0 + 10, 2, 31.0, 12.0, 19.0),
+        (T0 + 20, 1, 21.0, 21.0, 21.0),
+    ]
+    assert summary(s.aggregate(T0, T0 + 21, 1, now)) == [
+        (T0 + t, 1, float(t), float(t), float(t)) for t in (5, 12, 19)
+    ]
+
+
+def test_standard_series_answer_sub_minute_periods_with_nothing() -> None:
+    store = MetricStore()
+    s = standard(store)
+    s.add(T0 + 1, 1.0)
+    assert s.aggregate(T0, T0 + 60, 10, T0 + 60) == []
+    assert store.series("NS", "M", {}, "None", resolution=1) is s
+    store.series("NS", "M", {}, "None")  # 60 again does not undo high resolution
+    assert s.resolution == 1
+    assert len(s.aggregate(T0, T0 + 60, 10, T0 + 60)) == 1
+
+
+def test_the_open_minute_is_seen_and_answers_the_same_once_filed() -> None:
+    s = standard()
+    for k in range(30):
+        s.add(T0 + k, float(k % 4))
+    before = s.aggregate(T0, T0 + 60, 60, T0 + 30)
+    s.add(T0 + 90, 0.0)
+    after = s.aggregate(T0, T0 + 60, 60, T0 + 90)
+    assert summary(before) == summary(after) == [(T0, 30, 43.0, 0.0, 3.0)]
+    assert statistic(before[0], "p50") == statistic(after[0], "p50")
+
+
+# -- late points -------------------------------------------------------------------------
+
+
+def test_late_points_are_counted_once_at_every_resolution() -> None:
+    s = high_res()
+    s.add(T0 + 100, 1.0)
+    s.add(T0 + 200, 1.0)
+    s.add(T0 + 190, 2.0)  # the open minute, before its open second
+    s.add(T0 + 110, 3.0)  # an earlier, filed minute, also within the sub-minute window
+    s.add(T0 + 100, 4.0)  # the same second as a filed one
+    now = T0 + 300
+    expected = [(T0 + 60, 3, 8.0, 1.0, 4.0), (T0 + 180, 2, 3.0, 1.0, 2.0)]
+    assert summary(s.aggregate(T0, now, 60, now)) == expected
+    assert summary(s.aggregate(T0, now, 1, now)) == [
+        (T0 + 100, 2, 5.0, 1.0, 4.0),
+        (T0 + 110, 1, 3.0, 3.0, 3.0),
+        (T0 + 190, 1, 2.0, 2.0, 2.0),
+        (T0 + 200, 1, 1.0, 1.0, 1.0),
+    ]
+    assert [b.second for b in s.bins(0, 2**40)] == [T0 + 100, T0 + 110, T0 + 190, T0 + 200]
+
+
+def test_a_late_point_goes_into_the_bin_its_minute_was_rolled_into() -> None:
+    s = standard()
+    s.add(T0 + 10, 1.0)
+    later = T0 + 16 * DAY
+    s.add(later, 1.0)  # rolls T0's minute into its five-minute bin on the way
+    s.add(T0 + 250, 5.0)  # late: its minute is already in the five-minute bin
+    assert summary(s.aggregate(T0, T0 + 300, 300, later)) == [(T0, 2, 6.0, 1.0, 5.0)]
+    assert s.aggregate(T0, T0 + 300, 60, later) == []
+
+
+# -- units -------------------------------------------------------------------------------
+
+
+def test_units_are_kept_apart_and_never_converted() -> None:
+    store = MetricStore()
+    count = store.series("NS", "M", {"A": "1"})
+    size = store.series("NS", "M", {"A": "1"}, "Bytes")
+    assert count is not size
+    count.add(T0, 1.0)
+    size.add(T0, 1024.0)
+    metric = MetricId("NS", "M", (("A", "1"),))
+    assert store.units(metric) == [count, size]
+    assert store.find("NS", "M", {"A": "1"}) is count
+    assert [summary(s.aggregate(T0, T0 + 60, 60, T0 + 60)) for s in store.units(metric)] == [
+        [(T0, 1, 1.0, 1.0, 1.0)],
+        [(T0, 1, 1024.0, 1024.0, 1024.0)],
+    ]
+    assert store.units(MetricId("NS", "M", ())) == []
+
+
+# -- memory ------------------------------------------------------------------------------
+
+
+def test_every_level_stays_within_its_retention_without_expire() -> None:
+    """White-box: the levels' lengths, fed a point every 3 minutes for 70 days, never expired.
+
+    Without a clock the add path trims and rolls up behind the newest point,
+    `FUTURE` plus up to an hour (it rolls an hour at a time) later than expire would.
+    """
+    s = standard()
+    t = T0
+    for _ in range(70 * 480):
+        s.add(t, 1.0)
+        t += 180
+    levels = s._seconds, s._minutes, s._fives, s._hours
+    assert [lv.granularity for lv in levels] == [1, 60, 300, 3600]
+    seconds, minutes, fives, hours = (len(lv) for lv in levels)
+    lag = FUTURE + HOUR
+    assert seconds <= max((HIGH_RESOLUTION_RETENTION + 600) / 180 + 1, 64)  # or the newest 64
+    assert minutes <= (MINUTE_RETENTION + lag + 300) / 180
+    assert fives <= (FIVE_MINUTE_RETENTION - MINUTE_RETENTION + lag + HOUR) / 300
+    assert 0 < hours <= (70 * DAY - FIVE_MINUTE_RETENTION) / HOUR
+
+
+# -- the property ------------------------------------------------------------------------
+
+PERIODS = (1, 5, 10, 20, 30, 60, 120, 300, 600, 900, 3600, 7200, 86400)
+
+Put = tuple[int, str, int, int]
+
+
+def expected(
+    puts: list[Put], start: int, end: int, period: int, now: int, high: bool
+) -> list[tuple[int, float, float, float, float]]:
+    """SampleCount, Sum, Minimum and Maximum per period, straight from AWS's rules."""
+    found: dict[int, list[float]] = {}
+    for t, kind, a, b in puts:
+        count, total, low, high_value = (1, a, a, a) if kind != "stats" else (2, a + b, a, b)
+        if period % 60:
+            if not high or not t > now - HIGH_RESOLUTION_RETENTION:
+                continue
+            first = start // period * period
+            eff = t
+        else:
+            if t // 300 * 300 + 300 > now - MINUTE_RETENTION:
+                granularity = 60
+            elif t // 3600 * 3600 + 3600 > now - FIVE_MINUTE_RETENTION:
+                granularity = 300
+            elif t // 3600 * 3600 + 3600 > now - HOUR_RETENTION:
+                granularity = 3600
+            else:
+                continue
+            if period % granularity:
+                continue
+            first = start // granularity * granularity
+            eff = t - t % granularity
+        if not first <= eff < end:
+            continue
+        key = eff - eff % period
+        acc = found.setdefault(key, [0, 0, math.inf, -math.inf])
+        acc[0] += count
+        acc[1] += total
+        acc[2] = min(acc[2], low)
+        acc[3] = max(acc[3], high_value)
+    return [(k, v[0], v[1], v[2], v[3]) for k, v in sorted(found.items())]
+
+
+puts = st.lists(
+    st.tuples(
+        st.one_of(
+            st.integers(0, 4 * HOUR),
+            st.integers(0, 30 * DAY),
+            st.integers(0, 500 * DAY),
+        ),
+        st.sampled_from(["add", "add", "values", "stats", "expire"]),
+        st.integers(-3, 50),
+        st.integers(50, 60),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    puts=puts,
+    high=st.booleans(),
+    period=st.sampled_from(PERIODS),
+    span=st.tuples(
+        st.one_of(st.just(0), st.integers(0, 4 * HOUR), st.integers(0, 500 * DAY)),
+        st.one_of(st.just(1000 * DAY), st.integers(1, 4 * HOUR), st.integers(1, 500 * DAY)),
+    ),
+    after=st.one_of(st.integers(0, 4 * HOUR), st.integers(0, 100 * DAY), st.integers(0, 500 * DAY)),
+)
+def test_aggregates_count_every_point_within_retention_once(
+    puts: list[Put], high: bool, period: int, span: tuple[int, int], after: int
+) -> None:
+    """Whatever the order of puts and expiries, a query agrees with the raw points."""
+    store = MetricStore()
+    s = store.series("NS", "M", {}, "None", resolution=1 if high else 60)
+    added: list[Put] = []
+    expired_at = T0
+    for offset, kind, a, b in puts:
+        t = T0 + offset
+        if kind == "expire":
+            # The clock only moves on; it is at least the newest point so far.
+            expired_at = max(expired_at, t, *(p[0] for p in added))
+            store.expire(expired_at)
+            continue
+        if kind == "add":
+            s.add(t + 0.5, float(a))
+        elif kind == "values":
+            s.add_values(t, [float(a)])
+        else:
+            s.add_statistics(t, 2.0, float(a + b), float(a), float(b))
+        added.append((t, kind, a, b))
+    now = max(expired_at, *(p[0] for p in added), T0) + after
+    start = T0 + span[0]
+    end = start + span[1]
+    got = summary(s.aggregate(start, end, period, now))
+    assert got == expected(added, start, end, period, now, high)
