@@ -31,9 +31,10 @@ from dataclasses import dataclass
 #: `--cors-origin *`: any page may call, including `Origin: null` ones.
 ANY_ORIGIN = "*"
 #: What a page may read of an answer beyond the CORS-safelisted headers: request ids
-#: and the query-compatible error code SDKs read, and what S3's answers carry.
+#: and the query-compatible error code SDKs read, `smithy-protocol` (the JavaScript
+#: SDK refuses an RPC v2 CBOR answer it cannot see it on), and what S3's answers carry.
 EXPOSED_HEADERS = (
-    "x-amzn-RequestId, x-amzn-query-error, x-amz-request-id, x-amz-id-2, "
+    "x-amzn-RequestId, x-amzn-query-error, smithy-protocol, x-amz-request-id, x-amz-id-2, "
     "x-amz-version-id, x-amz-delete-marker, ETag"
 )
 #: How long a browser may reuse a preflight's answer, in seconds.

@@ -3,10 +3,10 @@
 A codec turns a routed request into a service's params and its result (or
 its `AwsError`) back into an HTTP answer, reading only the botocore model:
 the server has no per-protocol branches, and a protocol that comes with a
-later service (CBOR for CloudWatch, `ec2` for EC2) is one more entry in
-`CODECS`. A codec is made per service and keeps what it builds from the
-model (decoders, encoders) by operation name, so nothing is cached by
-object identity and nothing outlives its endpoint.
+later service (RPC v2 CBOR came with CloudWatch; `ec2` will with EC2) is one
+more entry in `CODECS`. A codec is made per service and keeps what it builds
+from the model (decoders, encoders) by operation name, so nothing is cached
+by object identity and nothing outlives its endpoint.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from botocore.model import OperationModel
 from backend.errors import AwsError, ErrorCode, InvalidAction, UnknownOperationException
 from backend.service import Params
 from backend.streams import ByteStream, FileSlice
-from backend.wire import eventstream, json_protocol, query_protocol, rest_xml
+from backend.wire import cbor_protocol, eventstream, json_protocol, query_protocol, rest_xml
 from backend.wire.models import WireService
 from backend.wire.routing import Route
 
-#: Where JSON and query answers carry the request id (S3 has its own pair of headers).
+#: Where JSON, CBOR and query answers carry the request id (S3 has its own pair of headers).
 REQUEST_ID = "x-amzn-RequestId"
+#: The header every RPC v2 CBOR answer carries, and SDKs check before reading it.
+SMITHY_PROTOCOL = "smithy-protocol"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +148,57 @@ class JsonCodec(Codec):
             "Content-Type": service.content_type if service else "application/x-amz-json-1.0",
             REQUEST_ID: request_id,
         }
-        if service is not None and service.query_compatible:
-            fault = "Sender" if error.sender_fault else "Receiver"
-            headers["x-amzn-query-error"] = f"{error.legacy_code};{fault}"
+        _add_query_error(headers, service, error)
         return Outgoing(error.status, headers, json_protocol.encode_error(error))
+
+
+def _add_query_error(headers: dict[str, str], service: WireService | None, error: AwsError) -> None:
+    """`x-amzn-query-error` for a query-compatible service, in JSON and CBOR alike.
+
+    Its SDKs map the legacy code there, not `__type`, to the exception class:
+    without it botocore raises a plain `ClientError` for a CloudWatch
+    `InvalidParameterValueException`, with it the modelled class, its Code
+    the legacy `InvalidParameterValue` (AWS_FACTS §0.2).
+    """
+    if service is not None and service.query_compatible:
+        fault = "Sender" if error.sender_fault else "Receiver"
+        headers["x-amzn-query-error"] = f"{error.legacy_code};{fault}"
+
+
+class RpcV2CborCodec(Codec):
+    """Smithy RPC v2 CBOR (`cbor_protocol`); the action is the path's last segment."""
+
+    protocol = "smithy-rpc-v2-cbor"
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        decoder = self._once("in", op, cbor_protocol.request_decoder)
+        return cbor_protocol.decode_with(decoder, await incoming.read())
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        """The output as CBOR; none at all, not even a Content-Type, for an operation without."""
+        headers = {SMITHY_PROTOCOL: cbor_protocol.SMITHY_PROTOCOL, REQUEST_ID: request_id}
+        encoder = self._once("out", op, cbor_protocol.response_encoder)
+        if encoder is None:
+            return Outgoing(200, headers)
+        headers["Content-Type"] = cbor_protocol.CONTENT_TYPE
+        return Outgoing(200, headers, cbor_protocol.encode_with(encoder, result))
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        headers = {
+            SMITHY_PROTOCOL: cbor_protocol.SMITHY_PROTOCOL,
+            "Content-Type": cbor_protocol.CONTENT_TYPE,
+            REQUEST_ID: request_id,
+        }
+        _add_query_error(headers, service, error)
+        return Outgoing(error.status, headers, cbor_protocol.encode_error(error))
 
 
 class QueryCodec(Codec):
@@ -236,5 +285,5 @@ class RestXmlCodec(Codec):
 
 #: The codecs by botocore protocol name.
 CODECS: dict[str, type[Codec]] = {
-    codec.protocol: codec for codec in (JsonCodec, QueryCodec, RestXmlCodec)
+    codec.protocol: codec for codec in (JsonCodec, RpcV2CborCodec, QueryCodec, RestXmlCodec)
 }

@@ -16,5 +16,6 @@ RequestEntityTooLarge = ErrorCode("RequestEntityTooLarge", 413)
 RequestHeaderSectionTooLarge = ErrorCode("RequestHeaderSectionTooLarge", 400)
 InvalidParameterValue = ErrorCode("InvalidParameterValue", 400)
 RequestURITooLong = ErrorCode("RequestURITooLong", 414)
+MethodNotAllowed = ErrorCode("MethodNotAllowed", 405)
 #: A request the endpoint will not answer for who sent it (`access`): its Host or Origin.
 AccessDeniedException = ErrorCode("AccessDeniedException", 403, legacy_code="AccessDenied")

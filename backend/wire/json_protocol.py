@@ -41,7 +41,8 @@ Encoder = Callable[[Any], Any]
 #: Writes a service value as JSON text for its shape.
 Writer = Callable[[Any], str]
 
-_TYPE_NAMES = {
+#: How errors name each shape type (the CBOR codec's say it the same way).
+TYPE_NAMES = {
     "structure": "a structure",
     "list": "a list",
     "map": "a map",
@@ -199,7 +200,7 @@ def _wrong_type(path: str, value: object, type_name: str) -> AwsError:
     got = type(value).__name__
     where = f" at '{path}'" if path else ""
     return SerializationException(
-        f"Value{where} of JSON type {got} can not be converted to {_TYPE_NAMES[type_name]}."
+        f"Value{where} of JSON type {got} can not be converted to {TYPE_NAMES[type_name]}."
     )
 
 

@@ -191,7 +191,14 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
 
         memo[key] = structure
         for name, member in shape.members.items():
-            members.append((name, _member_names(name, member), [_decoder(member, memo)]))
+            # A spelling that is another member's own name is that member's: CloudWatch's
+            # MetricDatum has both `Value` and `Values`, and `Value` is not one of `Values`.
+            spellings = [
+                spelling
+                for spelling in _member_names(name, member)
+                if spelling == name or spelling not in shape.members
+            ]
+            members.append((name, spellings, [_decoder(member, memo)]))
         return structure
     if type_name == "list":
         wrappers = list(dict.fromkeys((shape.member.serialization.get("name", "member"), "member")))

@@ -2,6 +2,11 @@
 
 The order follows what AWS clients send (AWS_FACTS §0):
 
+0. A `smithy-protocol: rpc-v2-cbor` header is Smithy RPC v2 CBOR, whose path
+   names service and action: `/service/<Service>/operation/<Action>`, the
+   service by its model's `targetPrefix` (`GraniteServiceVersion20100801`,
+   the Smithy shape name botocore puts there). It comes first because the
+   protocol requires refusing such a request that also has an `X-Amz-Target`.
 1. An `X-Amz-Target: <prefix>.<Action>` header is JSON 1.0/1.1; the prefix
    names the service (`AmazonSQS`, `com.amazonaws.cloudtrail.v20131101...`).
 2. A form body (or a GET query string) with `Action=` is the query protocol,
@@ -16,7 +21,9 @@ The order follows what AWS clients send (AWS_FACTS §0):
    for a POST that none of its `requestUri` templates match: an unsigned
    `POST /` with no Action still gets the query protocol's error).
 4. Anything else cannot be routed: a JSON body without a target is an
-   `UnknownOperationException`, any other body a query `MissingAction`.
+   `UnknownOperationException`, any other body a query `MissingAction`. (A
+   CBOR POST without its `smithy-protocol` header is refused before rule 3,
+   in the CBOR envelope: S3 would take it for an upload otherwise.)
 
 A routing failure carries the protocol whose envelope it should be answered
 in, so a JSON client gets a JSON error and a form client an XML one.
@@ -33,13 +40,14 @@ from backend.errors import (
     SerializationException,
     UnknownOperationException,
 )
-from backend.wire import query_protocol, rest_xml
-from backend.wire.errors import MissingAction
+from backend.wire import cbor_protocol, query_protocol, rest_xml
+from backend.wire.errors import MethodNotAllowed, MissingAction
 from backend.wire.models import WireService
 from backend.wire.sigv4 import Credentials
 
-#: A botocore protocol name: "json", "query", "rest-xml".
+#: A botocore protocol name: "json", "query", "rest-xml", "smithy-rpc-v2-cbor".
 Protocol = str
+RPC_V2_CBOR: Protocol = "smithy-rpc-v2-cbor"
 #: Protocols whose action is the method and path: no target, no Action field.
 REST: frozenset[str] = frozenset({"rest-xml"})
 
@@ -75,6 +83,8 @@ class Registry:
 
     services: dict[str, WireService] = field(default_factory=dict)
     by_target: dict[str, WireService] = field(default_factory=dict)
+    #: Services that speak RPC v2 CBOR, by the service name its paths carry.
+    by_cbor_name: dict[str, WireService] = field(default_factory=dict)
     by_signing_name: dict[str, WireService] = field(default_factory=dict)
     by_version: dict[str, WireService] = field(default_factory=dict)
     #: REST services' route tables, built on first use (walking every operation).
@@ -92,6 +102,8 @@ class Registry:
             registry.by_signing_name.setdefault(service.name, service)
             if service.target_prefix:
                 registry.by_target[service.target_prefix] = service
+                if RPC_V2_CBOR in service.protocols:
+                    registry.by_cbor_name[service.target_prefix] = service
             if service.query_model is not None:
                 registry.by_version[service.api_version] = service
         return registry
@@ -111,6 +123,22 @@ def is_json(media: str) -> bool:
     return media.startswith("application/x-amz-json") or media == "application/json"
 
 
+def is_cbor(headers: Mapping[str, str]) -> bool:
+    """Whether the request says it speaks RPC v2 CBOR (`smithy-protocol: rpc-v2-cbor`)."""
+    said = headers.get("smithy-protocol")
+    return said is not None and said.strip().lower() == cbor_protocol.SMITHY_PROTOCOL
+
+
+def guess_protocol(headers: Mapping[str, str]) -> Protocol:
+    """The protocol a request seems to speak, for errors found before it is routed."""
+    media = media_type(headers.get("Content-Type"))
+    if is_cbor(headers) or media == cbor_protocol.CONTENT_TYPE:
+        return RPC_V2_CBOR
+    if "X-Amz-Target" in headers or is_json(media):
+        return "json"
+    return "query"
+
+
 def route(
     registry: Registry,
     method: str,
@@ -121,6 +149,8 @@ def route(
     signer: Credentials,
 ) -> Route:
     media = media_type(headers.get("Content-Type"))
+    if is_cbor(headers):
+        return _cbor_route(registry, method, path, headers, media, signer)
     target = headers.get("X-Amz-Target")
     if target is not None:
         return _json_route(registry, target, media, signer)
@@ -133,6 +163,15 @@ def route(
         except AwsError as error:
             raise RoutingError(error, "query", None) from None
         return _query_route(registry, path, fields, signer)
+    if method == "POST" and media == cbor_protocol.CONTENT_TYPE:
+        # No S3 operation takes a CBOR body, so this is RPC v2 CBOR missing its header.
+        raise RoutingError(
+            UnknownOperationException(
+                "A CBOR request must say smithy-protocol: rpc-v2-cbor in its headers."
+            ),
+            RPC_V2_CBOR,
+            signed,
+        )
     rest = registry.rest_services()
     if signed is None and len(rest) == 1 and not is_json(media):
         # Unsigned: S3's, unless a POST no S3 route takes (a query request missing
@@ -173,6 +212,64 @@ def _json_route(registry: Registry, target: str, media: str, signer: Credentials
             service,
         )
     return Route(service, "json", action)
+
+
+def _cbor_route(
+    registry: Registry,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    media: str,
+    signer: Credentials,
+) -> Route:
+    """The operation an RPC v2 CBOR path names, or its refusal in the CBOR envelope.
+
+    Only the path's last four segments count (Smithy allows a prefix before
+    them), and the service may also be named by its absolute shape id with
+    `#` written `.` (`com.amazonaws.cloudwatch.GraniteServiceVersion20100801`),
+    as Smithy asks servers to accept; any namespace is taken, as botocore's
+    model does not say which is the service's. The protocol forbids
+    `X-Amz-Target` and `X-Amzn-Target` on such a request: honoured alongside
+    the path, either could make one request mean two operations.
+    """
+    segments = path.split("/")[-4:]
+    service = None
+    if len(segments) == 4 and segments[0] == "service" and segments[2] == "operation":
+        name = segments[1]
+        service = registry.by_cbor_name.get(name) or registry.by_cbor_name.get(
+            name.rpartition(".")[2]
+        )
+    if service is None or not segments[3]:
+        raise RoutingError(
+            UnknownOperationException(
+                f"The path {path[:200]} names no known operation: send "
+                "/service/<ServiceName>/operation/<Operation>."
+            ),
+            RPC_V2_CBOR,
+            service or registry.by_signing_name.get(signer.service or ""),
+        )
+    if "X-Amz-Target" in headers or "X-Amzn-Target" in headers:
+        raise RoutingError(
+            SerializationException("An rpc-v2-cbor request must not have an X-Amz-Target header."),
+            RPC_V2_CBOR,
+            service,
+        )
+    if method != "POST":
+        raise RoutingError(
+            MethodNotAllowed(f"An rpc-v2-cbor request is a POST, not a {method[:20]}."),
+            RPC_V2_CBOR,
+            service,
+        )
+    if media and media != cbor_protocol.CONTENT_TYPE:
+        raise RoutingError(
+            SerializationException(
+                f"Content-Type {media[:100]} is not supported here; send "
+                f"{cbor_protocol.CONTENT_TYPE}."
+            ),
+            RPC_V2_CBOR,
+            service,
+        )
+    return Route(service, RPC_V2_CBOR, segments[3])
 
 
 def _query_route(
@@ -237,11 +334,7 @@ def _rest_route(
         raise RoutingError(error, service.protocol, service) from None
     if found is None:
         raise RoutingError(
-            AwsError(
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-                status=405,
-            ),
+            MethodNotAllowed("The specified method is not allowed against this resource."),
             service.protocol,
             service,
         )

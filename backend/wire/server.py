@@ -3,13 +3,13 @@
 Each request goes the same way, with no service logic and no protocol
 branches on it: route it (`routing`: which service, protocol and action),
 decode its params with the codec registered for that protocol (`codecs`:
-JSON, query, REST-XML), `await cloud.call(...)` as the caller the signature
-names (`sigv4`), and encode the result or the `AwsError` with the same codec.
-A body is read whole only when a codec parses it; an S3 object streams from
-the socket to disk, and back from disk to the socket. Because the server
-shares the cloud's loop, a long poll is an ordinary `await` on the virtual
-clock, and what an outside client does is in the trail, the metrics and the
-dashboard the moment it happens.
+JSON, RPC v2 CBOR, query, REST-XML), `await cloud.call(...)` as the caller
+the signature names (`sigv4`), and encode the result or the `AwsError` with
+the same codec. A body is read whole only when a codec parses it; an S3
+object streams from the socket to disk, and back from disk to the socket.
+Because the server shares the cloud's loop, a long poll is an ordinary
+`await` on the virtual clock, and what an outside client does is in the
+trail, the metrics and the dashboard the moment it happens.
 
 Before any of that, each request is screened (`_Handler._screen`): its head
 must be within the limits, its Host a loopback name and, from a browser, its
@@ -74,7 +74,7 @@ from backend.wire.routing import (
     Protocol,
     Registry,
     RoutingError,
-    is_json,
+    guess_protocol,
     media_type,
     route,
 )
@@ -112,6 +112,9 @@ _CONNECTION: dict[str, Any] = {
 }
 #: What aiohttp's parsers raise for more header fields than `max_headers` (both say it so).
 _TOO_MANY_HEADERS = "Too many headers received"
+#: The Content-Encodings aiohttp inflates as a body is read (`HttpRequestParser`'s own
+#: rule: an ASCII value, any case). Reading one whole never relies on Content-Length.
+_COMPRESSED = re.compile(r"(?ai)(?:gzip|deflate|br|zstd)\Z")
 _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
 _STATS_WINDOW = 60
@@ -364,7 +367,7 @@ class _Handler:
             error = RequestHeaderSectionTooLarge(
                 f"The request headers exceed the maximum of {MAX_HEADER_BYTES} bytes."
             )
-            return self._error(_guess(headers), None, error, request_id)
+            return self._error(guess_protocol(headers), None, error, request_id)
         host = headers.get("Host", "")
         if host not in self._bases:
             if not host_allowed(self.access, host):
@@ -376,7 +379,10 @@ class _Handler:
                     host[:200],
                 )
                 return self._error(
-                    _guess(headers), None, AccessDeniedException(host_refusal(host)), request_id
+                    guess_protocol(headers),
+                    None,
+                    AccessDeniedException(host_refusal(host)),
+                    request_id,
                 )
             self._remember_base(host)
         origin = headers.get("Origin")
@@ -391,7 +397,9 @@ class _Handler:
                 origin and origin[:200],
                 headers.get("Sec-Fetch-Site"),
             )
-            return self._error(_guess(headers), None, AccessDeniedException(refusal), request_id)
+            return self._error(
+                guess_protocol(headers), None, AccessDeniedException(refusal), request_id
+            )
         return None
 
     async def _serve(self, request: web.BaseRequest, request_id: str) -> web.StreamResponse:
@@ -439,7 +447,7 @@ class _Handler:
             try:
                 body = await _read_body(request)
             except AwsError as error:
-                return self._error(_guess(headers), None, error, request_id, method)
+                return self._error(guess_protocol(headers), None, error, request_id, method)
         try:
             found = route(self.registry, method, path, headers, query, body or b"", signer)
         except RoutingError as failure:
@@ -558,13 +566,6 @@ class _Handler:
         }
 
 
-def _guess(headers: Mapping[str, str]) -> Protocol:
-    """The protocol a request seems to speak, for errors found before it is routed."""
-    if "X-Amz-Target" in headers or is_json(media_type(headers.get("Content-Type"))):
-        return "json"
-    return "query"
-
-
 async def _read_body(request: web.BaseRequest) -> bytes:
     """The request's body, up to MAX_BODY; RequestEntityTooLarge before reading a longer one.
 
@@ -572,10 +573,18 @@ async def _read_body(request: web.BaseRequest) -> bytes:
     body (curl does above 1 MiB, some SDKs always). It gets one only here,
     once the request has been screened and its length found acceptable; a
     refusal is answered instead, so the body is never sent at all.
+
+    A compressed body (botocore gzips a CloudWatch PutMetricData from 10 KiB,
+    the model's `requestcompression` trait) reaches here as aiohttp inflates
+    it, so its Content-Length, the compressed size, says nothing of what is
+    read: it is read to its end instead, and MAX_BODY bounds what it inflates
+    to (aiohttp inflates a piece at a time, as it is read).
     """
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise RequestEntityTooLarge(f"The request body exceeds the maximum of {MAX_BODY} bytes.")
+    if _COMPRESSED.match(request.headers.get("Content-Encoding", "")):
+        length = None
     chunks: list[bytes] = []
     size = 0
     try:

@@ -85,9 +85,14 @@ class Live:
         key: str = ACCESS_KEY,
         endpoint: str | None = None,
         validate: bool = True,
+        session: Any = None,
     ) -> Any:
-        """A boto3 client for `service` aimed at this endpoint, with dummy credentials."""
-        return self._session.client(
+        """A boto3 client for `service` aimed at this endpoint, with dummy credentials.
+
+        `session`: a boto3 session of the test's own (one whose loader changes a
+        model), instead of the suite's.
+        """
+        return (session or self._session).client(
             service,
             endpoint_url=endpoint or self.url,
             region_name=region,

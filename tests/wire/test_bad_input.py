@@ -13,6 +13,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
+import cbor2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,11 @@ def aws_error(reply: Reply) -> tuple[int, str]:
         assert code
         return reply.status, code
     assert reply.headers.get("x-amzn-requestid"), reply.headers
+    if content_type == "application/cbor":  # RPC v2 CBOR
+        assert reply.headers["smithy-protocol"] == "rpc-v2-cbor", reply.headers
+        document = cbor2.loads(reply.body)
+        assert set(document) == {"__type", "message"}
+        return reply.status, str(document["__type"])
     if content_type.startswith("application/x-amz-json"):
         document = json.loads(reply.body)
         assert set(document) == {"__type", "message"}

@@ -2,9 +2,10 @@
 
 The cases come from the registry, not from a list here: each service of a
 default `Cloud` that `wire_service` describes, each action the service
-implements, in JSON (`X-Amz-Target`) where the model has a target prefix and
-in the query protocol where the service has a query model (native, or SQS's
-restored legacy query). A service registered later gets this test for free.
+implements, in JSON (`X-Amz-Target`) where the model has a target prefix, in
+RPC v2 CBOR where the model lists it (CloudWatch), and in the query protocol
+where the service has a query model (native, or SQS's restored legacy query).
+A service registered later gets this test for free.
 
 Each example builds a request of the right shape from the botocore input
 shape (members, types, lists, maps, nested structures), lets botocore's own
@@ -14,11 +15,13 @@ past 32 and 64 bits, 5,000 digits, floats, 'NaN', '٣٠', fullwidth digits,
 '--5', '¹'), strings past the service limits (up to 1 MiB + 1), lone
 surrogates, bytes that are not UTF-8, list and map indexes that are not 1..N
 ('¹', '0', '-1', '01', 5,000 digits, gaps), unknown members, deep nesting,
-a body cut short. Every answer must be 2xx or 4xx, never 5xx; carry a
-request id; be an error envelope of the request's protocol (JSON `__type` and
-`message`, or `<ErrorResponse>`) when it is an error, and parse with
-botocore's own parser when it is not. After each action's examples the
-server must still answer.
+a body cut short; in CBOR also NaN and infinities, integers past 64 bits,
+tags (value sharing, bignums, regular expressions, unknown ones), simple
+values and nesting past the depth limit. Every answer must be 2xx or 4xx,
+never 5xx; carry a request id; be an error envelope of the request's
+protocol (JSON or CBOR `__type` and `message`, or `<ErrorResponse>`) when it
+is an error, and parse with botocore's own parser when it is not. After each
+action's examples the server must still answer.
 
 What the calls hit is derived from the models too, so no service needs code
 here: before each example the cloud is reset, then every `Create*` action is
@@ -50,14 +53,16 @@ import asyncio
 import copy
 import http.client
 import json
+import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import cbor2
 import pytest
 from botocore.model import OperationModel, Shape
 from botocore.parsers import create_parser
@@ -76,12 +81,14 @@ from tests.wire.test_bad_input import aws_error
 
 # -- the cases: what the endpoint serves ------------------------------------------------
 
+CBOR = "smithy-rpc-v2-cbor"
+
 
 @dataclass(frozen=True)
 class Case:
     service: WireService
     action: str
-    protocol: str  # "json", "query" or "rest-xml"
+    protocol: str  # "json", "smithy-rpc-v2-cbor", "query" or "rest-xml"
 
     @property
     def op(self) -> OperationModel:
@@ -103,6 +110,8 @@ def _cases() -> list[Case]:
         for action in sorted(service.actions):
             if wire.target_prefix and wire.operation(action):
                 cases.append(Case(wire, action, "json"))
+            if CBOR in wire.protocols and wire.operation(action):
+                cases.append(Case(wire, action, CBOR))
             if wire.query_model and wire.operation(action, query=True):
                 cases.append(Case(wire, action, "query"))
             if wire.protocol == "rest-xml" and wire.operation(action):
@@ -425,7 +434,59 @@ def _at(document: Any, path: tuple[Any, ...]) -> Any:
     return document
 
 
-def _mutate_json(data: st.DataObject, document: Any) -> Any:
+def _odd_cbor_values() -> list[Any]:
+    """Values only CBOR can carry, or carries differently from JSON; new ones each call.
+
+    New, because a mutation may put one in a document that a later one changes,
+    and `cbor2.undefined` cannot be copied.
+    """
+    deep: list[Any] = []
+    for _ in range(100):  # past the 64 levels a CBOR body may nest
+        deep = [deep]
+    return [
+        math.nan,
+        math.inf,
+        -math.inf,
+        2**64 - 1,
+        -(2**64),
+        10**30,  # a bignum, tag 2
+        b"\x00\xff",
+        cbor2.undefined,
+        cbor2.CBORSimpleValue(99),
+        cbor2.CBORTag(1, 1e300),
+        cbor2.CBORTag(1, "1"),
+        cbor2.CBORTag(0, "2026-11-29T00:00:00Z"),
+        cbor2.CBORTag(29, 0),
+        cbor2.CBORTag(28, [cbor2.CBORTag(29, 0)]),
+        cbor2.CBORTag(35, "(a+)+$"),
+        cbor2.CBORTag(55799, {}),
+        cbor2.CBORTag(9999, 0),
+        {1: 2},
+        deep,
+    ]
+
+
+def _odd_cbor(data: st.DataObject) -> Any:
+    """An odd value for CBOR: JSON's odd values that CBOR can write, and CBOR's own."""
+    if data.draw(st.booleans()):
+        values = _odd_cbor_values()
+        # By index: some are not hashable, and `sampled_from` hashes what it samples.
+        return values[data.draw(st.integers(0, len(values) - 1))]
+    odd = _odd_json(data)
+    if isinstance(odd, Raw):
+        return odd.text  # JSON text is only a string in CBOR
+    if isinstance(odd, str):
+        return odd.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return odd
+
+
+def _mutate_json(
+    data: st.DataObject, document: Any, odd_value: Callable[[st.DataObject], Any] = _odd_json
+) -> Any:
+    """`document` with up to three members retyped, dropped, added or made odd.
+
+    `odd_value`: where odd values come from (JSON's by default, `_odd_cbor` for CBOR).
+    """
     for _ in range(data.draw(st.integers(0, 3), label="mutations")):
         paths = list(_paths(document))
         path = paths[data.draw(st.integers(0, len(paths) - 1), label="at")]
@@ -433,13 +494,13 @@ def _mutate_json(data: st.DataObject, document: Any) -> Any:
         if how == "unknown":
             target = _at(document, path)
             if isinstance(target, dict):
-                target[data.draw(st.sampled_from(_ODD_NAMES))] = _odd_json(data)
+                target[data.draw(st.sampled_from(_ODD_NAMES))] = odd_value(data)
             continue
         if how == "drop":
             if path:
                 del _at(document, path[:-1])[path[-1]]
             continue
-        odd = _odd_json(data) if how == "odd" else copy.deepcopy(data.draw(_RETYPED))
+        odd = odd_value(data) if how == "odd" else copy.deepcopy(data.draw(_RETYPED))
         if path:
             _at(document, path[:-1])[path[-1]] = odd
         else:
@@ -531,6 +592,10 @@ def _request(
     if case.protocol == "json":
         document = _mutate_json(data, json.loads(serialized["body"] or b"{}"))
         body = _dump(document)
+    elif case.protocol == CBOR:
+        path = serialized["url_path"]
+        document = cbor2.loads(serialized["body"]) if serialized["body"] else {}
+        body = cbor2.dumps(_mutate_json(data, document, _odd_cbor), datetime_as_timestamp=True)
     else:
         fields = _mutate_form(data, dict(serialized["body"]))
         member = service.path_member[1] if service.path_member else None
@@ -606,16 +671,20 @@ def _check(case: Case, reply: Reply, fuzz: Fuzz, method: str) -> None:
         return
     assert 200 <= reply.status < 300 or 400 <= reply.status < 500, _shown(reply)
     assert reply.headers.get("x-amzn-requestid"), reply.headers
-    content_type = reply.headers["content-type"]
+    content_type = reply.headers.get("content-type")
     if reply.status >= 400:
         _, code = aws_error(reply)
         fuzz.codes[code] += 1
-        json_envelope = content_type.startswith("application/x-amz-json")
-        assert json_envelope == (case.protocol == "json"), _shown(reply)
+        envelopes = {case.service.content_type: "json", "application/cbor": CBOR}
+        assert envelopes.get(content_type or "", "query") == case.protocol, _shown(reply)
         return
     if case.protocol == "json":
         assert content_type == case.service.content_type
         assert isinstance(json.loads(reply.body), dict)
+    elif case.protocol == CBOR:
+        assert reply.headers["smithy-protocol"] == "rpc-v2-cbor"
+        no_output = case.op.output_shape is None
+        assert content_type == (None if no_output else "application/cbor"), reply.headers
     else:
         assert content_type == "text/xml"
     response = {"body": reply.body, "headers": reply.headers, "status_code": reply.status}
