@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from backend.bus import CloudEvent
@@ -32,6 +30,8 @@ from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.identity import CONSOLE, Caller, service_principal
 from backend.ids import uuid4
+from backend.kit.queue_sender import ARN, QueueSender, queue_arn_parts
+from backend.kit.timestamps import iso_millis
 from backend.services.s3.errors import InvalidArgument, MalformedXML
 from backend.services.s3.index import StoredBucket
 from backend.services.s3.listing import url_encoded
@@ -86,23 +86,9 @@ KINDS = (
     ("TopicConfigurations", "TopicArn"),
     ("LambdaFunctionConfigurations", "LambdaFunctionArn"),
 )
-_ARN = re.compile(r"^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):([0-9]{12}):(.+)$")
 _MAX_FILTER_VALUE = 1024
 #: Event versions by kind: 2.1 for object created and removed, 2.3 for tagging.
 _VERSIONS = {"ObjectTagging": "2.3"}
-
-
-def _iso_ms(t: float) -> str:
-    when = datetime.fromtimestamp(t, UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def queue_arn_parts(arn: str) -> tuple[str, str, str] | None:
-    """(region, account, name) of an SQS queue ARN, or None."""
-    found = _ARN.match(arn)
-    if found is None or found[2] != "sqs" or "/" in found[5] or ":" in found[5]:
-        return None
-    return found[3], found[4], found[5]
 
 
 # -- the configuration -----------------------------------------------------------
@@ -140,7 +126,7 @@ def _configuration(config: object, arn_member: str, new_id: Callable[[], str]) -
     if not isinstance(config, dict):
         raise MalformedXML()
     arn = config.get(arn_member)
-    if not isinstance(arn, str) or _ARN.match(arn) is None:
+    if not isinstance(arn, str) or ARN.match(arn) is None:
         raise InvalidArgument(
             "The ARN is not well formed", ArgumentName=arn_member, ArgumentValue=str(arn)[:256]
         )
@@ -263,7 +249,7 @@ class Notifier:
     def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
         self._rng = cloud.rng("s3/notifications")
-        self._urls: dict[str, str] = {}
+        self.sender = QueueSender(cloud, S3_PRINCIPAL)
         self._sequence = 0
         #: Messages delivered and failed, for the dashboard.
         self.sent = 0
@@ -283,38 +269,8 @@ class Notifier:
         self._sequence += 1
         return f"{int(self.cloud.clock.now() * 1000):012X}{self._sequence & 0xFFFFFF:06X}"
 
-    async def _queue_url(self, arn: str) -> str:
-        url = self._urls.get(arn)
-        if url is None:
-            parts = queue_arn_parts(arn)
-            if parts is None:
-                raise InvalidArgument("The ARN is not well formed")
-            region, account, name = parts
-            found = await self.cloud.call(
-                "sqs",
-                "GetQueueUrl",
-                {"QueueName": name, "QueueOwnerAWSAccountId": account},
-                caller=S3_PRINCIPAL,
-                region=region,
-            )
-            url = self._urls[arn] = str(found["QueueUrl"])
-        return url
-
     async def _send(self, arn: str, body: str) -> None:
-        parts = queue_arn_parts(arn)
-        region = parts[0] if parts else self.cloud.region
-        url = await self._queue_url(arn)
-        try:
-            await self.cloud.call(
-                "sqs",
-                "SendMessage",
-                {"QueueUrl": url, "MessageBody": body},
-                caller=S3_PRINCIPAL,
-                region=region,
-            )
-        except AwsError:
-            self._urls.pop(arn, None)
-            raise
+        await self.sender.send(arn, {"MessageBody": body})
 
     async def test_destinations(
         self, bucket: str, region: str, configuration: Mapping[str, Any]
@@ -337,7 +293,7 @@ class Notifier:
                 {
                     "Service": "Amazon S3",
                     "Event": "s3:TestEvent",
-                    "Time": _iso_ms(self.cloud.clock.now()),
+                    "Time": iso_millis(self.cloud.clock.now()),
                     "Bucket": bucket,
                     "RequestId": request_id,
                     "HostId": host_id,
@@ -389,7 +345,7 @@ class Notifier:
                 "eventVersion": _VERSIONS.get(event.split(":")[0], "2.1"),
                 "eventSource": "aws:s3",
                 "awsRegion": region,
-                "eventTime": _iso_ms(self.cloud.clock.now()),
+                "eventTime": iso_millis(self.cloud.clock.now()),
                 "eventName": event,
                 "userIdentity": {"principalId": f"AWS:{who.principal_id}"},
                 "requestParameters": {"sourceIPAddress": who.source_ip},

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from backend.errors import InvalidParameterValue
+from backend.kit.message_attributes import is_number
 from backend.services.sqs.errors import InvalidMessageContents
 
 MAX_MESSAGE_ATTRIBUTES = 10
@@ -26,9 +26,6 @@ _INVALID_BODY_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U00
 _ASCII_CONTROLS = bytes(c for c in range(0x20) if c not in (0x9, 0xA, 0xD))
 #: Characters past which an ASCII body is checked by `bytes.translate` rather than the regex.
 _LONG_BODY = 4096
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_NUMBER_MIN = Decimal("1e-128")
-_NUMBER_MAX = Decimal("1e126")
 
 
 class State(Enum):
@@ -331,32 +328,10 @@ def _check_attribute_name(name: object) -> None:
 
 
 def _check_number(name: str, raw: str, kind: str) -> None:
-    """AWS's Number: decimal notation, up to 38 significant digits, 1e-128 to 1e126.
-
-    `float()` alone would let through what SQS rejects: "nan", "inf", "1_000",
-    a padded " 7", or 1e400.
-    """
-    valid = _NUMBER.match(raw) is not None
-    if valid:
-        value = Decimal(raw)
-        digits = "".join(map(str, value.as_tuple().digits)).strip("0")
-        valid = value.is_zero() or (
-            len(digits) <= 38 and _NUMBER_MIN <= value.copy_abs() <= _NUMBER_MAX
-        )
-    if not valid:
+    if not is_number(raw):
         raise InvalidParameterValue(
             f"Can't cast the value of message ({kind}) attribute '{name}' to a number."
         )
-
-
-def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
-    """Bytes the attributes add to a message's size (names, types and values count)."""
-    size = 0
-    for name, value in attributes.items():
-        size += len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8"))
-        raw = value.get("BinaryValue") if value["DataType"].startswith("Binary") else None
-        size += len(raw) if raw is not None else len(value["StringValue"].encode("utf-8"))
-    return size
 
 
 def system_attribute_values(message: Message, names: set[str]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from backend.cloud import Cloud
 from backend.errors import AwsError, InvalidParameterValue, MissingParameter
 from backend.ids import uuid4
 from backend.kit import tags as tagging
+from backend.kit.message_attributes import attributes_size
 from backend.kit.sampler import MinuteSampler
 from backend.params import (
     optional_int,
@@ -56,7 +57,6 @@ from backend.services.sqs.errors import (
 from backend.services.sqs.message import (
     Message,
     State,
-    attributes_size,
     check_attributes,
     check_body,
     md5_of_attributes,
