@@ -11,13 +11,15 @@ from typing import Any
 
 from backend.cloud import Cloud
 from backend.registry import Registration
-from backend.services import cloudtrail, firehose, kinesis, s3, sqs, sts
+from backend.services import cloudtrail, cloudwatch, firehose, kinesis, s3, sns, sqs, sts
 
 REGISTRY: tuple[Registration, ...] = (
     sqs.REGISTRATION,
     s3.REGISTRATION,
     kinesis.REGISTRATION,
     firehose.REGISTRATION,
+    sns.REGISTRATION,
+    cloudwatch.REGISTRATION,
     cloudtrail.REGISTRATION,
     sts.REGISTRATION,
 )

@@ -24,7 +24,7 @@ async def test_summary_counts_what_the_demo_did() -> None:
     short, long = queues["notifications-short"], queues["notifications-long"]
     assert short.counters.empty_receives > 10 * long.counters.empty_receives
     calls = {(s, a): n for s, a, n, _ in summary.calls}
-    assert calls[("sqs", "CreateQueue")] == 8
+    assert calls[("sqs", "CreateQueue")] == 9
     assert summary.end - summary.start == 600
     text = format_summary(summary)
     assert "orders-dlq" in text

@@ -1,0 +1,189 @@
+"""Alarms evaluated on the virtual clock, state changes recorded, actions taken.
+
+CloudWatch evaluates an alarm about once a minute, and a high-resolution one
+(period 10, 20 or 30 s) every ten seconds (AWS_FACTS §4); skydeck does the
+same on the simulated clock, waking only while there are alarms. Each
+evaluation judges the newest complete periods (`evaluation.evaluate`); a
+changed state is written to the alarm, its history, and the bus (so the
+dashboard notifies once per change, not per tick), and the actions for the
+new state run when the alarm's actions are enabled.
+
+Actions go through `ACTION_TARGETS`, one entry per AWS service an action ARN
+names: the hook later services (SNS, Auto Scaling, EC2, Lambda) fill in.
+Until a service is simulated, its actions are recorded in the alarm's history
+as failed, saying so, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from backend.bus import CloudEvent, Severity
+from backend.errors import AwsError
+from backend.kit.sampler import MinuteSampler
+from backend.metrics import MetricId, statistic
+from backend.services.cloudwatch import notifications
+from backend.services.cloudwatch.alarms import History, MetricAlarm
+from backend.services.cloudwatch.evaluation import ALARM, EXTRA_PERIODS, OK, Outcome, evaluate
+from backend.services.cloudwatch.metric_data import Results
+from backend.services.cloudwatch.metric_math import Context, TimeSeries
+
+if TYPE_CHECKING:
+    from backend.cloud import Cloud
+
+#: Seconds between evaluations of standard alarms and of high-resolution ones.
+STANDARD_EVERY = 60
+HIGH_RESOLUTION_EVERY = 10
+
+#: What runs an alarm action: (cloud, alarm, old state, region, action ARN) -> a detail
+#: for the history (SNS's MessageId).
+ActionTarget = Callable[["Cloud", MetricAlarm, str, str, str], Awaitable[str]]
+#: Action runners by the service the ARN names (`arn:aws:<service>:...`): the one place
+#: the alarm actions of services still to come (autoscaling, automate, lambda, ssm) go.
+ACTION_TARGETS: dict[str, ActionTarget] = {"sns": notifications.publish}
+
+_SEVERITY: dict[str, Severity] = {ALARM: "error", OK: "information"}
+
+
+class AlarmEngine:
+    """Evaluates one CloudWatch's alarms; owns nothing but the timers."""
+
+    def __init__(
+        self,
+        cloud: Cloud,
+        alarms: dict[tuple[str, str], MetricAlarm],
+        history: Callable[[str], History],
+    ) -> None:
+        self.cloud = cloud
+        self.alarms = alarms
+        self.history = history
+        self._standard = MinuteSampler(cloud.clock, self._tick_standard, STANDARD_EVERY)
+        self._fast = MinuteSampler(cloud.clock, self._tick_fast, HIGH_RESOLUTION_EVERY)
+
+    def watch(self, alarm: MetricAlarm) -> None:
+        """Start evaluating `alarm` (a new or re-put one) from the next tick."""
+        if alarm.rule.period < 60:
+            self._fast.start()
+        else:
+            self._standard.start()
+
+    def _tick_standard(self, now: float) -> bool:
+        return self._tick(now, fast=False)
+
+    def _tick_fast(self, now: float) -> bool:
+        return self._tick(now, fast=True)
+
+    def _tick(self, now: float, *, fast: bool) -> bool:
+        due = [
+            (region, alarm)
+            for (region, _), alarm in self.alarms.items()
+            if (alarm.rule.period < 60) == fast
+        ]
+        for region, alarm in due:
+            self.evaluate(alarm, region, now)
+        return bool(due)
+
+    def evaluate(self, alarm: MetricAlarm, region: str, now: float) -> Outcome:
+        """Judge `alarm` as at `now`, and change its state if the judgement says so."""
+        rule = alarm.rule
+        end = int(now) // rule.period * rule.period
+        start = end - rule.period * (rule.evaluation_periods + EXTRA_PERIODS)
+        try:
+            points, bands = self._points(alarm, start, end, now)
+        except AwsError:
+            # A metric-math alarm whose expression fails on this data has no datapoints.
+            points, bands = {}, {}
+        outcome = evaluate(rule, points, end, alarm.state, now, bands)
+        alarm.trace = outcome.trace
+        if outcome.state != alarm.state:
+            self.change(alarm, region, outcome.state, outcome.reason, outcome.reason_data, now)
+        return outcome
+
+    def _points(
+        self, alarm: MetricAlarm, start: int, end: int, now: float
+    ) -> tuple[dict[int, float], dict[int, tuple[float, float]]]:
+        """The alarm's values by period in [start, end), and a band alarm's bands."""
+        if not alarm.metrics:
+            config = alarm.config
+            dims = tuple(sorted((d["Name"], d["Value"]) for d in config["Dimensions"]))
+            metric_id = MetricId(config["Namespace"], config["MetricName"], dims)
+            stat = config.get("Statistic") or config["ExtendedStatistic"]
+            unit = config.get("Unit")
+            points: dict[int, float] = {}
+            for series in self.cloud.metrics.units(metric_id):
+                if unit is not None and series.unit != unit:
+                    continue
+                for point in series.aggregate(start, end, alarm.rule.period, now):
+                    value = statistic(point, stat)
+                    if value is not None:
+                        points[point.timestamp] = value
+            return points, {}
+        stats = [q["Id"] for q in alarm.metrics if "MetricStat" in q]
+        context = Context(stats, start, end, alarm.rule.period)
+        results = Results(self.cloud.metrics, alarm.metrics, context, now)
+        threshold_id = alarm.config.get("ThresholdMetricId")
+        chosen = next(
+            q["Id"] for q in alarm.metrics if q.get("ReturnData", True) and q["Id"] != threshold_id
+        )
+        [judged] = results.of(chosen)
+        bands: dict[int, tuple[float, float]] = {}
+        if threshold_id is not None:
+            bands = _bands(results.of(threshold_id))
+        return judged.points, bands
+
+    def change(
+        self, alarm: MetricAlarm, region: str, state: str, reason: str, data: str, now: float
+    ) -> None:
+        """Put `alarm` in `state` (by evaluation or SetAlarmState) and take its actions."""
+        old = alarm.state
+        alarm.state, alarm.reason, alarm.reason_data = state, reason, data
+        alarm.state_updated = now
+        if old != state:
+            alarm.transitioned = now
+        history = self.history(region)
+        history.state_update(alarm, old, state, now)
+        self.cloud.bus.publish(
+            CloudEvent(
+                now,
+                "cloudwatch",
+                "AlarmStateChange",
+                f"alarm {alarm.name}: {old} → {state}",
+                _SEVERITY.get(state, "warning"),
+                alarm.arn,
+            )
+        )
+        if alarm.actions_enabled:
+            for arn in alarm.actions_for(state):
+                action = self._act(alarm, old, region, history, arn)
+                self.cloud.clock.spawn(action, name=f"alarm {alarm.name}")
+
+    async def _act(
+        self, alarm: MetricAlarm, old: str, region: str, history: History, arn: str
+    ) -> None:
+        service = arn.split(":")[2]
+        target = ACTION_TARGETS.get(service) if service in self.cloud.services else None
+        now = self.cloud.clock.now()
+        if target is None:
+            history.action(
+                alarm, arn, False, f"skydeck does not simulate {service} actions yet.", now
+            )
+            return
+        try:
+            detail = await target(self.cloud, alarm, old, region, arn)
+        except Exception as exc:  # an AwsError from the target service, or its bug
+            history.action(alarm, arn, False, str(exc), self.cloud.clock.now())
+            return
+        history.action(alarm, arn, True, detail, self.cloud.clock.now())
+
+
+def _bands(found: list[TimeSeries]) -> dict[int, tuple[float, float]]:
+    """A band query's result (two series: lower, then upper) as (lower, upper) by period."""
+    if len(found) != 2:
+        return {}
+    lower, upper = found
+    return {
+        t: (min(v, upper.points[t]), max(v, upper.points[t]))
+        for t, v in lower.points.items()
+        if t in upper.points
+    }

@@ -1,0 +1,35 @@
+"""CloudWatch's part of a headless run's summary: each alarm, its state and how often it changed.
+
+```
+alarm            state   changes  metric
+orders-backlog   OK            4  AWS/SQS ApproximateAgeOfOldestMessage QueueName=orders
+```
+
+Plain text from the same state gives the same bytes: alarms sorted by region
+and name; changes are the StateUpdate entries kept in the alarm's history.
+"""
+
+from __future__ import annotations
+
+from backend.cloud import Cloud
+from backend.services.cloudwatch.service import CloudWatchService
+
+
+def summary(cloud: Cloud) -> list[str]:
+    service = cloud.service(CloudWatchService)
+    alarms = sorted(service.alarms.items())
+    if not alarms:
+        return []
+    width = max(len("alarm"), *(len(name) for (_, name), _ in alarms))
+    lines = [f"{'alarm':<{width}}  {'state':<17}{'changes':>8}  metric"]
+    for (region, name), alarm in alarms:
+        history = service.history(region).items
+        changes = sum(1 for i in history if i.alarm_name == name and i.item_type == "StateUpdate")
+        config = alarm.config
+        if alarm.metrics:
+            metric = "metric math"
+        else:
+            dims = " ".join(f"{d['Name']}={d['Value']}" for d in config["Dimensions"])
+            metric = f"{config['Namespace']} {config['MetricName']} {dims}".rstrip()
+        lines.append(f"{name:<{width}}  {alarm.state:<17}{changes:>8,}  {metric}")
+    return lines

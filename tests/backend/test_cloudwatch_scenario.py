@@ -1,0 +1,95 @@
+"""The [cloudwatch] scenario section, the headless summary and the demo's alarms."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.headless import format_summary, run_headless
+from backend.registry import Registration
+from backend.scenarios import ScenarioError, apply, load_scenario, parse_scenario
+from backend.services import new_cloud, sqs
+from backend.services.cloudwatch import REGISTRATION, CloudWatchService
+
+REGISTRY: tuple[Registration, ...] = (sqs.REGISTRATION, REGISTRATION)
+
+WATCHED = """
+[scenario]
+name = "watched"
+start = 2026-01-01T00:00:00Z
+
+[[sqs.queue]]
+name = "jobs"
+
+[[cloudwatch.alarm]]
+name = "jobs-waiting"
+namespace = "AWS/SQS"
+metric = "ApproximateNumberOfMessagesVisible"
+dimensions = { QueueName = "jobs" }
+statistic = "Maximum"
+period = "1m"
+evaluation_periods = 2
+comparison = "GreaterThanOrEqualToThreshold"
+threshold = 10
+alarm_actions = ["ops", "arn:aws:automate:us-east-1:ec2:stop"]
+
+[[actor]]
+kind = "sqs-producer"
+name = "flood"
+queue = "jobs"
+rate = 1
+"""
+
+
+async def test_an_alarm_in_a_scenario_is_put_and_judged_as_the_run_goes() -> None:
+    scenario = parse_scenario(WATCHED, "watched.toml", REGISTRY)
+    summary = await run_headless(scenario, 600, registry=REGISTRY)
+    lines = format_summary(summary).splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("alarm "))
+    assert lines[header + 1].split()[:3] == ["jobs-waiting", "ALARM", "2"]
+
+
+async def test_topic_names_become_topic_arns_in_the_scenarios_region() -> None:
+    scenario = parse_scenario(WATCHED, "watched.toml", REGISTRY)
+    cloud = new_cloud(REGISTRY, start=scenario.start)
+    await apply(scenario, cloud, REGISTRY)
+    [alarm] = cloud.service(CloudWatchService).alarms.values()
+    assert alarm.actions_for("ALARM") == [
+        "arn:aws:sns:us-east-1:123456789012:ops",
+        "arn:aws:automate:us-east-1:ec2:stop",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("threshold = 10", 'threshold = "ten"'), "threshold must be a int or float"),
+        (('period = "1m"', 'period = "45s"'), "The parameter Period must be 10, 20, 30"),
+        (
+            ('comparison = "GreaterThanOrEqualToThreshold"', 'comparison = "Bigger"'),
+            "alarm 'jobs-waiting': InvalidParameterValueException: The value Bigger",
+        ),
+        (
+            ("evaluation_periods = 2", "evaluation_periods = 2\ncolour = 1"),
+            "unknown key(s): colour",
+        ),
+        (('alarm_actions = ["ops"', "alarm_actions = [1"), "alarm_actions must be a list"),
+    ],
+)
+async def test_a_bad_alarm_says_where_and_why(change: tuple[str, str], problem: str) -> None:
+    text = WATCHED.replace(*change)
+    with pytest.raises(ScenarioError) as info:
+        scenario = parse_scenario(text, "watched.toml", REGISTRY)
+        await apply(scenario, new_cloud(REGISTRY, start=scenario.start), REGISTRY)
+    message = str(info.value)
+    assert "watched.toml" in message
+    assert problem in message
+
+
+async def test_the_demo_alarm_on_orders_goes_off_and_recovers_within_the_hour() -> None:
+    summary = await run_headless(load_scenario("demo"), 3600)
+    lines = format_summary(summary).splitlines()
+    backlog = next(line for line in lines if line.startswith("orders-backlog"))
+    throttled = next(line for line in lines if line.startswith("clickstream-throttled"))
+    # INSUFFICIENT_DATA -> OK, then ALARM and OK again at each traffic peak it catches.
+    assert backlog.split()[1] == "OK" and int(backlog.split()[2]) >= 5
+    assert throttled.split()[1] == "ALARM"
