@@ -12,14 +12,24 @@ from collections.abc import Mapping, Sequence
 
 from textual.binding import Binding
 
+from tui.screens.alarms import AlarmsPane
 from tui.screens.firehose import FirehosePane
 from tui.screens.kinesis import KinesisPane
+from tui.screens.metrics import MetricsPane
 from tui.screens.pane import Pane
 from tui.screens.s3 import S3Pane
 from tui.screens.sqs import SqsPane
 from tui.screens.trail import TrailPane
 
-PANES: tuple[type[Pane], ...] = (SqsPane, KinesisPane, FirehosePane, S3Pane, TrailPane)
+PANES: tuple[type[Pane], ...] = (
+    SqsPane,
+    KinesisPane,
+    FirehosePane,
+    S3Pane,
+    MetricsPane,
+    AlarmsPane,
+    TrailPane,
+)
 
 #: The keys that show the first ten panes, in the rail's order (0 is the tenth).
 NUMBER_KEYS = "1234567890"

@@ -351,7 +351,15 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _row_width(self) -> int:
         """Cells for the columns: the table's width less the gutter cell on the left."""
-        return self.size.width - 1
+        return self._line_width() - 1
+
+    def _line_width(self) -> int:
+        """Cells a line has: the width less the scrollbar's, while there is one.
+
+        Laid out over the scrollbar too, a line lost its last column's end
+        under it as soon as the rows outgrew the table.
+        """
+        return self.scrollable_content_region.width
 
     def _widths(self, total: int) -> list[int]:
         key = (total, self.sort_column)
@@ -405,7 +413,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _new_frame(self) -> tuple[int, int, list[int], Style, Style, Style, Style]:
         # What every line needs, worked out once per render rather than per line:
         # `size` and `scroll_y` each recompute the widget's region.
-        width = self.size.width
+        width = self._line_width()
         self._frame = (width, int(self.scroll_y), self._widths(width - 1), *self._line_styles())
         return self._frame
 

@@ -564,7 +564,7 @@ async def test_y_copies_the_queue_url_or_the_focused_message_body(
 # -- layout ---------------------------------------------------------------------------
 
 
-async def test_the_demos_seven_queues_fit_the_sqs_pane_at_80x24(app: SkydeckApp) -> None:
+async def test_the_demos_nine_queues_fit_the_sqs_pane_at_80x24(app: SkydeckApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         for n in range(20):
             await send(app, "orders", f"m{n}")

@@ -122,7 +122,7 @@ async def test_the_scenario_block_is_a_valid_scenario_that_runs() -> None:
         "analytics",
         "scanner",
     ]
-    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose"]
+    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose", "sns"]
     summary = await run_headless(scenario, 600)
     calls = {(service, action): n for service, action, n, _ in summary.calls}
     assert calls[("kinesis", "PutRecords")] > 0

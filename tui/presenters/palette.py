@@ -20,12 +20,13 @@ class Palette:
     gone: str = ""
     error: str = ""
     warning: str = ""
+    success: str = ""
     data_event: str = ""
     accent: str = ""
 
     @classmethod
     def from_theme(cls, theme: Theme) -> Palette:
-        """A palette from a Textual theme: its `sd-*` variables, error, warning and accent."""
+        """A palette from a Textual theme: its `sd-*` variables, error, warning, success, accent."""
         variables = theme.variables
         return cls(
             visible=variables.get("sd-visible", ""),
@@ -34,6 +35,7 @@ class Palette:
             gone=variables.get("sd-gone", ""),
             error=theme.error or "",
             warning=theme.warning or "",
+            success=theme.success or "",
             data_event=variables.get("sd-data-event", ""),
             accent=theme.accent or "",
         )

@@ -46,12 +46,12 @@ class ResourcePane(Pane, Generic[R]):
     ResourcePane > .resource-pane--resources {
         height: 1fr;
     }
-    /* With a child table, the resources are as tall as their rows, up to half the
-       pane (at 80x24: the demo's seven queues with the detail, the sparks and nine
-       messages below); more rows than that scroll inside the table. */
+    /* With a child table, the resources are as tall as their rows, up to a little over
+       half the pane (at 80x24: the demo's nine queues with the detail, the sparks and
+       six messages below); more rows than that scroll inside the table. */
     ResourcePane.-with-children > .resource-pane--resources {
         height: auto;
-        max-height: 50%;
+        max-height: 55%;
     }
     ResourcePane.-with-children > .resource-pane--resources LiveTable {
         height: auto;
@@ -77,7 +77,7 @@ class ResourcePane(Pane, Generic[R]):
         self.resource_table = ResourceTable(
             spec.title, spec.columns, empty=spec.empty, classes="resource-pane--resources"
         )
-        self.detail_view = Static("", classes="resource-pane--detail")
+        self.detail_view = Static("", classes="resource-pane--detail", markup=False)
         self.spark_row = SparkRow(presenter.spark_labels, classes="resource-pane--sparks")
         self.spark_row.display = bool(presenter.spark_labels)
         child = child or spec
@@ -128,6 +128,18 @@ class ResourcePane(Pane, Generic[R]):
         self.refresh_keys()
 
     def _show_selected(self) -> None:
+        self._show_resource()
+        self.show_highlighted()
+
+    def show_highlighted(self) -> None:
+        """Draw what the pane shows of the highlighted rows besides the detail, the sparks
+        and the children (S3's preview, a metric's graph, an alarm's history).
+
+        Called on every refresh and every cursor move in either table, so it
+        should do nothing when what it shows has not changed.
+        """
+
+    def _show_resource(self) -> None:
         presenter = self.presenter
         resource = self.selected()
         if resource is None:
@@ -159,6 +171,8 @@ class ResourcePane(Pane, Generic[R]):
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
         if event.table is self.resource_table:
             self._show_selected()
+        elif event.table is self.child_table:
+            self.show_highlighted()
         self.refresh_keys()
 
     # -- opening ------------------------------------------------------------------

@@ -32,7 +32,6 @@ from tui.presenters.s3 import Entry, Kind, S3Console, S3Presenter, parent, print
 from tui.screens.pane import PaneCommand
 from tui.screens.resource_pane import ResourcePane
 from widgets.form import Field, required
-from widgets.resource_table import ResourceTable
 
 HELP = """\
 Each bucket is a folder in skydeck's data folder (y on a bucket copies its path)
@@ -234,22 +233,8 @@ class S3Pane(ResourcePane[BucketView]):
 
     # -- refresh ----------------------------------------------------------------------
 
-    def refresh_view(self) -> None:
-        super().refresh_view()
-        self._show_preview()
-
-    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
-        """The object table's cursor moved: preview its row.
-
-        Textual runs the base class's handler as well (it dispatches along the
-        MRO), and that one follows the bucket table: calling it here would run
-        it twice.
-        """
-        if event.table is self.child_table:
-            self._show_preview()
-
-    def _show_preview(self) -> None:
-        """Show the highlighted row; an object's bytes are read again only when it changed."""
+    def show_highlighted(self) -> None:
+        """Preview the highlighted row; an object's bytes are read again only when it changed."""
         entry = self.entry()
         if entry is None:
             self._previewed = None
