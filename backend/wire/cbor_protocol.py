@@ -37,9 +37,9 @@ from backend.errors import AwsError, SerializationException
 from backend.numbers import INT32, INT64
 from backend.wire.errors import RequestEntityTooLarge
 from backend.wire.json_protocol import TYPE_NAMES
+from backend.wire.shape_decoder import Decoder, Decoding, shape_decoder
 
 Params = dict[str, Any]
-Decoder = Callable[[Any, str], Any]
 Encoder = Callable[[Any], Any]
 
 CONTENT_TYPE = "application/cbor"
@@ -153,7 +153,7 @@ def decode_with(decoder: Decoder | None, body: bytes) -> Params:
 def request_decoder(op: OperationModel) -> Decoder | None:
     """`op`'s decoder; building it walks the shapes, so the codec keeps it per operation."""
     shape = op.input_shape
-    return None if shape is None else _decoder(shape, {})
+    return None if shape is None else shape_decoder(shape, _DECODING, {})
 
 
 def response_encoder(op: OperationModel) -> Encoder | None:
@@ -195,64 +195,6 @@ def _wrong_type(path: str, value: object, type_name: str) -> AwsError:
 
 def _absent(value: Any) -> bool:
     return value is None or value is cbor2.undefined
-
-
-def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
-    """A converter from decoded CBOR to service params for `shape`.
-
-    `memo` holds converters under construction, so recursive shapes refer
-    back to themselves instead of recursing for ever.
-    """
-    found = memo.get(shape.name)
-    if found is not None:
-        return found
-    type_name = shape.type_name
-    if type_name == "structure":
-        members: dict[str, Decoder] = {}
-
-        def structure(value: Any, path: str) -> Any:
-            if not isinstance(value, dict):
-                raise _wrong_type(path, value, "structure")
-            out = {}
-            for name, item in value.items():
-                decode = members.get(name)
-                if decode is not None and not _absent(item):
-                    out[name] = decode(item, f"{path}.{name}" if path else name)
-            return out
-
-        memo[shape.name] = structure
-        for name, member in shape.members.items():
-            members[name] = _decoder(member, memo)
-        return structure
-    if type_name == "list":
-        element: list[Decoder] = []
-
-        def list_(value: Any, path: str) -> Any:
-            if not isinstance(value, list):
-                raise _wrong_type(path, value, "list")
-            decode = element[0]
-            return [decode(item, f"{path}.{i}") for i, item in enumerate(value, 1)]
-
-        memo[shape.name] = list_
-        element.append(_decoder(shape.member, memo))
-        return list_
-    if type_name == "map":
-        key_and_value: list[Decoder] = []
-
-        def map_(value: Any, path: str) -> Any:
-            if not isinstance(value, dict):
-                raise _wrong_type(path, value, "map")
-            decode_key, decode = key_and_value
-            return {
-                decode_key(k, path): decode(v, f"{path}.{k}")
-                for k, v in value.items()
-                if not _absent(v)
-            }
-
-        memo[shape.name] = map_
-        key_and_value += (_decoder(shape.key, memo), _decoder(shape.value, memo))
-        return map_
-    return _SCALARS.get(type_name, _any)
 
 
 def _string(value: Any, path: str) -> Any:
@@ -311,10 +253,6 @@ def _timestamp(value: Any, path: str) -> Any:
     return when
 
 
-def _any(value: Any, path: str) -> Any:
-    return value
-
-
 _SCALARS: dict[str, Decoder] = {
     "string": _string,
     "integer": _whole(INT32, "integer"),
@@ -325,6 +263,8 @@ _SCALARS: dict[str, Decoder] = {
     "blob": _blob,
     "timestamp": _timestamp,
 }
+
+_DECODING = Decoding(_SCALARS, _wrong_type, _absent)
 
 
 # -- encoding -----------------------------------------------------------------------

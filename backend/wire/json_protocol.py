@@ -34,9 +34,9 @@ from backend.errors import AwsError, SerializationException
 from backend.numbers import INT32, INT64, whole_number
 from backend.params import quoted
 from backend.wire import timestamps
+from backend.wire.shape_decoder import Decoder, Decoding, shape_decoder
 
 Params = dict[str, Any]
-Decoder = Callable[[Any, str], Any]
 Encoder = Callable[[Any], Any]
 #: Writes a service value as JSON text for its shape.
 Writer = Callable[[Any], str]
@@ -82,7 +82,7 @@ def request_decoder(op: OperationModel) -> Decoder | None:
 
     It reads a request twice over only when something in it is wrong: a fast
     reader (`_fast`) that tracks no member paths takes the request first, and
-    on anything it refuses the exact one (`_decoder`) reads it all again, to
+    on anything it refuses the exact one (`shape_decoder`) reads it all again, to
     find the first problem and name the member in its error. Both accept the
     same requests and give the same params, so only errors pay for the paths.
     """
@@ -90,7 +90,7 @@ def request_decoder(op: OperationModel) -> Decoder | None:
     if shape is None:
         return None
     fast = _fast(shape, {})
-    exact = _decoder(shape, {})
+    exact = shape_decoder(shape, _DECODING, {})
 
     def decode(value: Any, path: str) -> Any:
         try:
@@ -204,64 +204,6 @@ def _wrong_type(path: str, value: object, type_name: str) -> AwsError:
     )
 
 
-def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
-    """A converter from JSON values to service params for `shape`.
-
-    `memo` holds converters under construction, so recursive shapes refer
-    back to themselves instead of recursing for ever.
-    """
-    found = memo.get(shape.name)
-    if found is not None:
-        return found
-    type_name = shape.type_name
-    if type_name == "structure":
-        members: dict[str, Decoder] = {}
-
-        def structure(value: Any, path: str) -> Any:
-            if not isinstance(value, dict):
-                raise _wrong_type(path, value, "structure")
-            out = {}
-            for name, item in value.items():
-                decode = members.get(name)
-                if decode is not None and item is not None:
-                    out[name] = decode(item, f"{path}.{name}" if path else name)
-            return out
-
-        memo[shape.name] = structure
-        for name, member in shape.members.items():
-            members[name] = _decoder(member, memo)
-        return structure
-    if type_name == "list":
-        element: list[Decoder] = []
-
-        def list_(value: Any, path: str) -> Any:
-            if not isinstance(value, list):
-                raise _wrong_type(path, value, "list")
-            decode = element[0]
-            return [decode(item, f"{path}.{i}") for i, item in enumerate(value, 1)]
-
-        memo[shape.name] = list_
-        element.append(_decoder(shape.member, memo))
-        return list_
-    if type_name == "map":
-        key_and_value: list[Decoder] = []
-
-        def map_(value: Any, path: str) -> Any:
-            if not isinstance(value, dict):
-                raise _wrong_type(path, value, "map")
-            decode_key, decode = key_and_value
-            return {
-                decode_key(k, path): decode(v, f"{path}.{k}")
-                for k, v in value.items()
-                if v is not None
-            }
-
-        memo[shape.name] = map_
-        key_and_value += (_decoder(shape.key, memo), _decoder(shape.value, memo))
-        return map_
-    return _SCALARS.get(type_name, _any)
-
-
 def _string(value: Any, path: str) -> Any:
     """A string, which must be Unicode text.
 
@@ -318,10 +260,6 @@ def _timestamp(value: Any, path: str) -> Any:
     return when
 
 
-def _any(value: Any, path: str) -> Any:
-    return value
-
-
 _SCALARS: dict[str, Decoder] = {
     "string": _string,
     "integer": _whole(INT32, "integer"),
@@ -332,6 +270,13 @@ _SCALARS: dict[str, Decoder] = {
     "blob": _blob,
     "timestamp": _timestamp,
 }
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+_DECODING = Decoding(_SCALARS, _wrong_type, _is_none)
 
 
 # -- decoding, the fast way --------------------------------------------------------
@@ -345,14 +290,14 @@ FastDecoder = Callable[[Any], Any]
 
 
 def _fast(shape: Shape, memo: dict[str, FastDecoder]) -> FastDecoder:
-    """`_decoder`'s twin for requests with nothing wrong: same params, no paths.
+    """`shape_decoder`'s twin for requests with nothing wrong: same params, no paths.
 
     A member path is text built per member, and most of a large request's
     cost was building paths no error would ever name. Here a value of the
     wrong type raises `_Refused` and nothing else, and string and blob
     members, the most common, are read inline in their structure (strings in
     their list too) rather than through a call each. It must accept exactly
-    what `_decoder` accepts and return the same; refusing more is safe (the
+    what `shape_decoder` accepts and return the same; refusing more is safe (the
     exact reader then decides), only slower.
     """
     found = memo.get(shape.name)
