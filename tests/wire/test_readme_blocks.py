@@ -78,7 +78,10 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert "2026/hello.txt" in result.stdout
     assert '"ShardId": "shardId-00000000000' in result.stdout
     assert '"ACTIVE"' in result.stdout
-    assert '"EventName": "CreateDeliveryStream"' in result.stdout
+    assert '"EventName": "PutMetricAlarm"' in result.stdout
+    assert '\\"Message\\" : \\"disk full\\"' in result.stdout  # SNS's envelope, in the body
+    assert '"Average": 87.0' in result.stdout
+    assert '"slow-checkout",' in result.stdout
 
     env = {
         "AWS_ACCESS_KEY_ID": "test",
