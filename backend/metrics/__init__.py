@@ -3,10 +3,10 @@
 Services put points on their hot path (`Series.add`), PutMetricData puts
 values and statistic sets (`Series.add_values`, `Series.add_statistics`), and
 CloudWatch's queries and alarms read periods (`Series.aggregate`, then
-`statistic`). Each series holds per-second bins for 3 h, then minute bins
-for 15 days, five-minute bins for 63 days and hour bins for 455 days
-(`series`), each bin with a mergeable percentile sketch where its values
-differ (`sketch`).
+`statistic`; or `statistic_points`, one statistic of every period at once).
+Each series holds per-second bins for 3 h, then minute bins for 15 days,
+five-minute bins for 63 days and hour bins for 455 days (`series`), each bin
+with a mergeable percentile sketch where its values differ (`sketch`).
 """
 
 from backend.metrics.aggregate import Aggregate
@@ -17,6 +17,7 @@ from backend.metrics.levels import (
     HOUR_RETENTION,
     MINUTE_RETENTION,
 )
+from backend.metrics.points import statistic_points
 from backend.metrics.series import Bin, Series
 from backend.metrics.statistics import PERCENTILE, STATISTICS, is_extended, statistic
 from backend.metrics.store import MetricStore
@@ -37,4 +38,5 @@ __all__ = [
     "dimensions",
     "is_extended",
     "statistic",
+    "statistic_points",
 ]

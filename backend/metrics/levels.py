@@ -166,6 +166,17 @@ class Level:
 
     def rows(self, start: int, stop: int) -> Iterator[Columns]:
         """The bins at positions [start, stop), as index, count, sum, minimum, maximum."""
+        index, counts, totals, minima, maxima = self.columns(start, stop)
+        return zip(index, counts, totals, minima, maxima, strict=False)
+
+    def columns(
+        self, start: int, stop: int
+    ) -> tuple[array[int], Iterable[float], Iterable[float], array[float], Iterable[float]]:
+        """The bins at positions [start, stop) as columns: index, counts, sums, minima, maxima.
+
+        Columns a level does not keep are made from the others (an endless
+        run of 1.0 for the counts of single values), lazily.
+        """
         minima = self.minima[start:stop]
         counts: Iterable[float]
         totals: Iterable[float]
@@ -176,7 +187,7 @@ class Level:
             counts = self.counts[start:stop]
             totals = map(mul, counts, minima) if self.totals is None else self.totals[start:stop]
         maxima = minima if self.maxima is None else self.maxima[start:stop]
-        return zip(self.index[start:stop], counts, totals, minima, maxima, strict=False)
+        return self.index[start:stop], counts, totals, minima, maxima
 
     def merge(
         self, time: int, count: float, total: float, minimum: float, maximum: float, shape: Part

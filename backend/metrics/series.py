@@ -473,13 +473,26 @@ class Series:
         range when its start is, so an `end` inside a bin takes all of it.
         """
         out: list[Aggregate] = []
+        for piece in self.pieces(start, end, period, now):
+            if isinstance(piece, Slice):
+                collect_level(out, piece.level, piece.start, piece.end, period)
+            else:
+                collect_rows(out, piece, period)
+        return out
+
+    def pieces(self, start: float, end: float, period: int, now: float) -> Iterator[Piece]:
+        """What answers [start, end) at `now`, oldest first: level slices and live bins.
+
+        `aggregate` folds them into periods; `points.statistic_points` reads a
+        slice whose bins are the periods themselves straight from its columns.
+        """
         if period % 60:
             if self.resolution == 1:
                 low = max(
                     math.floor(start / period) * period, math.floor(now - self._retention) + 1
                 )
-                _collect_rows(out, self._second_rows(low, end), period)
-            return out
+                yield self._second_rows(low, end)
+            return
         bands = (
             (3600, _cut(now - HOUR_RETENTION, 3600), _cut(now - FIVE_MINUTE_RETENTION, 3600)),
             (300, _cut(now - FIVE_MINUTE_RETENTION, 3600), _cut(now - MINUTE_RETENTION, 300)),
@@ -494,11 +507,10 @@ class Series:
                 continue
             for level in (self._hours, self._fives, self._minutes):
                 if level.granularity <= granularity:
-                    _collect_level(out, level, low, high, period)
+                    yield Slice(level, low, high)
             minute = self._minute_end - 60
             if self._second >= 0 and low <= minute < high:
-                _collect_rows(out, [self._open_minute()], period)
-        return out
+                yield [self._open_minute()]
 
     def _open_minute(self) -> PartRow:
         rows = [*self._pending, self._open_row()]
@@ -515,7 +527,20 @@ def _cut(time: float, granularity: int) -> int:
     return int(time // granularity * granularity)
 
 
-def _collect_level(out: list[Aggregate], level: Level, start: int, end: float, period: int) -> None:
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """A level's bins with start <= time < end."""
+
+    level: Level
+    start: int
+    end: float
+
+
+#: Part of what answers a query (`Series.pieces`): a level's slice, or live bins.
+Piece = Slice | Iterable[PartRow]
+
+
+def collect_level(out: list[Aggregate], level: Level, start: int, end: float, period: int) -> None:
     """Add a level's bins with start <= time < end to `out`'s periods, time-ordered.
 
     A bin finer than the resolution that answers its part of the range (not
@@ -543,8 +568,8 @@ def _collect_level(out: list[Aggregate], level: Level, start: int, end: float, p
             out.append(last)
 
 
-def _collect_rows(out: list[Aggregate], rows: Iterable[PartRow], period: int) -> None:
-    """`_collect_level` for live bins (time, count, sum, minimum, maximum, part)."""
+def collect_rows(out: list[Aggregate], rows: Iterable[PartRow], period: int) -> None:
+    """`collect_level` for live bins (time, count, sum, minimum, maximum, part)."""
     last = out[-1] if out else None
     for time, count, total, low, high, part in rows:
         key = time - time % period

@@ -27,6 +27,7 @@ from backend.metrics import (
     Series,
     is_extended,
     statistic,
+    statistic_points,
 )
 from backend.metrics.series import FUTURE
 from backend.metrics.sketch import MAX_BUCKETS, Sketch
@@ -571,7 +572,8 @@ puts = st.lists(
 def test_aggregates_count_every_point_within_retention_once(
     puts: list[Put], high: bool, period: int, span: tuple[int, int], after: int
 ) -> None:
-    """Whatever the order of puts and expiries, a query agrees with the raw points."""
+    """Whatever the order of puts and expiries, a query agrees with the raw points,
+    and `statistic_points` (read from the columns where it can) with `statistic`."""
     store = MetricStore()
     s = store.series("NS", "M", {}, "None", resolution=1 if high else 60)
     added: list[Put] = []
@@ -593,5 +595,34 @@ def test_aggregates_count_every_point_within_retention_once(
     now = max(expired_at, *(p[0] for p in added), T0) + after
     start = T0 + span[0]
     end = start + span[1]
-    got = summary(s.aggregate(start, end, period, now))
-    assert got == expected(added, start, end, period, now, high)
+    aggregates = s.aggregate(start, end, period, now)
+    assert summary(aggregates) == expected(added, start, end, period, now, high)
+    for stat in (*STATISTICS, "p90"):
+        by_period = {a.timestamp: v for a in aggregates if (v := statistic(a, stat)) is not None}
+        assert statistic_points(s, start, end, period, now, stat) == by_period, stat
+
+
+@pytest.mark.parametrize(
+    ("period", "age"),
+    [(60, HOUR), (300, HOUR), (HOUR, HOUR), (300, 20 * DAY), (HOUR, 20 * DAY), (HOUR, 100 * DAY)],
+)
+def test_statistic_points_read_from_the_columns_agree_with_statistic(age: int, period: int) -> None:
+    """Two days of every kind of put, read at an age where each level answers."""
+    rng = random.Random(period + age)
+    s = standard()
+    for minute in range(2 * 24 * 60):
+        t = T0 + minute * 60 + 7
+        kind = rng.randrange(3)
+        if kind == 0:
+            s.add_values(t, [float(rng.randint(-5, 90))])
+        elif kind == 1:
+            s.add_values(t, [1.0, 2.5], [3.0, 1.0])
+        else:
+            low = float(rng.randint(0, 40))
+            s.add_statistics(t, 4.0, 4 * low + 10, low, low + 9)
+    now = T0 + 2 * DAY + age
+    aggregates = s.aggregate(T0, now, period, now)
+    assert aggregates
+    for stat in (*STATISTICS, "p50"):
+        by_period = {a.timestamp: v for a in aggregates if (v := statistic(a, stat)) is not None}
+        assert statistic_points(s, T0, now, period, now, stat) == by_period, stat
