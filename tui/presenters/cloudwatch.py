@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backend.metrics import Dimensions, MetricId, Series, statistic
+from backend.metrics import Dimensions, MetricId, Series, statistic_points
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.service import CloudWatchService
 
@@ -67,10 +67,7 @@ def period_points(
     """
     points: dict[int, float] = {}
     for one in series:
-        for aggregate in one.aggregate(start, end, period, now):
-            value = statistic(aggregate, stat)
-            if value is not None:
-                points[aggregate.timestamp] = value
+        points.update(statistic_points(one, start, end, period, now, stat))
     return points
 
 
