@@ -61,11 +61,18 @@ def _read_until(stream: IO[bytes], pattern: bytes, timeout: float) -> re.Match[b
     return found
 
 
+def _ctrl_c_stops() -> None:
+    """Ctrl-C's default in the child: a shell that ran the suite with `&` left it ignored,
+    and an ignored SIGINT is inherited, so the test's Ctrl-C would go unheard."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_cli_run_ctrl_c_prints_the_summary_so_far() -> None:
     run = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "run", "--for", "100000d", "--seed", "7", "--progress"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_stops,
     )
     try:
         assert run.stderr is not None
@@ -146,6 +153,7 @@ def test_cli_serve_prints_the_endpoint_and_answers_until_stopped() -> None:
         [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--speed", "60"],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_stops,
     )
     try:
         assert server.stdout is not None
