@@ -35,6 +35,7 @@ import logging
 import re
 import socket
 import weakref
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from itertools import chain
@@ -46,7 +47,7 @@ from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 from botocore.model import OperationModel
 
 from backend.cloud import Cloud
-from backend.errors import AwsError, InternalFailure
+from backend.errors import AwsError, InternalFailure, SerializationException
 from backend.identity import Caller
 from backend.ids import uuid4
 from backend.streams import CHUNK, ByteStream, FileSlice
@@ -109,12 +110,13 @@ _CONNECTION: dict[str, Any] = {
     "max_field_size": MAX_HEADER_BYTES,
     "max_headers": MAX_HEADER_FIELDS,
     "lingering_time": 0,
+    # A body is passed on as sent: S3 stores a `Content-Encoding: gzip` object as it
+    # came (its ETag is of those bytes), and only operations with botocore's
+    # `requestcompression` trait are inflated, by `_inflated`.
+    "auto_decompress": False,
 }
 #: What aiohttp's parsers raise for more header fields than `max_headers` (both say it so).
 _TOO_MANY_HEADERS = "Too many headers received"
-#: The Content-Encodings aiohttp inflates as a body is read (`HttpRequestParser`'s own
-#: rule: an ASCII value, any case). Reading one whole never relies on Content-Length.
-_COMPRESSED = re.compile(r"(?ai)(?:gzip|deflate|br|zstd)\Z")
 _USER_NAME = re.compile(r"[^\w+=,.@-]")
 _CALLER_CACHE = 1024
 _STATS_WINDOW = 60
@@ -444,8 +446,10 @@ class _Handler:
         path = request.raw_path.partition("?")[0]
         body: bytes | None = None
         if media_type(headers.get("Content-Type")) == FORM:
+            # A form is the request's params, never data kept as sent: a gzipped one
+            # (botocore compresses query-protocol PutMetricData) is read inflated.
             try:
-                body = await _read_body(request)
+                body = _inflated(await _read_body(request), headers)
             except AwsError as error:
                 return self._error(guess_protocol(headers), None, error, request_id, method)
         try:
@@ -456,7 +460,11 @@ class _Handler:
         codec = self._codec(service, found.protocol)
 
         async def read() -> bytes:
-            return body if body is not None else await _read_body(request)
+            if body is not None:
+                return body
+            raw = await _read_body(request)
+            # `op` is set by the time a codec reads the body.
+            return _inflated(raw, headers) if op is not None and op.request_compression else raw
 
         incoming = Incoming(method, path, query, headers, read, lambda: _stream_body(request))
         op = None
@@ -566,6 +574,27 @@ class _Handler:
         }
 
 
+def _inflated(body: bytes, headers: Mapping[str, str]) -> bytes:
+    """A gzip body inflated, at most MAX_BODY bytes of it; any other body as it is.
+
+    botocore gzips the request of an operation with the `requestcompression`
+    trait (CloudWatch's PutMetricData, from 10 KiB) and says so with
+    `Content-Encoding: gzip`: the only encoding it uses.
+    """
+    if headers.get("Content-Encoding", "").strip().lower() != "gzip":
+        return body
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        out = inflate.decompress(body, MAX_BODY + 1)
+    except zlib.error as error:
+        raise SerializationException(f"The gzip request body is not valid: {error}.") from None
+    if len(out) > MAX_BODY:
+        raise RequestEntityTooLarge(f"The request body exceeds the maximum of {MAX_BODY} bytes.")
+    if not inflate.eof:
+        raise SerializationException("The gzip request body ends before its end.")
+    return out
+
+
 async def _read_body(request: web.BaseRequest) -> bytes:
     """The request's body, up to MAX_BODY; RequestEntityTooLarge before reading a longer one.
 
@@ -574,17 +603,11 @@ async def _read_body(request: web.BaseRequest) -> bytes:
     once the request has been screened and its length found acceptable; a
     refusal is answered instead, so the body is never sent at all.
 
-    A compressed body (botocore gzips a CloudWatch PutMetricData from 10 KiB,
-    the model's `requestcompression` trait) reaches here as aiohttp inflates
-    it, so its Content-Length, the compressed size, says nothing of what is
-    read: it is read to its end instead, and MAX_BODY bounds what it inflates
-    to (aiohttp inflates a piece at a time, as it is read).
+    A compressed body comes as sent (see `_inflated`).
     """
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise RequestEntityTooLarge(f"The request body exceeds the maximum of {MAX_BODY} bytes.")
-    if _COMPRESSED.match(request.headers.get("Content-Encoding", "")):
-        length = None
     chunks: list[bytes] = []
     size = 0
     try:

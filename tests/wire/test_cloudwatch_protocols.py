@@ -30,8 +30,9 @@ from botocore.loaders import Loader
 
 from backend.wire import cbor_protocol, query_protocol
 from backend.wire.models import wire_service
+from backend.wire.server import MAX_BODY
 from tests.wire.live import Live
-from tests.wire.rawhttp import Reply, request
+from tests.wire.rawhttp import SIGNED, Reply, request
 
 PROTOCOLS = ("smithy-rpc-v2-cbor", "json", "query")
 SERVICE_PATH = "/service/GraniteServiceVersion20100801/operation/"
@@ -522,3 +523,29 @@ def test_every_tag_cbor2_reads_by_itself_is_refused() -> None:
                 handled.add(tag)
                 break
     assert handled - {1} <= cbor_protocol.CBOR2_TAGS
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"not gzip at all", 400, "SerializationException"),
+        (gzip.compress(b'{"Namespace": "App"}')[:-12], 400, "SerializationException"),
+        (gzip.compress(b"\0" * (MAX_BODY + 1)), 413, "RequestEntityTooLarge"),
+    ],
+)
+def test_a_bad_gzip_body_is_refused(live: Live, body: bytes, status: int, code: str) -> None:
+    """Corrupt, cut short, or inflating past the body limit: refused, never half read."""
+    reply = request(
+        live.url,
+        "POST",
+        "/",
+        body,
+        {
+            "Content-Type": "application/x-amz-json-1.0",
+            "Content-Encoding": "gzip",
+            "X-Amz-Target": "GraniteServiceVersion20100801.PutMetricData",
+            "Authorization": SIGNED.format(region="us-east-1", service="monitoring"),
+        },
+    )
+    assert reply.status == status
+    assert reply.json()["__type"].endswith(code)

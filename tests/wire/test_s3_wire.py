@@ -8,6 +8,7 @@ commands people type (`aws s3 mb/cp/ls/sync/rm`).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import os
@@ -42,6 +43,18 @@ def test_objects_round_trip_with_metadata_and_listing(live: Live) -> None:
     assert [o["Key"] for o in listed["Contents"]] == ["2026/red flower+1.txt"]
     ranged = s3.get_object(Bucket="photos", Key="2026/red flower+1.txt", Range="bytes=6-")
     assert (ranged["Body"].read(), ranged["ContentRange"]) == (b"world", "bytes 6-10/11")
+
+
+def test_a_gzip_object_is_stored_as_sent(live: Live) -> None:
+    """`Content-Encoding: gzip` on PutObject describes the object: S3 keeps its bytes."""
+    s3 = live.client("s3")
+    s3.create_bucket(Bucket="logs")
+    packed = gzip.compress(b"line one\nline two\n" * 100)
+    put = s3.put_object(Bucket="logs", Key="app.log.gz", Body=packed, ContentEncoding="gzip")
+    assert put["ETag"] == f'"{hashlib.md5(packed).hexdigest()}"'
+    got = s3.get_object(Bucket="logs", Key="app.log.gz")
+    assert got["ContentEncoding"] == "gzip"
+    assert got["Body"].read() == packed
 
 
 def test_errors_are_what_sdks_expect(live: Live) -> None:
