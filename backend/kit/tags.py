@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from backend.errors import InvalidParameterValue
+from backend.errors import ErrorCode, InvalidParameterValue
 
 MAX_TAGS = 50
 MAX_KEY_LENGTH = 128
@@ -41,37 +41,34 @@ def allowed(text: str, punctuation: frozenset[str] = PUNCTUATION) -> bool:
     )
 
 
-def check_key(key: object) -> str:
-    """`key` as a valid tag key, or AWS's InvalidParameterValue."""
+def check_key(key: object, error: ErrorCode = InvalidParameterValue) -> str:
+    """`key` as a valid tag key, or AWS's InvalidParameterValue (`error`: the service's
+    own shape of that code, as CloudWatch's InvalidParameterValueException)."""
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise InvalidParameterValue(
-            f"Tag keys must be between 1 and {MAX_KEY_LENGTH} characters in length."
-        )
+        raise error(f"Tag keys must be between 1 and {MAX_KEY_LENGTH} characters in length.")
     if not allowed(key):
-        raise InvalidParameterValue(
+        raise error(
             f"Tag key {key} is invalid. Reason: Tag keys can only contain Unicode letters, "
             "digits, white space, and these characters: _ . : / = + - @"
         )
     if key.lower().startswith(RESERVED_PREFIX):
-        raise InvalidParameterValue(
+        raise error(
             f"Tag key {key} is invalid. Reason: The prefix {RESERVED_PREFIX} is reserved for AWS."
         )
     return key
 
 
-def check_value(key: str, value: object) -> str:
+def check_value(key: str, value: object, error: ErrorCode = InvalidParameterValue) -> str:
     """`value` as a valid value for tag `key`, or AWS's InvalidParameterValue."""
     if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
-        raise InvalidParameterValue(
-            f"Tag values must be between 0 and {MAX_VALUE_LENGTH} characters in length."
-        )
+        raise error(f"Tag values must be between 0 and {MAX_VALUE_LENGTH} characters in length.")
     if not allowed(value):
-        raise InvalidParameterValue(
+        raise error(
             f"Tag value for key {key} is invalid. Reason: Tag values can only contain Unicode "
             "letters, digits, white space, and these characters: _ . : / = + - @"
         )
     if value.lower().startswith(RESERVED_PREFIX):
-        raise InvalidParameterValue(
+        raise error(
             f"Tag value for key {key} is invalid. Reason: The prefix {RESERVED_PREFIX} is "
             "reserved for AWS."
         )
@@ -79,7 +76,11 @@ def check_value(key: str, value: object) -> str:
 
 
 def merged(
-    current: Mapping[str, str], new: Mapping[Any, object], *, resource: str
+    current: Mapping[str, str],
+    new: Mapping[Any, object],
+    *,
+    resource: str,
+    error: ErrorCode = InvalidParameterValue,
 ) -> dict[str, str]:
     """`current` with `new` checked and applied (a key given again is overwritten).
 
@@ -89,19 +90,23 @@ def merged(
     """
     out = dict(current)
     for key, value in new.items():
-        out[check_key(key)] = check_value(str(key), value)
+        out[check_key(key, error)] = check_value(str(key), value, error)
     if len(out) > MAX_TAGS:
-        raise InvalidParameterValue(f"Too many tags added for {resource}.")
+        raise error(f"Too many tags added for {resource}.")
     return out
 
 
-def without(current: Mapping[str, str], keys: Sequence[object]) -> dict[str, str]:
+def without(
+    current: Mapping[str, str],
+    keys: Sequence[object],
+    error: ErrorCode = InvalidParameterValue,
+) -> dict[str, str]:
     """`current` minus `keys`; a key the resource lacks is no error, as in AWS.
 
     An empty list fails as an empty key would: AWS answers UntagQueue with
     `TagKeys=[]` "Tag keys must be between 1 and 128 characters in length."
     """
     if not keys:
-        check_key("")
-    doomed = {check_key(key) for key in keys}
+        check_key("", error)
+    doomed = {check_key(key, error) for key in keys}
     return {key: value for key, value in current.items() if key not in doomed}

@@ -182,6 +182,19 @@ async def test_set_alarm_state_holds_until_the_next_evaluation(cloud: Cloud) -> 
     assert error.legacy_code == "InvalidFormat"
 
 
+async def test_setting_the_state_an_alarm_is_in_changes_only_its_reason(cloud: Cloud) -> None:
+    await put_alarm(cloud)
+    await minutes(cloud, [1, 1])
+    before = await cw(cloud, "DescribeAlarmHistory", AlarmName="slow")
+    changes: list[str] = []
+    cloud.bus.subscribe(lambda event: changes.append(event.kind))
+    await cw(cloud, "SetAlarmState", AlarmName="slow", StateValue="OK", StateReason="still fine")
+    described = await alarm(cloud)
+    assert (described["StateValue"], described["StateReason"]) == ("OK", "still fine")
+    assert await cw(cloud, "DescribeAlarmHistory", AlarmName="slow") == before
+    assert "AlarmStateChange" not in changes
+
+
 async def test_putting_an_alarm_again_keeps_its_state(cloud: Cloud) -> None:
     await put_alarm(cloud)
     await minutes(cloud, [500, 500])

@@ -21,7 +21,9 @@ from backend.metrics import STATISTICS, is_extended
 from backend.service import Params, Request, Response, Service, action
 from backend.services.cloudwatch import metric_params as read
 from backend.services.cloudwatch.alarm_engine import AlarmEngine
-from backend.services.cloudwatch.alarms import History, MetricAlarm
+from backend.services.cloudwatch.alarms import Alarm, History, MetricAlarm
+from backend.services.cloudwatch.composite_alarms import FAMILY_MEMBERS, CompositeAlarm
+from backend.services.cloudwatch.composite_engine import CompositeEngine
 from backend.services.cloudwatch.errors import (
     InvalidFormat,
     InvalidNextToken,
@@ -29,6 +31,7 @@ from backend.services.cloudwatch.errors import (
     InvalidParameterValue,
     MissingParameter,
     ResourceNotFound,
+    ValidationError,
 )
 from backend.services.cloudwatch.evaluation import (
     BAND_OPERATORS,
@@ -38,9 +41,14 @@ from backend.services.cloudwatch.evaluation import (
     Rule,
 )
 from backend.services.cloudwatch.metric_data import check_queries
+from backend.services.cloudwatch.tag_actions import tag_list
 
 MAX_ACTIONS = 5
 MAX_NAMES = 100
+#: DescribeAlarms' AlarmTypes (LogAlarm is valid; skydeck has none to return).
+ALARM_TYPES = ("MetricAlarm", "CompositeAlarm", "LogAlarm")
+#: DescribeAlarms members ChildrenOfAlarmName and ParentsOfAlarmName allow beside them.
+_FAMILY_COMPANIONS = ("MaxRecords", "NextToken")
 #: Action ARNs CloudWatch takes: a topic, an EC2 action, Auto Scaling, Lambda, Systems Manager.
 ACTION_ARN = re.compile(
     r"arn:aws:(sns:[a-z0-9-]+:\d{12}:[\w.-]+"
@@ -74,8 +82,10 @@ class AlarmActions(Service):
     """The alarm API; the alarms live in `self.alarms` by (region, name)."""
 
     alarms: dict[tuple[str, str], MetricAlarm]
+    composites: dict[tuple[str, str], CompositeAlarm]
     histories: dict[str, History]
     engine: AlarmEngine
+    composite_engine: CompositeEngine
 
     def history(self, region: str) -> History:
         found = self.histories.get(region)
@@ -95,7 +105,10 @@ class AlarmActions(Service):
                 raise InvalidParameterValue(
                     f"The parameter {member} is not supported by skydeck's CloudWatch."
                 )
+        if (request.region, name) in self.composites:
+            raise ValidationError(f"The alarm {name} already exists as a composite alarm.")
         config, rule, metrics = _alarm_config(params)
+        tags = tag_list(params)
         now = request.now
         key = (request.region, name)
         existing = self.alarms.get(key)
@@ -112,6 +125,7 @@ class AlarmActions(Service):
                 state_updated=now,
                 transitioned=now,
                 config_updated=now,
+                tags=tags,
             )
             self.alarms[key] = alarm
             history.configuration(alarm, "Create", now)
@@ -120,8 +134,6 @@ class AlarmActions(Service):
             alarm.config, alarm.rule, alarm.metrics = config, rule, metrics
             alarm.config_updated = now
             history.configuration(alarm, "Update", now)
-        for tag in params.get("Tags") or []:
-            alarm.tags[str(tag.get("Key"))] = str(tag.get("Value", ""))
         self.engine.watch(alarm)
         return {}
 
@@ -129,6 +141,28 @@ class AlarmActions(Service):
 
     @action("DescribeAlarms", read_only=True)
     def describe_alarms(self, params: Params, request: Request) -> Response:
+        limit = _max_records(params, 50)
+        family = _family(params)
+        members: tuple[str, ...]
+        if family is not None:
+            found, members = self._family(request.region, *family), FAMILY_MEMBERS
+        else:
+            found, members = self._matching(params, request.region), ()
+        page, token = _page(params, request, [a.name for a in found], limit)
+        by_name = {a.name: a for a in found}
+        response: Response = {"MetricAlarms": [], "CompositeAlarms": []}
+        for name in page:
+            alarm = by_name[name]
+            described = alarm.describe()
+            if members:
+                described = {k: v for k, v in described.items() if k in members}
+            response[f"{alarm.alarm_type}s"].append(described)
+        if token:
+            response["NextToken"] = token
+        return response
+
+    def _matching(self, params: Params, region: str) -> list[Alarm]:
+        """The alarms DescribeAlarms' filters pick: metric alarms, then composites, by name."""
         names = _names(params, "AlarmNames", required=False)
         prefix = params.get("AlarmNamePrefix")
         if names and prefix:
@@ -139,31 +173,40 @@ class AlarmActions(Service):
         if state is not None and state not in STATES:
             raise read.invalid(state, "StateValue")
         types = params.get("AlarmTypes") or ["MetricAlarm"]
+        if not isinstance(types, list):
+            raise read.invalid(types, "AlarmTypes")
+        for index, kind in enumerate(types, start=1):
+            if kind not in ALARM_TYPES:
+                raise read.invalid(kind, f"AlarmTypes.member.{index}")
         action_prefix = params.get("ActionPrefix")
-        limit = _max_records(params, 50)
-        found = [
+        candidates: list[Alarm] = []
+        if "MetricAlarm" in types:
+            candidates += [a for (r, _), a in sorted(self.alarms.items()) if r == region]
+        if "CompositeAlarm" in types:
+            candidates += [a for (r, _), a in sorted(self.composites.items()) if r == region]
+        return [
             alarm
-            for (region, _), alarm in sorted(self.alarms.items())
-            if region == request.region
-            and (not names or alarm.name in names)
-            and (prefix is None or alarm.name.startswith(prefix))
+            for alarm in candidates
+            if (not names or alarm.name in names)
+            and (not isinstance(prefix, str) or alarm.name.startswith(prefix))
             and (state is None or alarm.state == state)
             and (
-                action_prefix is None
+                not isinstance(action_prefix, str)
                 or any(a.startswith(action_prefix) for s in STATES for a in alarm.actions_for(s))
             )
         ]
-        if "MetricAlarm" not in types:
-            found = []
-        page, token = _page(params, request, [a.name for a in found], limit)
-        by_name = {a.name: a for a in found}
-        response: Response = {
-            "MetricAlarms": [by_name[n].describe() for n in page],
-            "CompositeAlarms": [],
-        }
-        if token:
-            response["NextToken"] = token
-        return response
+
+    def _family(self, region: str, relation: str, name: str) -> list[Alarm]:
+        """ChildrenOfAlarmName's children or ParentsOfAlarmName's parents of alarm `name`."""
+        alarm = self.any_alarm(region, name)
+        if alarm is None:
+            return []
+        if relation == "ParentsOfAlarmName":
+            return list(self.composite_engine.parents_of(region, alarm))
+        if not isinstance(alarm, CompositeAlarm):
+            return []
+        found = self.composite_engine.children_of(region, alarm)
+        return sorted(found, key=lambda a: (a.alarm_type != "MetricAlarm", a.name))
 
     @action("DescribeAlarmsForMetric", read_only=True)
     def describe_alarms_for_metric(self, params: Params, request: Request) -> Response:
@@ -209,10 +252,14 @@ class AlarmActions(Service):
         if scan_by not in ("TimestampDescending", "TimestampAscending"):
             raise read.invalid(scan_by, "ScanBy")
         limit = _max_records(params, 100)
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+        if not isinstance(types, list) or any(t not in ALARM_TYPES for t in types):
+            raise read.invalid(types, "AlarmTypes")
         items = [
             item
             for item in self.history(request.region).items
-            if (name is None or item.alarm_name == name)
+            if item.alarm_type in types
+            and (name is None or item.alarm_name == name)
             and (kind is None or item.item_type == kind)
             and (start is None or item.timestamp >= start)
             and (end is None or item.timestamp <= end)
@@ -250,13 +297,32 @@ class AlarmActions(Service):
 
     @action("DeleteAlarms")
     def delete_alarms(self, params: Params, request: Request) -> Response:
+        """All or nothing: an unknown name, two composites, or an alarm a remaining
+        composite still names refuses the whole call."""
+        region = request.region
         names = _names(params, "AlarmNames", required=True)
-        missing = [n for n in names if (request.region, n) not in self.alarms]
+        missing = [n for n in names if self.any_alarm(region, n) is None]
         if missing:
             raise ResourceNotFound(f"{len(missing)} alarm(s) not found: {', '.join(missing)}")
+        doomed = {name: self.any_alarm(region, name) for name in names}
+        if sum(isinstance(a, CompositeAlarm) for a in doomed.values()) > 1:
+            raise ValidationError("A DeleteAlarms call can delete at most one composite alarm.")
+        needed = [
+            name
+            for name, alarm in doomed.items()
+            if alarm is not None
+            and any(p.name not in doomed for p in self.composite_engine.parents_of(region, alarm))
+        ]
+        if needed:
+            them = "it" if len(needed) == 1 else "them"
+            raise ValidationError(
+                f"Cannot delete {','.join(needed)} as there are composite alarm(s) depending "
+                f"on {them}."
+            )
         for alarm_name in names:
-            alarm = self.alarms.pop((request.region, alarm_name))
-            self.history(request.region).configuration(alarm, "Delete", request.now)
+            key = (region, alarm_name)
+            alarm = self.alarms.pop(key, None) or self.composites.pop(key)
+            self.history(region).configuration(alarm, "Delete", request.now)
         return {}
 
     @action("EnableAlarmActions")
@@ -269,21 +335,26 @@ class AlarmActions(Service):
 
     def _actions_enabled(self, params: Params, request: Request, enabled: bool) -> Response:
         for alarm_name in _names(params, "AlarmNames", required=True):
-            alarm = self.alarms.get((request.region, alarm_name))
-            if alarm is not None and alarm.actions_enabled != enabled:
+            alarm = self.any_alarm(request.region, alarm_name)
+            if isinstance(alarm, MetricAlarm | CompositeAlarm) and alarm.actions_enabled != enabled:
                 alarm.config["ActionsEnabled"] = enabled
                 alarm.config_updated = request.now
                 self.history(request.region).configuration(alarm, "Update", request.now)
         return {}
 
-    def _alarm(self, params: Params, request: Request) -> MetricAlarm:
+    def _alarm(self, params: Params, request: Request) -> Alarm:
         name = read.text(params, "AlarmName")
         if name is None:
             raise MissingParameter("The parameter AlarmName is required.")
-        alarm = self.alarms.get((request.region, name))
+        alarm = self.any_alarm(request.region, name)
         if alarm is None:
             raise ResourceNotFound(f"Alarm {name} not found")
         return alarm
+
+    def any_alarm(self, region: str, name: str) -> MetricAlarm | CompositeAlarm | None:
+        """The metric or composite alarm called `name`: the two share one name space."""
+        key = (region, name)
+        return self.alarms.get(key) or self.composites.get(key)
 
 
 def _names(params: Params, member: str, *, required: bool) -> list[str]:
@@ -297,6 +368,26 @@ def _names(params: Params, member: str, *, required: bool) -> list[str]:
             f"The collection {member} must not have a size greater than {MAX_NAMES}."
         )
     return [str(n) for n in names]
+
+
+def _family(params: Params) -> tuple[str, str] | None:
+    """(member, alarm name) of ChildrenOfAlarmName or ParentsOfAlarmName, which take no
+    other filter (only paging)."""
+    given = [m for m in ("ChildrenOfAlarmName", "ParentsOfAlarmName") if params.get(m) is not None]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ValidationError("ChildrenOfAlarmName and ParentsOfAlarmName cannot be used together.")
+    others = [
+        k for k, v in params.items() if v is not None and k not in (*given, *_FAMILY_COMPANIONS)
+    ]
+    if others:
+        raise ValidationError(
+            f"{given[0]} cannot be used with other filters: {', '.join(sorted(others))}."
+        )
+    name = read.text(params, given[0])
+    assert name is not None
+    return given[0], name
 
 
 def _max_records(params: Params, default: int) -> int:
@@ -318,6 +409,26 @@ def _page(params: Params, request: Request, keys: list[str], limit: int) -> tupl
     page = keys[start : start + limit]
     more = start + limit < len(keys)
     return page, encode_token(scope, start + limit) if more else ""
+
+
+def action_lists(params: Params) -> dict[str, list[str]]:
+    """OKActions, AlarmActions and InsufficientDataActions: at most five ARNs CloudWatch
+    can act on in each, whichever kind of alarm they belong to."""
+    actions: dict[str, list[str]] = {}
+    for member in ("OKActions", "AlarmActions", "InsufficientDataActions"):
+        given = params.get(member) or []
+        if not isinstance(given, list):
+            raise read.invalid(given, member)
+        arns = [str(a) for a in given]
+        if len(arns) > MAX_ACTIONS:
+            raise InvalidParameterValue(
+                f"The collection {member} must not have a size greater than {MAX_ACTIONS}."
+            )
+        for index, arn in enumerate(arns, start=1):
+            if not ACTION_ARN.fullmatch(arn):
+                raise read.invalid(arn, f"{member}.member.{index}")
+        actions[member] = arns
+    return actions
 
 
 def _alarm_config(params: Params) -> tuple[dict[str, Any], Rule, list[dict[str, Any]]]:
@@ -371,17 +482,7 @@ def _alarm_config(params: Params) -> tuple[dict[str, Any], Rule, list[dict[str, 
     low_samples = params.get("EvaluateLowSampleCountPercentile")
     if low_samples is not None and low_samples not in ("evaluate", "ignore"):
         raise read.invalid(low_samples, "EvaluateLowSampleCountPercentile")
-    actions: dict[str, list[str]] = {}
-    for member in ("OKActions", "AlarmActions", "InsufficientDataActions"):
-        arns = [str(a) for a in params.get(member) or []]
-        if len(arns) > MAX_ACTIONS:
-            raise InvalidParameterValue(
-                f"The collection {member} must not have a size greater than {MAX_ACTIONS}."
-            )
-        for index, arn in enumerate(arns, start=1):
-            if not ACTION_ARN.fullmatch(arn):
-                raise read.invalid(arn, f"{member}.member.{index}")
-        actions[member] = arns
+    actions = action_lists(params)
     config: dict[str, Any] = {
         "AlarmDescription": params.get("AlarmDescription", ""),
         "ActionsEnabled": params.get("ActionsEnabled", True),

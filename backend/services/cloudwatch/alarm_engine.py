@@ -12,6 +12,10 @@ Actions go through `ACTION_TARGETS`, one entry per AWS service an action ARN
 names: the hook later services (SNS, Auto Scaling, EC2, Lambda) fill in.
 Until a service is simulated, its actions are recorded in the alarm's history
 as failed, saying so, so nothing is silently dropped.
+
+Every state change, of a metric or a composite alarm, goes through `change`:
+its `listeners` (composite alarms re-judging their rules) hear of it, and its
+`gates` (a composite's ActionsSuppressor) may hold the actions for `act` later.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from backend.errors import AwsError
 from backend.kit.sampler import MinuteSampler
 from backend.metrics import MetricId, statistic
 from backend.services.cloudwatch import notifications
-from backend.services.cloudwatch.alarms import History, MetricAlarm
+from backend.services.cloudwatch.alarms import Alarm, History, MetricAlarm
+from backend.services.cloudwatch.anomaly import Detectors, band_source
 from backend.services.cloudwatch.evaluation import ALARM, EXTRA_PERIODS, OK, Outcome, evaluate
 from backend.services.cloudwatch.metric_data import Results
 from backend.services.cloudwatch.metric_math import Context, TimeSeries
@@ -38,7 +43,12 @@ HIGH_RESOLUTION_EVERY = 10
 
 #: What runs an alarm action: (cloud, alarm, old state, region, action ARN) -> a detail
 #: for the history (SNS's MessageId).
-ActionTarget = Callable[["Cloud", MetricAlarm, str, str, str], Awaitable[str]]
+ActionTarget = Callable[["Cloud", Alarm, str, str, str], Awaitable[str]]
+#: What hears of every state change (region, alarm, time): composite alarms re-judge their rules.
+StateListener = Callable[[str, Alarm, float], None]
+#: What may hold a state change's actions back (region, alarm, old state, time) -> act now:
+#: a composite alarm's ActionsSuppressor, which runs them later through `act`.
+ActionGate = Callable[[str, Alarm, str, float], bool]
 #: Action runners by the service the ARN names (`arn:aws:<service>:...`): the one place
 #: the alarm actions of services still to come (autoscaling, automate, lambda, ssm) go.
 ACTION_TARGETS: dict[str, ActionTarget] = {"sns": notifications.publish}
@@ -58,6 +68,10 @@ class AlarmEngine:
         self.cloud = cloud
         self.alarms = alarms
         self.history = history
+        #: The anomaly detectors band alarms read (the service shares this dict).
+        self.detectors: Detectors = {}
+        self.listeners: list[StateListener] = []
+        self.gates: list[ActionGate] = []
         self._standard = MinuteSampler(cloud.clock, self._tick_standard, STANDARD_EVERY)
         self._fast = MinuteSampler(cloud.clock, self._tick_fast, HIGH_RESOLUTION_EVERY)
 
@@ -90,7 +104,7 @@ class AlarmEngine:
         end = int(now) // rule.period * rule.period
         start = end - rule.period * (rule.evaluation_periods + EXTRA_PERIODS)
         try:
-            points, bands = self._points(alarm, start, end, now)
+            points, bands = self._points(alarm, region, start, end, now)
         except AwsError:
             # A metric-math alarm whose expression fails on this data has no datapoints.
             points, bands = {}, {}
@@ -101,7 +115,7 @@ class AlarmEngine:
         return outcome
 
     def _points(
-        self, alarm: MetricAlarm, start: int, end: int, now: float
+        self, alarm: MetricAlarm, region: str, start: int, end: int, now: float
     ) -> tuple[dict[int, float], dict[int, tuple[float, float]]]:
         """The alarm's values by period in [start, end), and a band alarm's bands."""
         if not alarm.metrics:
@@ -120,7 +134,8 @@ class AlarmEngine:
                         points[point.timestamp] = value
             return points, {}
         stats = [q["Id"] for q in alarm.metrics if "MetricStat" in q]
-        context = Context(stats, start, end, alarm.rule.period)
+        bands_of = band_source(self.cloud.metrics, self.detectors, region, alarm.metrics, now)
+        context = Context(stats, start, end, alarm.rule.period, bands=bands_of)
         results = Results(self.cloud.metrics, alarm.metrics, context, now)
         threshold_id = alarm.config.get("ThresholdMetricId")
         chosen = next(
@@ -130,17 +145,23 @@ class AlarmEngine:
         bands: dict[int, tuple[float, float]] = {}
         if threshold_id is not None:
             bands = _bands(results.of(threshold_id))
+            # A period without a band (the model still training) cannot be judged: missing.
+            return {t: v for t, v in judged.points.items() if t in bands}, bands
         return judged.points, bands
 
     def change(
-        self, alarm: MetricAlarm, region: str, state: str, reason: str, data: str, now: float
+        self, alarm: Alarm, region: str, state: str, reason: str, data: str, now: float
     ) -> None:
-        """Put `alarm` in `state` (by evaluation or SetAlarmState) and take its actions."""
+        """Put `alarm` in `state` (by evaluation or SetAlarmState), take its actions, and
+        tell the listeners (after the actions are spawned, so a parent's follow its child's)."""
         old = alarm.state
         alarm.state, alarm.reason, alarm.reason_data = state, reason, data
         alarm.state_updated = now
-        if old != state:
-            alarm.transitioned = now
+        if old == state:
+            # SetAlarmState to the state the alarm is in: AWS takes actions only "when the
+            # updated state differs from the previous value"; nothing to record or announce.
+            return
+        alarm.transitioned = now
         history = self.history(region)
         history.state_update(alarm, old, state, now)
         self.cloud.bus.publish(
@@ -153,14 +174,19 @@ class AlarmEngine:
                 alarm.arn,
             )
         )
-        if alarm.actions_enabled:
-            for arn in alarm.actions_for(state):
-                action = self._act(alarm, old, region, history, arn)
-                self.cloud.clock.spawn(action, name=f"alarm {alarm.name}")
+        if alarm.actions_enabled and all(gate(region, alarm, old, now) for gate in self.gates):
+            self.act(alarm, old, region)
+        for listener in self.listeners:
+            listener(region, alarm, now)
 
-    async def _act(
-        self, alarm: MetricAlarm, old: str, region: str, history: History, arn: str
-    ) -> None:
+    def act(self, alarm: Alarm, old: str, region: str) -> None:
+        """Run the actions of `alarm`'s present state, each a task: they call other services."""
+        history = self.history(region)
+        for arn in alarm.actions_for(alarm.state):
+            action = self._act(alarm, old, region, history, arn)
+            self.cloud.clock.spawn(action, name=f"alarm {alarm.name}")
+
+    async def _act(self, alarm: Alarm, old: str, region: str, history: History, arn: str) -> None:
         service = arn.split(":")[2]
         target = ACTION_TARGETS.get(service) if service in self.cloud.services else None
         now = self.cloud.clock.now()

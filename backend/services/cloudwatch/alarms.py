@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from backend.services.cloudwatch.evaluation import INSUFFICIENT_DATA, Period, Rule
 
@@ -22,8 +22,80 @@ HISTORY_DAYS = 30
 HISTORY_BUDGET = 8 * 1024 * 1024
 
 
+class Alarm(Protocol):
+    """What history, the engine and actions need of an alarm, metric or composite."""
+
+    name: str
+    arn: str
+    state: str
+    reason: str
+    reason_data: str
+    state_updated: float
+    transitioned: float
+    tags: dict[str, str]
+
+    @property
+    def alarm_type(self) -> str: ...
+
+    @property
+    def actions_enabled(self) -> bool: ...
+
+    def actions_for(self, state: str) -> list[str]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class Described:
+    """What both kinds of alarm keep alike: the action lists and ActionsEnabled switch in
+    `config`, and the members DescribeAlarms gives besides the configuration."""
+
+    name: str
+    arn: str
+    config: dict[str, Any]
+    state: str
+    reason: str
+    reason_data: str
+    state_updated: float
+    transitioned: float
+    config_updated: float
+
+    @property
+    def actions_enabled(self) -> bool:
+        return bool(self.config.get("ActionsEnabled", True))
+
+    def actions_for(self, state: str) -> list[str]:
+        key = {"OK": "OKActions", "ALARM": "AlarmActions"}.get(state, "InsufficientDataActions")
+        return list(self.config.get(key) or [])
+
+    def described_actions(self) -> dict[str, Any]:
+        return {
+            "ActionsEnabled": self.actions_enabled,
+            "OKActions": self.actions_for("OK"),
+            "AlarmActions": self.actions_for("ALARM"),
+            "InsufficientDataActions": self.actions_for("INSUFFICIENT_DATA"),
+        }
+
+    def describe(self) -> dict[str, Any]:
+        described = {
+            "AlarmName": self.name,
+            "AlarmArn": self.arn,
+            **self.config,
+            **self.described_actions(),
+            "AlarmConfigurationUpdatedTimestamp": self.config_updated,
+            "StateValue": self.state,
+            "StateReason": self.reason,
+            "StateUpdatedTimestamp": self.state_updated,
+            "StateTransitionedTimestamp": self.transitioned,
+        }
+        if self.reason_data:
+            described["StateReasonData"] = self.reason_data
+        return described
+
+
 @dataclass
-class MetricAlarm:
+class MetricAlarm(Described):
+    alarm_type: ClassVar[str] = "MetricAlarm"
+
     name: str
     arn: str
     #: The configuration as put, normalised: what DescribeAlarms returns.
@@ -41,33 +113,6 @@ class MetricAlarm:
     tags: dict[str, str] = field(default_factory=dict)
     #: The periods the last evaluation judged (for the pane's trace).
     trace: tuple[Period, ...] = ()
-
-    @property
-    def actions_enabled(self) -> bool:
-        return bool(self.config.get("ActionsEnabled", True))
-
-    def actions_for(self, state: str) -> list[str]:
-        key = {"OK": "OKActions", "ALARM": "AlarmActions"}.get(state, "InsufficientDataActions")
-        return list(self.config.get(key) or [])
-
-    def describe(self) -> dict[str, Any]:
-        described = {
-            "AlarmName": self.name,
-            "AlarmArn": self.arn,
-            **self.config,
-            "ActionsEnabled": self.actions_enabled,
-            "OKActions": self.actions_for("OK"),
-            "AlarmActions": self.actions_for("ALARM"),
-            "InsufficientDataActions": self.actions_for("INSUFFICIENT_DATA"),
-            "AlarmConfigurationUpdatedTimestamp": self.config_updated,
-            "StateValue": self.state,
-            "StateReason": self.reason,
-            "StateUpdatedTimestamp": self.state_updated,
-            "StateTransitionedTimestamp": self.transitioned,
-        }
-        if self.reason_data:
-            described["StateReasonData"] = self.reason_data
-        return described
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +153,7 @@ class History:
         while self.items and (self.bytes > HISTORY_BUDGET or self.items[0].timestamp < horizon):
             self.bytes -= self.items.popleft().size
 
-    def state_update(self, alarm: MetricAlarm, old: str, new: str, when: float) -> None:
+    def state_update(self, alarm: Alarm, old: str, new: str, when: float) -> None:
         data = {
             "version": "1.0",
             "oldState": {"stateValue": old},
@@ -117,9 +162,13 @@ class History:
         if alarm.reason_data:
             data["newState"]["stateReasonData"] = json.loads(alarm.reason_data)  # type: ignore[index]
         summary = f"Alarm updated from {old} to {new}"
-        self.add(HistoryItem(alarm.name, when, "StateUpdate", summary, json.dumps(data)))
+        self.add(
+            HistoryItem(
+                alarm.name, when, "StateUpdate", summary, json.dumps(data), alarm.alarm_type
+            )
+        )
 
-    def configuration(self, alarm: MetricAlarm, kind: str, when: float) -> None:
+    def configuration(self, alarm: Alarm, kind: str, when: float) -> None:
         """A ConfigurationUpdate: `kind` is Create, Update or Delete, as AWS words it."""
         data = {
             "version": "1.0",
@@ -129,11 +178,16 @@ class History:
         summary = f'Alarm "{alarm.name}" {kind.lower()}d'
         self.add(
             HistoryItem(
-                alarm.name, when, "ConfigurationUpdate", summary, json.dumps(data, default=str)
+                alarm.name,
+                when,
+                "ConfigurationUpdate",
+                summary,
+                json.dumps(data, default=str),
+                alarm.alarm_type,
             )
         )
 
-    def action(self, alarm: MetricAlarm, target: str, ok: bool, detail: str, when: float) -> None:
+    def action(self, alarm: Alarm, target: str, ok: bool, detail: str, when: float) -> None:
         verb = "Successfully executed" if ok else "Failed to execute"
         data = {
             "actionState": "Succeeded" if ok else "Failed",
@@ -143,5 +197,12 @@ class History:
         if detail:
             data["error" if not ok else "publishedMessage"] = detail
         self.add(
-            HistoryItem(alarm.name, when, "Action", f"{verb} action {target}", json.dumps(data))
+            HistoryItem(
+                alarm.name,
+                when,
+                "Action",
+                f"{verb} action {target}",
+                json.dumps(data),
+                alarm.alarm_type,
+            )
         )

@@ -13,7 +13,11 @@ Supported: `+ - * / ^`, unary minus, comparisons `< <= > >= == !=` and `AND`,
 `OR`, `NOT` inside `IF`; numbers; query ids; `[a, b]` arrays; functions `ABS`,
 `AVG`, `CEIL`, `DIFF`, `DIFF_TIME`, `FILL` (with a value, `REPEAT` or
 `LINEAR`), `FIRST`, `FLOOR`, `IF`, `LAST`, `LOG`, `LOG10`, `MAX`, `METRICS`,
-`MIN`, `PERIOD`, `RATE`, `SQRT`, `STDDEV`, `SUM`, `TIME_SERIES`.
+`MIN`, `PERIOD`, `RATE`, `SQRT`, `STDDEV`, `SUM`, `TIME_SERIES`, and
+`ANOMALY_DETECTION_BAND(m, k)`: the band of a MetricStat query's anomaly
+detection model (`anomaly`), k standard deviations wide on each side (2 when
+left out), as two series, lower then upper, which an alarm's
+ThresholdMetricId names.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ class TimeSeries:
 
 Value = float | TimeSeries | list[TimeSeries]
 
+#: ANOMALY_DETECTION_BAND's source: (MetricStat query id, k, start, end) -> the lower and
+#: upper series, or None when the id is not a MetricStat query's.
+BandSource = Callable[[str, float, int, int], list[TimeSeries] | None]
+#: ANOMALY_DETECTION_BAND's width when the expression gives none, in standard deviations.
+DEFAULT_BAND_WIDTH = 2.0
+
 
 @dataclass
 class Context:
@@ -56,6 +66,8 @@ class Context:
     period: int
     #: Expressions evaluated so far, to refuse a cycle instead of recursing forever.
     evaluating: set[str] = field(default_factory=set)
+    #: Where ANOMALY_DETECTION_BAND finds bands; None where there are no models.
+    bands: BandSource | None = None
 
 
 def error(expression: str, message: str) -> AwsError:
@@ -295,6 +307,8 @@ class Evaluator:
             return self.fill(args)
         if name == "IF":
             return self.if_(args)
+        if name == "ANOMALY_DETECTION_BAND":
+            return self.anomaly_band(args)
         if name == "TIME_SERIES":
             if len(args) != 1:
                 raise self.fail("TIME_SERIES takes one scalar.")
@@ -405,6 +419,21 @@ class Evaluator:
             },
             period,
         )
+
+    def anomaly_band(self, args: tuple[Node, ...]) -> list[TimeSeries]:
+        if len(args) not in (1, 2):
+            raise self.fail("ANOMALY_DETECTION_BAND takes a metric and optionally a band width.")
+        width = self.eval(args[1]) if len(args) == 2 else DEFAULT_BAND_WIDTH
+        if not isinstance(width, float) or not width > 0:
+            raise self.fail("The band width of ANOMALY_DETECTION_BAND must be a positive number.")
+        source = self.context.bands
+        query_id = str(args[0].value)
+        band = None
+        if args[0].kind == "id" and source is not None:
+            band = source(query_id, width, self.context.start, self.context.end)
+        if band is None:
+            raise self.fail("ANOMALY_DETECTION_BAND takes the id of a MetricStat query.")
+        return band
 
     def if_(self, args: tuple[Node, ...]) -> Value:
         if len(args) not in (2, 3):

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.identity import service_principal
-from backend.services.cloudwatch.alarms import MetricAlarm
+from backend.services.cloudwatch.alarms import Alarm, MetricAlarm
+from backend.services.cloudwatch.composite_alarms import CompositeAlarm
 
 if TYPE_CHECKING:
     from backend.cloud import Cloud
@@ -43,12 +44,16 @@ REGION_NAMES = {
 }
 
 
-def _iso(t: float) -> str:
+def cloudwatch_time(t: float) -> str:
+    """`t` as CloudWatch writes times in notifications and reason data (`...T15:57:45.394+0000`)."""
     moment = datetime.fromtimestamp(t, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-def alarm_message(alarm: MetricAlarm, old_state: str, region: str, account: str) -> dict[str, Any]:
+def alarm_message(alarm: Alarm, old_state: str, region: str, account: str) -> dict[str, Any]:
+    if isinstance(alarm, CompositeAlarm):
+        return composite_message(alarm, old_state, region, account)
+    assert isinstance(alarm, MetricAlarm)
     config = alarm.config
     trigger: dict[str, Any]
     if alarm.metrics:
@@ -86,10 +91,10 @@ def alarm_message(alarm: MetricAlarm, old_state: str, region: str, account: str)
         "AlarmName": alarm.name,
         "AlarmDescription": config.get("AlarmDescription") or None,
         "AWSAccountId": account,
-        "AlarmConfigurationUpdatedTimestamp": _iso(alarm.config_updated),
+        "AlarmConfigurationUpdatedTimestamp": cloudwatch_time(alarm.config_updated),
         "NewStateValue": alarm.state,
         "NewStateReason": alarm.reason,
-        "StateChangeTime": _iso(alarm.state_updated),
+        "StateChangeTime": cloudwatch_time(alarm.state_updated),
         "Region": REGION_NAMES.get(region, region),
         "AlarmArn": alarm.arn,
         "OldStateValue": old_state,
@@ -100,7 +105,41 @@ def alarm_message(alarm: MetricAlarm, old_state: str, region: str, account: str)
     }
 
 
-async def publish(cloud: Cloud, alarm: MetricAlarm, old_state: str, region: str, arn: str) -> str:
+def composite_message(
+    alarm: CompositeAlarm, old_state: str, region: str, account: str
+) -> dict[str, Any]:
+    """AWS's composite form: the rule and the triggering children instead of a Trigger."""
+    data = json.loads(alarm.reason_data or "{}")  # SetAlarmState may have put any JSON
+    triggering = data.get("triggeringAlarms") if isinstance(data, dict) else None
+    return {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.config.get("AlarmDescription") or None,
+        "AWSAccountId": account,
+        "NewStateValue": alarm.state,
+        "NewStateReason": alarm.reason,
+        "StateChangeTime": cloudwatch_time(alarm.state_updated),
+        "Region": REGION_NAMES.get(region, region),
+        "AlarmArn": alarm.arn,
+        "OKActions": alarm.actions_for("OK"),
+        "AlarmActions": alarm.actions_for("ALARM"),
+        "InsufficientDataActions": alarm.actions_for("INSUFFICIENT_DATA"),
+        "OldStateValue": old_state,
+        "AlarmRule": alarm.config["AlarmRule"],
+        "TriggeringChildren": [
+            {
+                "Arn": t.get("arn"),
+                "State": {
+                    "Value": t["state"].get("value"),
+                    "Timestamp": t["state"].get("timestamp"),
+                },
+            }
+            for t in triggering or []
+            if isinstance(t, dict) and isinstance(t.get("state"), dict)
+        ],
+    }
+
+
+async def publish(cloud: Cloud, alarm: Alarm, old_state: str, region: str, arn: str) -> str:
     """Publish the alarm's notification to topic `arn`; the MessageId, for the history."""
     message = alarm_message(alarm, old_state, region, cloud.account)
     params = {

@@ -11,20 +11,35 @@ period = "1m"                             # 10 s, 20 s, 30 s or whole minutes
 evaluation_periods = 3
 datapoints_to_alarm = 2                   # default: evaluation_periods
 comparison = "GreaterThanThreshold"       # AWS's ComparisonOperator names
-threshold = 120
+threshold = 120                           # or anomaly_band = 2 (see below)
 treat_missing_data = "notBreaching"       # default: missing
 description = "orders wait too long"
 alarm_actions = ["ops"]                   # SNS topic names (or full action ARNs)
 ok_actions = ["ops"]
 ```
 
+```toml
+[[cloudwatch.dashboard]]
+name = "orders"                           # A-Z a-z 0-9 - _
+body = { widgets = [{ type = "text", properties = { markdown = "# Orders" } }] }
+# or the DashboardBody as AWS takes it: body = '{"widgets": []}'
+```
+
+An alarm with `anomaly_band = k` instead of a threshold is an anomaly
+detection alarm, put as AWS consoles put one: Metrics `m1` (the metric) and
+`ad1` (`ANOMALY_DETECTION_BAND(m1, k)`), ThresholdMetricId `ad1`, with a
+band comparison (`LessThanLowerOrGreaterThanUpperThreshold`, ...).
+
 Alarms are put with PutMetricAlarm by the scenario's set-up role, so a
 scenario is refused with the API's own words; topic names become topic ARNs
-in the scenario's region and account.
+in the scenario's region and account. Dashboards go through PutDashboard
+the same way; their body is read when the scenario loads, so a widget out
+of the grid fails there, saying where (`body: /widgets/0/width: Should be <= 24`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +49,7 @@ from backend.errors import AwsError
 from backend.identity import SETUP_ROLE
 from backend.kit.scenario import Reader, ScenarioError
 from backend.registry import ScenarioSection
+from backend.services.cloudwatch.dashboards import NotAnObject, read_body
 
 _ACTIONS = {
     "alarm_actions": "AlarmActions",
@@ -50,11 +66,41 @@ class AlarmSpec:
     actions: dict[str, tuple[str, ...]]
 
 
-def parse(table: Reader, region: str) -> tuple[AlarmSpec, ...]:
+@dataclass(frozen=True)
+class DashboardSpec:
+    name: str
+    #: The DashboardBody as PutDashboard takes it (a TOML table, written as JSON).
+    body: str
+
+
+@dataclass(frozen=True)
+class CloudWatchSpec:
+    alarms: tuple[AlarmSpec, ...]
+    dashboards: tuple[DashboardSpec, ...]
+
+
+def parse(table: Reader, region: str) -> CloudWatchSpec:
     alarms = tuple(_alarm(alarm) for alarm in table.tables("alarm"))
+    dashboards = tuple(_dashboard(dashboard) for dashboard in table.tables("dashboard"))
     table.done()
     table.unique([a.name for a in alarms], "alarm")
-    return alarms
+    table.unique([d.name for d in dashboards], "dashboard")
+    return CloudWatchSpec(alarms, dashboards)
+
+
+def _dashboard(table: Reader) -> DashboardSpec:
+    name = table.required("name", str)
+    given = table.required("body", (str, dict))
+    body = given if isinstance(given, str) else json.dumps(given)
+    try:
+        _, findings = read_body(body)
+    except NotAnObject:
+        raise table.fail("body must be a JSON object (or a TOML table)") from None
+    if findings.errors:
+        path, message = findings.errors[0]
+        raise table.fail(f"body: {path or '/'}: {message}")
+    table.done()
+    return DashboardSpec(name, body)
 
 
 def _alarm(table: Reader) -> AlarmSpec:
@@ -74,10 +120,14 @@ def _alarm(table: Reader) -> AlarmSpec:
             table.number("datapoints_to_alarm", evaluation_periods, 1, evaluation_periods)
         ),
         "ComparisonOperator": table.required("comparison", str),
-        "Threshold": float(table.required("threshold", (int, float))),
         "TreatMissingData": table.get("treat_missing_data", str, "missing"),
     }
-    params["ExtendedStatistic" if statistic.startswith("p") else "Statistic"] = statistic
+    band = table.get("anomaly_band", (int, float))
+    if band is None:
+        params["Threshold"] = float(table.required("threshold", (int, float)))
+        params["ExtendedStatistic" if statistic.startswith("p") else "Statistic"] = statistic
+    else:
+        _band_alarm(params, statistic, float(band))
     description = table.get("description", str)
     if description is not None:
         params["AlarmDescription"] = description
@@ -91,7 +141,30 @@ def _alarm(table: Reader) -> AlarmSpec:
     return AlarmSpec(name, params, actions)
 
 
-async def apply(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str) -> None:
+def _band_alarm(params: dict[str, Any], statistic: str, width: float) -> None:
+    """Turn the single-metric members into Metrics m1 and its band ad1 (module doc)."""
+    metric = {k: params.pop(k) for k in ("Namespace", "MetricName", "Dimensions")}
+    stat = {"Metric": metric, "Period": params.pop("Period"), "Stat": statistic}
+    params["Metrics"] = [
+        {"Id": "m1", "MetricStat": stat, "ReturnData": True},
+        {"Id": "ad1", "Expression": f"ANOMALY_DETECTION_BAND(m1, {width:g})"},
+    ]
+    params["ThresholdMetricId"] = "ad1"
+
+
+async def apply(spec: CloudWatchSpec, cloud: Cloud, source: str) -> None:
+    await _apply_alarms(spec.alarms, cloud, source)
+    for dashboard in spec.dashboards:
+        params = {"DashboardName": dashboard.name, "DashboardBody": dashboard.body}
+        try:
+            await cloud.call("cloudwatch", "PutDashboard", params, caller=SETUP_ROLE)
+        except AwsError as error:
+            raise ScenarioError(
+                f"{source}: dashboard {dashboard.name!r}: {error.code}: {error.message}"
+            ) from None
+
+
+async def _apply_alarms(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str) -> None:
     for spec in alarms:
         params = dict(spec.params)
         for member, targets in spec.actions.items():
@@ -109,8 +182,8 @@ async def apply(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str) -> Non
             ) from None
 
 
-def names(alarms: tuple[AlarmSpec, ...]) -> Mapping[str, set[str]]:
-    return {"alarm": {a.name for a in alarms}}
+def names(spec: CloudWatchSpec) -> Mapping[str, set[str]]:
+    return {"alarm": {a.name for a in spec.alarms}, "dashboard": {d.name for d in spec.dashboards}}
 
 
 SECTION = ScenarioSection("cloudwatch", parse, apply, names)
