@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from backend.actors.rates import Rate
+from backend.actors.rates import Rate, Surge
+from backend.scenarios.loader import ScenarioError, parse_scenario
 from backend.bus import CloudEvent
 from backend.services import new_cloud
 from backend.services.sqs import SqsService
@@ -32,6 +33,49 @@ def test_poisson_arrivals_average_the_rate() -> None:
         elapsed += rate.next_arrival(elapsed, rng)
         arrivals += 1
     assert 4800 < arrivals < 5200
+
+
+def test_a_surge_multiplies_the_rate_for_its_time_and_arrivals_follow() -> None:
+    rate = Rate(base=5, surges=(Surge(start=100, duration=50, times=4),))
+    assert (rate.at(99.9), rate.at(100), rate.at(149.9), rate.at(150)) == (5, 20, 20, 5)
+    assert rate.peak == 20
+    rng = random.Random(2)
+    elapsed, inside, outside = 0.0, 0, 0
+    while elapsed < 300:
+        elapsed += rate.next_arrival(elapsed, rng)
+        if 100 <= elapsed < 150:
+            inside += 1
+        elif elapsed < 300:
+            outside += 1
+    assert 850 < inside < 1150  # 20/s for 50 s
+    assert 1100 < outside < 1400  # 5/s for 250 s
+
+
+@pytest.mark.parametrize(
+    ("rate", "problem"),
+    [
+        ('{ base = 1, surges = [{ for = "5m" }] }', "a surge needs `at` and `for`"),
+        ('{ base = 1, surges = [{ at = "1h", for = "0s" }] }', "a surge lasts more than 0 s"),
+        ('{ base = 1, surges = [{ at = "1h", for = "5m", times = -1 }] }', "times must be"),
+        ('{ base = 1, surges = [{ at = "1h", for = "5m", size = 2 }] }', "unknown key(s): size"),
+    ],
+)
+def test_a_bad_surge_is_a_scenario_error(rate: str, problem: str) -> None:
+    text = f"""
+[scenario]
+name = "s"
+[[sqs.queue]]
+name = "q"
+[[actor]]
+kind = "sqs-producer"
+name = "p"
+queue = "q"
+rate = {rate}
+"""
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text, "s.toml")
+    assert problem in str(error.value)
+    assert "actor[0].rate.surges[0]" in str(error.value) or "actor[0]" in str(error.value)
 
 
 async def test_failing_consumer_drives_messages_to_the_dead_letter_queue() -> None:
