@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from textual.binding import Binding
 
 from tui.screens.alarms import AlarmsPane
+from tui.screens.dashboards import DashboardsPane
 from tui.screens.firehose import FirehosePane
 from tui.screens.kinesis import KinesisPane
 from tui.screens.metrics import MetricsPane
@@ -28,6 +29,7 @@ PANES: tuple[type[Pane], ...] = (
     S3Pane,
     MetricsPane,
     AlarmsPane,
+    DashboardsPane,
     TrailPane,
 )
 

@@ -15,6 +15,7 @@ exactly as the library would draw it.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -119,3 +120,34 @@ def _cells(grid: NDArray[np.bool_], left: int, top: int, mode: HiResMode) -> lis
     ys, xs = np.nonzero(masks)
     found = glyphs(mode)[masks[ys, xs]].tolist()
     return list(zip((xs + left).tolist(), (ys + top).tolist(), found, strict=True))
+
+
+#: What a band's cells are filled with: a light shade, which reads as an area in any
+#: terminal and leaves a line drawn over it legible.
+BAND_GLYPH = "░"
+
+
+def band_cells(
+    xs: Floats, lower: Floats, upper: Floats, clip: tuple[int, int, int, int]
+) -> list[Cell]:
+    """The cells between `lower` and `upper` (cell coordinates, y down), column by column.
+
+    Between two points the bounds move linearly, as the lines between them do;
+    a column takes every cell whose middle lies within the band at its middle.
+    """
+    left, top, right, bottom = clip
+    if len(xs) < 2:
+        return []
+    columns = np.arange(max(left, math.ceil(xs[0] - 0.5)), min(right, math.floor(xs[-1] + 0.5)))
+    if not len(columns):
+        return []
+    middles = columns + 0.5
+    low = np.interp(middles, xs, lower)
+    high = np.interp(middles, xs, upper)
+    first = np.clip(np.ceil(np.minimum(low, high) - 0.5), top, bottom).astype(np.int64)
+    last = np.clip(np.floor(np.maximum(low, high) - 0.5), top - 1, bottom - 1).astype(np.int64)
+    return [
+        (int(x), y, BAND_GLYPH)
+        for x, a, b in zip(columns, first, last, strict=True)
+        for y in range(int(a), int(b) + 1)
+    ]

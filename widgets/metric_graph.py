@@ -28,7 +28,7 @@ from textual.app import RenderResult
 from textual_hires_canvas import Canvas, HiResMode, TextAlign
 from textual_plot import AxisFormatter, LegendLocation, NumericAxisFormatter, PlotWidget
 
-from widgets.line_raster import Floats, line_cells, runs
+from widgets.line_raster import Floats, band_cells, line_cells, runs
 
 #: Seconds between two time ticks, the first that leaves at most `max_ticks` labels.
 TIME_STEPS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800)
@@ -39,9 +39,17 @@ Y_LABEL_CELLS = 6
 
 
 class ClockAxis(AxisFormatter):
-    """Epoch seconds as UTC times of day (`09:15`), or as dates (`Nov 29`) a day apart."""
+    """Epoch seconds as UTC times of day (`09:15`), or as dates (`Nov 29`) a day apart.
+
+    `most` caps the ticks for the width there is: the library asks for up to
+    eight whatever the width, and a narrow graph's labels would run together.
+    """
+
+    def __init__(self) -> None:
+        self.most = 8
 
     def get_ticks(self, min_: float, max_: float, max_ticks: int = 8) -> list[float]:
+        max_ticks = min(max_ticks, self.most)
         step = next((s for s in TIME_STEPS if (max_ - min_) / s <= max_ticks), TIME_STEPS[-1])
         first = math.ceil(min_ / step) * step
         return [float(t) for t in range(first, math.floor(max_) + 1, step)]
@@ -86,6 +94,19 @@ class GraphLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Band:
+    """An area between two bounds over time: an anomaly detection band.
+
+    Periods further apart than `gap` seconds have no band between them.
+    """
+
+    times: Floats
+    lower: Floats
+    upper: Floats
+    gap: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Threshold:
     """A horizontal line at `value`: an alarm's threshold."""
 
@@ -110,6 +131,7 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
     MetricGraph > .metric-graph--line-4 { color: $sd-delayed; }
     MetricGraph > .metric-graph--line-5 { color: $success; }
     MetricGraph > .metric-graph--threshold { color: $error; }
+    MetricGraph > .metric-graph--band { color: $text-muted; }
     MetricGraph #legend, MetricGraph #legend.dragged {
         border: round $panel-lighten-2;
         background: $surface;
@@ -121,22 +143,32 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         *PlotWidget.COMPONENT_CLASSES,
         *LINE_CLASSES,
         "metric-graph--threshold",
+        "metric-graph--band",
     }
 
     def __init__(
-        self, *, id: str | None = None, classes: str | None = None, mode: HiResMode
+        self,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        mode: HiResMode,
+        legend: bool = True,
     ) -> None:
+        """`legend` False: the owner names the lines itself (`line_style` gives their colours)."""
         super().__init__(id=id, classes=classes, allow_pan_and_zoom=False)
         self.mode = mode
+        self.legend = legend
+        self._clock = ClockAxis()
         self.lines: tuple[GraphLine, ...] = ()
         self.thresholds: tuple[Threshold, ...] = ()
+        self.bands: tuple[Band, ...] = ()
         self.window = (0.0, 1.0)
         #: What the legend was last made for: its labels and the drawing mode.
         self._legend: tuple[object, ...] | None = None
         self.set_reactive(PlotWidget.margin_top, 0)
         self.set_reactive(PlotWidget.margin_bottom, 1)
         self.set_reactive(PlotWidget.margin_left, Y_LABEL_CELLS + 1)
-        self.set_x_formatter(ClockAxis())
+        self.set_x_formatter(self._clock)
         self.set_y_formatter(CompactAxis())
 
     def on_mount(self) -> None:
@@ -149,13 +181,15 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         thresholds: Sequence[Threshold],
         window: tuple[float, float],
         mode: HiResMode,
+        bands: Sequence[Band] = (),
     ) -> None:
-        """Draw `lines` and `thresholds` over `window` (start, end), afresh.
+        """Draw `bands`, then `lines` and `thresholds`, over `window` (start, end), afresh.
 
         Redrawing costs the whole plot: the owner calls this when what it
         shows changed, not on every tick.
         """
         self.lines, self.thresholds = tuple(lines), tuple(thresholds)
+        self.bands = tuple(bands)
         self.window, self.mode = window, mode
         if not self.is_mounted:
             return
@@ -171,6 +205,9 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         for line in self.lines:
             if len(line.values):
                 values += [float(line.values.min()), float(line.values.max())]
+        for band in self.bands:
+            if len(band.times):
+                values += [float(band.lower.min()), float(band.upper.max())]
         low, high = min([0.0, *values]), max([0.0, *values])
         if high <= low:
             return low, low + 1.0
@@ -194,12 +231,16 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         self.set_xlimits(start, end)
         self.set_ylimits(*self.y_limits())
         for index, line in enumerate(self.lines):
-            style = self._style(LINE_CLASSES[index % len(LINE_CLASSES)])
+            style = self.line_style(index)
             self.plot([], [], line_style=style, hires_mode=self.mode, label=line.label)
-        self.show_legend(LegendLocation.TOPLEFT, is_visible=len(self.lines) > 1)
+        self.show_legend(LegendLocation.TOPLEFT, is_visible=self.legend and len(self.lines) > 1)
 
     def _style(self, component: str) -> str:
         return str(self.get_component_rich_style(component, partial=True))
+
+    def line_style(self, index: int) -> str:
+        """The style the `index`th line is drawn in: the theme's, from the CSS."""
+        return self._style(LINE_CLASSES[index % len(LINE_CLASSES)])
 
     def notify_style_update(self) -> None:
         """A new theme: the legend's entries carry their colours, so they are made again."""
@@ -213,6 +254,8 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         Every cell the library sets asks its canvas for a refresh; batched,
         a frame of the 160-column graph is a few milliseconds cheaper.
         """
+        # A time label is five cells: one tick per nine columns leaves room between them.
+        self._clock.most = max(2, (self.size.width - Y_LABEL_CELLS) // 9)
         with ExitStack() as batch:
             for canvas in self.query(Canvas):
                 batch.enter_context(canvas.batch_refresh())
@@ -226,9 +269,16 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         if width < 3 or height < 3:
             return
         clip = (1, 1, width - 1, height - 1)
+        shade = self._style("metric-graph--band")
+        for band in self.bands:
+            for times, lower, upper in band_runs(band):
+                xs, low = self._cells_of(times, lower)
+                _, high = self._cells_of(times, upper)
+                for x, y, glyph in band_cells(xs, low, high, clip):
+                    plot.set_pixel(x, y, glyph, shade)
         for index, line in enumerate(self.lines):
             parts = [self._cells_of(xs, ys) for xs, ys in runs(line.times, line.values, line.gap)]
-            style = self._style(LINE_CLASSES[index % len(LINE_CLASSES)])
+            style = self.line_style(index)
             for x, y, glyph in line_cells(parts, clip, self.mode):
                 plot.set_pixel(x, y, glyph, style)
         threshold = self._style("metric-graph--threshold")
@@ -252,3 +302,12 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         xs = float(left) + (times - start) * (float(right - left) / (end - start))
         ys = float(bottom) + (values - low) * (float(top - bottom) / (high - low))
         return xs, ys
+
+
+def band_runs(band: Band) -> list[tuple[Floats, Floats, Floats]]:
+    """The band's stretches without a missing period: (times, lower, upper) each."""
+    parts = runs(band.times, np.arange(len(band.times), dtype=np.float64), band.gap)
+    return [
+        (times, band.lower[index.astype(np.int64)], band.upper[index.astype(np.int64)])
+        for times, index in parts
+    ]

@@ -33,7 +33,7 @@ from tests.tui.helpers import (
 from tests.tui.snapshots import SIZES, SnapCompare, SnapshotApp, ansi_only, then
 from tui.app import SkydeckApp
 from tui.screens.metrics import MetricsPane, default_mode
-from widgets.metric_graph import GraphLine, Threshold
+from widgets.metric_graph import Band, GraphLine, Threshold
 
 #: 11:00 on the demo's day: the clock is stepped here first, so there is a past to graph.
 NOON = 1_795_942_800.0 + 2 * 3600
@@ -206,9 +206,10 @@ async def test_the_window_follows_the_clock_and_redraws_only_a_new_period(
             thresholds: Sequence[Threshold],
             window: tuple[float, float],
             mode: HiResMode,
+            bands: Sequence[Band] = (),
         ) -> None:
             drawn.append(window)
-            show(lines, thresholds, window, mode)
+            show(lines, thresholds, window, mode, bands)
 
         monkeypatch.setattr(pane.graph, "show", counted)
         await step(pilot, 20)
@@ -257,6 +258,39 @@ async def test_an_alarm_on_the_metric_is_drawn_as_its_threshold(app: SkydeckApp)
         assert pane.settings.statistic == "Maximum"
         assert pane.graph.thresholds == (Threshold("orders-backlog > 120", 120.0),)
         assert any("orders-backlog > 120" in line for line in screen_lines(app))
+
+
+async def test_an_anomaly_detection_band_is_shaded_around_the_line(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await at_noon(pilot)
+        metric = {"Namespace": "Shop", "MetricName": "Orders"}
+        metric["Dimensions"] = [{"Name": "Store", "Value": "berlin"}]
+        await app.cloud.call(
+            "cloudwatch",
+            "PutMetricAlarm",
+            {
+                "AlarmName": "orders-odd",
+                "EvaluationPeriods": 1,
+                "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+                "ThresholdMetricId": "ad1",
+                "Metrics": [
+                    {"Id": "m1", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Average"}},
+                    {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
+                ],
+            },
+        )
+        await step(pilot, 60)  # the alarm's first evaluation makes the detector
+        pane = await show_orders(pilot)
+        [band] = pane.graph.bands
+        assert len(band.times) > 0 and all(band.lower <= band.upper)
+        # The alarm's width, 3: the upper bound is three spreads over the expected value.
+        detectors = app.cloud.service(CloudWatchService).detectors.items()
+        detector = next(d for (_, key), d in detectors if key.name == "Orders")
+        model = detector.model(app.cloud.metrics, 60, "Count", app.cloud.clock.now())
+        expected = model.expected(band.times[-1])
+        assert expected is not None
+        assert band.upper[-1] == pytest.approx(expected.value + 3 * expected.spread)
+        assert any("░" in line for line in screen_lines(app))
 
 
 # -- a: PutMetricAlarm ------------------------------------------------------------------------

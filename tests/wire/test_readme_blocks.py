@@ -82,6 +82,9 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert '\\"Message\\" : \\"disk full\\"' in result.stdout  # SNS's envelope, in the body
     assert '"Average": 87.0' in result.stdout
     assert '"slow-checkout",' in result.stdout
+    assert '"Alarm \\"slow-checkout\\" created"' in result.stdout
+    assert '"Id": "slowest"' in result.stdout
+    assert '"DashboardValidationMessages": []' in result.stdout
 
     env = {
         "AWS_ACCESS_KEY_ID": "test",
@@ -125,7 +128,7 @@ async def test_the_scenario_block_is_a_valid_scenario_that_runs() -> None:
         "analytics",
         "scanner",
     ]
-    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose", "sns"]
+    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose", "sns", "cloudwatch"]
     summary = await run_headless(scenario, 600)
     calls = {(service, action): n for service, action, n, _ in summary.calls}
     assert calls[("kinesis", "PutRecords")] > 0

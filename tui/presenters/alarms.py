@@ -14,12 +14,14 @@ still read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 
 from backend.cloud import Cloud
+from backend.metrics import MetricId
 from backend.services.cloudwatch.alarms import HistoryItem, MetricAlarm
-from backend.services.cloudwatch.evaluation import ALARM, OK, Period
+from backend.services.cloudwatch.evaluation import ALARM, INSUFFICIENT_DATA, OK, Period
 from backend.services.cloudwatch.service import CloudWatchService
 from tui.presenters.cloudwatch import (
     alarm_metric,
@@ -36,7 +38,8 @@ from tui.presenters.resource import ResourcePresenter, TableSpec
 from widgets.live_table import Column, Row
 from widgets.spark_row import BARS, bar_levels
 
-#: Periods of the alarm's metric in its row's sparkline, the newest complete one last.
+#: Periods of the alarm's metric in its row's sparkline: the complete ones, then the one
+#: in progress, last, so a datapoint shows as soon as it is put, not a period later.
 SPARK_PERIODS = 12
 #: History items listed for the highlighted alarm, newest first.
 HISTORY_LIMIT = 100
@@ -73,6 +76,45 @@ MISSING_COUNTS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """The metric whose datapoints an alarm judges, as it judges them."""
+
+    metric: MetricId
+    statistic: str
+    period: int
+    unit: str | None = None
+
+
+def judged_metric(alarm: MetricAlarm) -> Judged | None:
+    """A single-metric alarm's metric, or the MetricStat query a metric-math alarm judges
+    (an anomaly detection alarm's metric, its band aside); None for an expression.
+
+    The query judged is the one the alarm engine picks: the first that returns
+    data and is not the ThresholdMetricId.
+    """
+    metric = alarm_metric(alarm)
+    if metric is not None:
+        unit = alarm.config.get("Unit")
+        return Judged(metric, alarm_statistic(alarm), alarm.rule.period, unit)
+    threshold_id = alarm.config.get("ThresholdMetricId")
+    chosen = next(
+        (q for q in alarm.metrics if q.get("ReturnData", True) and q.get("Id") != threshold_id),
+        None,
+    )
+    stat = chosen.get("MetricStat") if chosen is not None else None
+    if not stat:
+        return None
+    watched = stat["Metric"]
+    dims = tuple(sorted((d["Name"], d["Value"]) for d in watched.get("Dimensions") or []))
+    return Judged(
+        MetricId(watched["Namespace"], watched["MetricName"], dims),
+        str(stat["Stat"]),
+        int(stat["Period"]),
+        stat.get("Unit"),
+    )
+
+
 def state_text(state: str, palette: Palette) -> Text:
     """The state in AWS's word, in its colour."""
     colour = {ALARM: palette.error, OK: palette.success}.get(state, palette.gone)
@@ -88,17 +130,23 @@ def metric_text(alarm: MetricAlarm) -> str:
     return f"{metric.namespace} {metric.name} {dimensions_text(metric.dimensions)}"
 
 
-def spark(values: Sequence[float | None], palette: Palette) -> Text:
-    """One bar per period; a period with no datapoint is a blank, not a zero."""
+def spark(values: Sequence[float | None], palette: Palette, *, partial: bool = False) -> Text:
+    """One bar per period; a period with no datapoint is a blank, not a zero.
+
+    With `partial`, the last period is still in progress (its Sum may yet
+    grow): its bar is drawn muted, as not final.
+    """
     present = [v for v in values if v is not None]
     levels = iter(bar_levels(present))
     text = Text(no_wrap=True)
-    for value in values:
+    last = len(values) - 1
+    for index, value in enumerate(values):
         if value is None:
             text.append(" ")
         else:
             level = next(levels)
-            text.append(BARS[level], palette.accent if level else palette.gone)
+            final = level > 0 and not (partial and index == last)
+            text.append(BARS[level], palette.accent if final else palette.gone)
     return text
 
 
@@ -138,11 +186,31 @@ def history_row(item: HistoryItem) -> Row:
     )
 
 
+def judged_state(alarm: MetricAlarm) -> str | None:
+    """The state the periods of the alarm's last evaluation make; None when they keep it.
+
+    The M-out-of-N rule of `backend.services.cloudwatch.evaluation`, read back
+    from the trace: with no real datapoint, `missing` makes INSUFFICIENT_DATA
+    and `ignore` keeps the state as it was.
+    """
+    rule = alarm.rule
+    if sum(1 for p in alarm.trace if p.breaching) >= rule.datapoints_to_alarm:
+        return ALARM
+    if all(p.missing for p in alarm.trace):
+        if rule.treat_missing == "ignore":
+            return None
+        if rule.treat_missing == "missing":
+            return INSUFFICIENT_DATA
+    return OK
+
+
 def verdict(alarm: MetricAlarm) -> str:
     """Why the alarm is in its state, from the periods its last evaluation judged.
 
     `2 of the last 3 periods breached (2 make an ALARM) · 1 missing: counted
-    as breaching`: the words the trace says in rows.
+    as breaching`: the words the trace says in rows. A state those periods do
+    not make was set after the evaluation (SetAlarmState): said so, rather
+    than an ALARM next to "0 of the last 3 periods breached".
     """
     trace = alarm.trace
     if not trace:
@@ -158,6 +226,11 @@ def verdict(alarm: MetricAlarm) -> str:
     if missing:
         counted = MISSING_COUNTS.get(rule.treat_missing, rule.treat_missing)
         words += f" · {missing} missing, TreatMissingData {rule.treat_missing}: {counted}"
+    judged = judged_state(alarm)
+    if judged is not None and judged != alarm.state:
+        return (
+            f"set by SetAlarmState until the next evaluation · the last one found {judged}: {words}"
+        )
     return words
 
 
@@ -179,17 +252,26 @@ class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
         return [a for (where, _), a in sorted(self.cloudwatch.alarms.items()) if where == region]
 
     def recent(self, alarm: MetricAlarm) -> list[float | None]:
-        """The alarm's statistic over its last `SPARK_PERIODS` complete periods, None if empty."""
-        metric = alarm_metric(alarm)
-        if metric is None:
+        """The judged metric's statistic over its last `SPARK_PERIODS` periods, None where
+        empty; [] when the alarm judges an expression.
+
+        The last is the period in progress: the newest complete one alone
+        left a new alarm's sparkline empty for a whole period (ten minutes
+        for a ten-minute alarm) while its metric already had data.
+        """
+        judged = judged_metric(alarm)
+        if judged is None:
             return []
-        period = alarm.rule.period
+        period = judged.period
         now = self.cloud.clock.now()
-        end = int(now) // period * period
+        end = int(now) // period * period + period
         start = end - period * SPARK_PERIODS
-        unit = alarm.config.get("Unit")
-        series = [s for s in self.cloud.metrics.units(metric) if unit is None or s.unit == unit]
-        points = period_points(series, alarm_statistic(alarm), period, start, end, now)
+        series = [
+            s
+            for s in self.cloud.metrics.units(judged.metric)
+            if judged.unit is None or s.unit == judged.unit
+        ]
+        points = period_points(series, judged.statistic, period, start, end, now)
         return [points.get(t) for t in range(start, end, period)]
 
     def alarm_row(self, alarm: MetricAlarm, palette: Palette) -> Row:
@@ -203,7 +285,7 @@ class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
                 condition_text(alarm),
                 metric_text(alarm),
                 actions,
-                spark(self.recent(alarm), palette),
+                spark(self.recent(alarm), palette, partial=True),
             ),
             sort=(
                 alarm.name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from backend.metrics import Series
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.evaluation import ALARM
 from backend.services.cloudwatch.service import CloudWatchService
+from tui.presenters.alarms import judged_metric
 from tui.presenters.cloudwatch import (
     STATISTICS,
     alarms_on,
@@ -40,6 +42,7 @@ from tui.presenters.palette import Palette
 from tui.presenters.resource import ResourcePresenter, TableSpec
 from widgets.line_raster import Floats
 from widgets.live_table import Column, Row
+from widgets.metric_graph import Band
 
 #: The windows `z` steps through; the graph's window always ends now.
 WINDOWS = (3_600, 10_800, 86_400, 604_800)
@@ -53,6 +56,9 @@ FEWEST, MOST = 12, 2_016
 MOST_LINES = 5
 #: Characters of a line's name in the legend.
 LABEL_CHARS = 32
+#: ANOMALY_DETECTION_BAND's width when an expression gives none.
+DEFAULT_BAND_WIDTH = 2.0
+BAND_EXPRESSION = re.compile(r"ANOMALY_DETECTION_BAND\(\s*\w+\s*(?:,\s*([0-9.]+)\s*)?\)", re.I)
 
 METRIC_COLUMNS = (
     Column("namespace", 16),
@@ -282,6 +288,48 @@ class MetricsPresenter(ResourcePresenter[Metric]):
     def alarms(self, series: Series) -> list[MetricAlarm]:
         """The alarms on the series' metric, as DescribeAlarmsForMetric finds them."""
         return alarms_on(self.cloudwatch, self.cloud.region, series.id)
+
+    def band(self, series: Series, start: int, end: int) -> Band | None:
+        """The anomaly detection band of the series' metric at the graph's statistic and
+        period over [start, end), if a detector watches it (an anomaly alarm makes one).
+
+        The width is the band alarm's (`ANOMALY_DETECTION_BAND(m1, 2)`), else 2.
+        """
+        stat, period = self.settings.statistic, self.settings.period
+        detector = next(
+            (
+                found
+                for (region, key), found in self.cloudwatch.detectors.items()
+                if region == self.cloud.region and key.metric_id == series.id and key.stat == stat
+            ),
+            None,
+        )
+        if detector is None:
+            return None
+        now = self.cloud.clock.now()
+        model = detector.model(self.cloud.metrics, period, series.unit, now)
+        width = self._band_width(series)
+        points = [(t, model.band(t, width)) for t in range(start, end, period)]
+        kept = [(t, band) for t, band in points if band is not None]
+        if not kept:
+            return None
+        return Band(
+            np.array([t for t, _ in kept], dtype=np.float64),
+            np.array([band[0] for _, band in kept], dtype=np.float64),
+            np.array([band[1] for _, band in kept], dtype=np.float64),
+            gap=period,
+        )
+
+    def _band_width(self, series: Series) -> float:
+        for (region, _), alarm in self.cloudwatch.alarms.items():
+            judged = judged_metric(alarm) if region == self.cloud.region else None
+            if judged is None or judged.metric != series.id:
+                continue
+            for query in alarm.metrics:
+                found = BAND_EXPRESSION.search(str(query.get("Expression", "")))
+                if found is not None:
+                    return float(found[1] or DEFAULT_BAND_WIDTH)
+        return DEFAULT_BAND_WIDTH
 
     def caption(self, series: Series | None) -> str:
         """The graph's heading: what is drawn (first: it changes with the keys), and of what."""

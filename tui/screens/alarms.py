@@ -26,8 +26,7 @@ from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.evaluation import STATES
-from tui.presenters.alarms import HISTORY_COLUMNS, AlarmsPresenter
-from tui.presenters.cloudwatch import alarm_metric, alarm_statistic
+from tui.presenters.alarms import HISTORY_COLUMNS, AlarmsPresenter, judged_metric
 from tui.screens.alarm_form import AlarmTarget, ask_put_metric_alarm
 from tui.screens.metrics import MetricsPane
 from tui.screens.pane import PaneCommand
@@ -177,12 +176,13 @@ class AlarmsPane(ResourcePane[MetricAlarm]):
     # -- what applies -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """All but `n` act on the selected alarm; `g` needs a single-metric one."""
+        """All but `n` act on the selected alarm; `g` needs one that judges a metric (not an
+        expression of several)."""
         if action == "create_alarm":
             return True
         alarm = self.selected()
         if action == "graph":
-            return True if alarm is not None and alarm_metric(alarm) is not None else None
+            return True if alarm is not None and judged_metric(alarm) is not None else None
         return True if alarm is not None else None
 
     def commands(self) -> Iterable[PaneCommand]:
@@ -197,7 +197,7 @@ class AlarmsPane(ResourcePane[MetricAlarm]):
             f"alarms: {verb} actions of {name}", f"{verb.title()}AlarmActions", "toggle_actions"
         )
         yield PaneCommand(f"alarms: delete {name}", "DeleteAlarms (asks first)", "delete_alarm")
-        if alarm_metric(alarm) is not None:
+        if judged_metric(alarm) is not None:
             yield PaneCommand(f"alarms: graph the metric of {name}", "the metrics pane", "graph")
         yield PaneCommand(f"alarms: copy ARN of {name}", "The alarm's ARN", "copy")
 
@@ -275,17 +275,18 @@ class AlarmsPane(ResourcePane[MetricAlarm]):
         )
 
     async def action_graph(self) -> None:
-        """The metrics pane, at the alarm's metric, drawn with the alarm's statistic and period."""
+        """The metrics pane, at the metric the alarm judges, drawn with its statistic and period."""
         alarm = self.selected()
-        metric = alarm_metric(alarm) if alarm is not None else None
-        if alarm is None or metric is None:
+        judged = judged_metric(alarm) if alarm is not None else None
+        if alarm is None or judged is None:
             return
         pane = next((p for p in self.host.panes if isinstance(p, MetricsPane)), None)
         if pane is None:
             return
         await self.host.action_show_pane(pane.pane_id)
-        if not pane.show_metric(metric, alarm_statistic(alarm), alarm.rule.period):
+        if not pane.show_metric(judged.metric, judged.statistic, judged.period):
             await self.host.action_show_pane(self.pane_id)
+            metric = judged.metric
             self.app.notify(
                 f"{metric.namespace} {metric.name} has no datapoints yet.",
                 title=f"No graph for {alarm.name}",

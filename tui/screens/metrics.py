@@ -69,7 +69,10 @@ ends now. The newest period is drawn once it has ended. Data is kept at
 
 m adds the highlighted dimension set to the graph (or takes it off), to
 compare several at once. An alarm's threshold is drawn as a dashed line; a
-creates an alarm on the highlighted metric (PutMetricAlarm).
+creates an alarm on the highlighted metric (PutMetricAlarm). Where an anomaly
+detector watches the metric at the graph's statistic (an anomaly detection
+alarm makes one), its band is shaded ░: the values it expects, learned from
+the metric's own history.
 
 The graph draws in braille dots, or in half blocks on the Linux console
 (TERM=linux), whose font has no braille; b switches."""
@@ -286,7 +289,10 @@ class MetricsPane(ResourcePane[Metric]):
         lines = [
             GraphLine(series_label(w.series), *w.arrays(), gap=settings.period) for w in windows
         ]
-        self.graph.show(lines, thresholds, span, self.mode)
+        band = (
+            self.presenter.band(series, end - settings.window, end) if series is not None else None
+        )
+        self.graph.show(lines, thresholds, span, self.mode, () if band is None else (band,))
 
     # -- what applies -------------------------------------------------------------------
 
