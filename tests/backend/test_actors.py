@@ -7,8 +7,8 @@ import random
 import pytest
 
 from backend.actors.rates import Rate, Surge
-from backend.scenarios.loader import ScenarioError, parse_scenario
 from backend.bus import CloudEvent
+from backend.scenarios.loader import ScenarioError, parse_scenario
 from backend.services import new_cloud
 from backend.services.sqs import SqsService
 from backend.services.sqs.actors import Consumer, Producer

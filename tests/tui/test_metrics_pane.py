@@ -263,8 +263,8 @@ async def test_an_alarm_on_the_metric_is_drawn_as_its_threshold(app: SkydeckApp)
 async def test_an_anomaly_detection_band_is_shaded_around_the_line(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await at_noon(pilot)
-        metric = {"Namespace": "Shop", "MetricName": "Orders"}
-        metric["Dimensions"] = [{"Name": "Store", "Value": "berlin"}]
+        berlin = [{"Name": "Store", "Value": "berlin"}]
+        metric = {"Namespace": "Shop", "MetricName": "Orders", "Dimensions": berlin}
         await app.cloud.call(
             "cloudwatch",
             "PutMetricAlarm",
