@@ -101,7 +101,7 @@ def _surge(table: Reader) -> Surge:
     start = table.duration("at")
     duration = table.duration("for")
     if start is None or duration is None:
-        raise table.fail("a surge needs `at` and `for` (durations: at = \"2d6h\", for = \"30m\")")
+        raise table.fail('a surge needs `at` and `for` (durations: at = "2d6h", for = "30m")')
     times = table.number("times", 2.0, 0.0, 1000.0)
     table.done()
     return Surge(start, duration, times)
