@@ -28,6 +28,18 @@ async def sqs_error(cloud: Cloud, action: str, params: Params | None = None) -> 
     return info.value
 
 
+async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
+    """A CloudWatch action, its params as keywords."""
+    return await cloud.call("cloudwatch", action, params)
+
+
+async def cw_error(cloud: Cloud, action: str, **params: Any) -> AwsError:
+    """The AwsError a CloudWatch action must refuse with."""
+    with pytest.raises(AwsError) as info:
+        await cloud.call("cloudwatch", action, params)
+    return info.value
+
+
 async def create_queue(cloud: Cloud, name: str, **attributes: str) -> str:
     params: Params = {"QueueName": name}
     if attributes:

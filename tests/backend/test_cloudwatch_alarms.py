@@ -14,21 +14,12 @@ import pytest
 from backend.bus import CloudEvent
 from backend.cloud import DEFAULT_START, Cloud
 from backend.errors import AwsError
+from tests.backend.helpers import cw, cw_error
 
 T0 = int(DEFAULT_START)
 NS = "Shop"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"
 EC2_STOP = "arn:aws:automate:us-east-1:ec2:stop"
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 async def put_alarm(cloud: Cloud, name: str = "slow", **params: Any) -> None:
@@ -167,11 +158,11 @@ async def test_set_alarm_state_holds_until_the_next_evaluation(cloud: Cloud) -> 
     assert (described["StateValue"], described["StateReason"]) == ("ALARM", "testing the pager")
     await minutes(cloud, [1])
     assert (await alarm(cloud))["StateValue"] == "OK"
-    error = await refused(
+    error = await cw_error(
         cloud, "SetAlarmState", AlarmName="nope", StateValue="OK", StateReason="x"
     )
     assert (error.code, error.status) == ("ResourceNotFound", 404)
-    error = await refused(
+    error = await cw_error(
         cloud,
         "SetAlarmState",
         AlarmName="slow",
@@ -254,7 +245,7 @@ async def test_describe_filters_and_pages(cloud: Cloud) -> None:
     first = await cw(cloud, "DescribeAlarms", MaxRecords=2)
     second = await cw(cloud, "DescribeAlarms", MaxRecords=2, NextToken=first["NextToken"])
     assert names(first) + names(second) == ["api-errors", "api-slow", "db-slow"]
-    error = await refused(cloud, "DescribeAlarms", AlarmNames=["a"], AlarmNamePrefix="a")
+    error = await cw_error(cloud, "DescribeAlarms", AlarmNames=["a"], AlarmNamePrefix="a")
     assert error.code == "InvalidParameterCombinationException"
     for_metric = await cw(cloud, "DescribeAlarmsForMetric", Namespace=NS, MetricName="Latency")
     assert len(for_metric["MetricAlarms"]) == 3
@@ -265,7 +256,7 @@ async def test_describe_filters_and_pages(cloud: Cloud) -> None:
 
 async def test_delete_refuses_unknown_alarms_and_keeps_the_history(cloud: Cloud) -> None:
     await put_alarm(cloud)
-    error = await refused(cloud, "DeleteAlarms", AlarmNames=["slow", "ghost"])
+    error = await cw_error(cloud, "DeleteAlarms", AlarmNames=["slow", "ghost"])
     assert (error.code, error.status) == ("ResourceNotFound", 404)
     assert (await cw(cloud, "DescribeAlarms"))["MetricAlarms"] != []
     await cw(cloud, "DeleteAlarms", AlarmNames=["slow"])

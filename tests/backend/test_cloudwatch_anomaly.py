@@ -13,25 +13,15 @@ from typing import Any
 import pytest
 
 from backend.cloud import DEFAULT_START, Cloud
-from backend.errors import AwsError
 from backend.scenarios import apply, load_scenario, parse_scenario
 from backend.services import new_cloud
 from backend.services.cloudwatch import REGISTRATION
+from tests.backend.helpers import cw, cw_error
 
 T0 = int(DEFAULT_START)  # 09:00 UTC
 DAY = 86_400
 NS = "Shop"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 async def put(cloud: Cloud, points: list[tuple[float, float]], name: str = "Latency") -> None:
@@ -213,7 +203,7 @@ async def test_the_band_needs_a_metric_query(cloud: Cloud) -> None:
         ("ANOMALY_DETECTION_BAND(m1, -1)", "must be a positive number"),
         ("ANOMALY_DETECTION_BAND(m1, 2, 3)", "optionally a band width"),
     ):
-        error = await refused(
+        error = await cw_error(
             cloud,
             "GetMetricData",
             MetricDataQueries=[
@@ -322,7 +312,7 @@ async def test_put_describe_and_delete_a_detector(cloud: Cloud) -> None:
 
     await cw(cloud, "DeleteAnomalyDetector", SingleMetricAnomalyDetector=single)
     assert (await cw(cloud, "DescribeAnomalyDetectors"))["AnomalyDetectors"] == []
-    error = await refused(cloud, "DeleteAnomalyDetector", SingleMetricAnomalyDetector=single)
+    error = await cw_error(cloud, "DeleteAnomalyDetector", SingleMetricAnomalyDetector=single)
     assert (error.code, error.status) == ("ResourceNotFoundException", 404)
 
 
@@ -330,7 +320,7 @@ async def test_delete_by_id(cloud: Cloud) -> None:
     made = await cw(cloud, "PutAnomalyDetector", Namespace=NS, MetricName="A", Stat="Sum")
     await cw(cloud, "DeleteAnomalyDetector", AnomalyDetectorId=made["AnomalyDetectorId"])
     assert (await cw(cloud, "DescribeAnomalyDetectors"))["AnomalyDetectors"] == []
-    error = await refused(
+    error = await cw_error(
         cloud, "DeleteAnomalyDetector", AnomalyDetectorId=made["AnomalyDetectorId"]
     )
     assert error.code == "ResourceNotFoundException"
@@ -427,7 +417,7 @@ async def test_state_value_follows_the_training_data(cloud: Cloud) -> None:
 async def test_put_anomaly_detector_refuses_what_aws_refuses(
     cloud: Cloud, params: dict[str, Any], code: str, words: str
 ) -> None:
-    error = await refused(cloud, "PutAnomalyDetector", **params)
+    error = await cw_error(cloud, "PutAnomalyDetector", **params)
     assert error.code == code
     assert words in error.message
     assert (await cw(cloud, "DescribeAnomalyDetectors"))["AnomalyDetectors"] == []
@@ -475,7 +465,7 @@ async def test_describe_filters_and_pages(cloud: Cloud) -> None:
         ({"MaxResults": 101}, "InvalidParameterValueException"),
         ({"AnomalyDetectorTypes": ["BOTH"]}, "InvalidParameterValueException"),
     ):
-        assert (await refused(cloud, "DescribeAnomalyDetectors", **bad)).code == code
+        assert (await cw_error(cloud, "DescribeAnomalyDetectors", **bad)).code == code
 
 
 async def test_detectors_belong_to_their_region(cloud: Cloud) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
-from backend.errors import AwsError
 from backend.services.cloudwatch.composite import (
     Both,
     Child,
@@ -25,19 +24,10 @@ from backend.services.cloudwatch.composite import (
     parse,
     truth,
 )
+from tests.backend.helpers import cw, cw_error
 
 NS = "Shop"
 REGION_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 async def child(cloud: Cloud, *names: str) -> None:
@@ -190,34 +180,34 @@ async def test_a_cycle_stops_the_evaluation_instead_of_looping(cloud: Cloud) -> 
     await force(cloud, "c1", "ALARM")
     states = {(await composite(cloud, n))["StateValue"] for n in ("c1", "c2")}
     assert states <= {"OK", "ALARM"}
-    error = await refused(cloud, "DeleteAlarms", AlarmNames=["c1"])
+    error = await cw_error(cloud, "DeleteAlarms", AlarmNames=["c1"])
     assert "composite alarm(s) depending on it" in error.message
 
 
 async def test_put_composite_alarm_refuses_what_aws_refuses(cloud: Cloud) -> None:
     await child(cloud, "a")
-    error = await refused(
+    error = await cw_error(
         cloud, "PutCompositeAlarm", AlarmName="x", AlarmRule="ALARM(a) OR ALARM(gone)"
     )
     assert (error.code, error.message) == (
         "ValidationError",
         "Could not save the composite alarm as alarms [gone] in the alarm rule do not exist",
     )
-    error = await refused(cloud, "PutCompositeAlarm", AlarmName="x", AlarmRule="ALARM(a) AND")
+    error = await cw_error(cloud, "PutCompositeAlarm", AlarmName="x", AlarmRule="ALARM(a) AND")
     assert error.code == "ValidationError"
-    error = await refused(cloud, "PutCompositeAlarm", AlarmName="x")
+    error = await cw_error(cloud, "PutCompositeAlarm", AlarmName="x")
     assert error.legacy_code == "MissingParameter"
-    error = await refused(cloud, "PutCompositeAlarm", AlarmName="a", AlarmRule="TRUE")
+    error = await cw_error(cloud, "PutCompositeAlarm", AlarmName="a", AlarmRule="TRUE")
     assert "already exists as a metric alarm" in error.message
-    error = await refused(
+    error = await cw_error(
         cloud, "PutCompositeAlarm", AlarmName="x", AlarmRule="TRUE", AlarmActions=["nope"]
     )
     assert error.legacy_code == "InvalidParameterValue"
-    error = await refused(
+    error = await cw_error(
         cloud, "PutCompositeAlarm", AlarmName="x", AlarmRule="TRUE", ActionsSuppressor="a"
     )
     assert "ActionsSuppressorWaitPeriod is required" in error.message
-    error = await refused(
+    error = await cw_error(
         cloud,
         "PutCompositeAlarm",
         AlarmName="x",
@@ -225,7 +215,7 @@ async def test_put_composite_alarm_refuses_what_aws_refuses(cloud: Cloud) -> Non
         ActionsSuppressorWaitPeriod=60,
     )
     assert "can only be used with ActionsSuppressor" in error.message
-    error = await refused(cloud, "PutMetricAlarm", AlarmName="x", AlarmRule="TRUE")
+    error = await cw_error(cloud, "PutMetricAlarm", AlarmName="x", AlarmRule="TRUE")
     assert error.legacy_code == "MissingParameter"
     found = await cw(cloud, "DescribeAlarms", AlarmTypes=["CompositeAlarm"])
     assert found["CompositeAlarms"] == []
@@ -439,7 +429,7 @@ async def test_describe_alarms_filters_composites(cloud: Cloud) -> None:
     assert [a["AlarmName"] for a in prefixed["CompositeAlarms"]] == ["c1", "c2", "c3"]
     ok = await cw(cloud, "DescribeAlarms", AlarmTypes=["CompositeAlarm"], StateValue="OK")
     assert len(ok["CompositeAlarms"]) == 3
-    error = await refused(cloud, "DescribeAlarms", AlarmTypes=["Nope"])
+    error = await cw_error(cloud, "DescribeAlarms", AlarmTypes=["Nope"])
     assert error.legacy_code == "InvalidParameterValue"
 
 
@@ -459,9 +449,9 @@ async def test_children_and_parents_give_names_and_states_only(cloud: Cloud) -> 
     parents = await cw(cloud, "DescribeAlarms", ParentsOfAlarmName="a")
     assert [a["AlarmName"] for a in parents["CompositeAlarms"]] == ["mid"]
     assert parents["MetricAlarms"] == []
-    error = await refused(cloud, "DescribeAlarms", ChildrenOfAlarmName="top", StateValue="OK")
+    error = await cw_error(cloud, "DescribeAlarms", ChildrenOfAlarmName="top", StateValue="OK")
     assert "cannot be used with other filters" in error.message
-    error = await refused(
+    error = await cw_error(
         cloud, "DescribeAlarms", ChildrenOfAlarmName="top", ParentsOfAlarmName="a"
     )
     assert "cannot be used together" in error.message
@@ -471,9 +461,9 @@ async def test_delete_alarms_guards_what_composites_need(cloud: Cloud) -> None:
     await child(cloud, "a", "b")
     await cw(cloud, "PutCompositeAlarm", AlarmName="p1", AlarmRule="ALARM(a)")
     await cw(cloud, "PutCompositeAlarm", AlarmName="p2", AlarmRule="ALARM(a) OR ALARM(b)")
-    error = await refused(cloud, "DeleteAlarms", AlarmNames=["a", "b"])
+    error = await cw_error(cloud, "DeleteAlarms", AlarmNames=["a", "b"])
     assert error.message == ("Cannot delete a,b as there are composite alarm(s) depending on them.")
-    error = await refused(cloud, "DeleteAlarms", AlarmNames=["p1", "p2"])
+    error = await cw_error(cloud, "DeleteAlarms", AlarmNames=["p1", "p2"])
     assert "at most one composite alarm" in error.message
     # A composite and the child only it still needs go together.
     await cw(cloud, "DeleteAlarms", AlarmNames=["b", "p2"])

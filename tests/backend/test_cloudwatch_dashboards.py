@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from backend.cloud import DEFAULT_START, Cloud
-from backend.errors import AwsError
 from backend.scenarios import ScenarioError, apply, load_scenario, parse_scenario
 from backend.services import new_cloud
 from backend.services.cloudwatch import CloudWatchService
@@ -22,6 +20,7 @@ from backend.services.cloudwatch.dashboards import (
     expand,
     read_body,
 )
+from tests.backend.helpers import cw, cw_error
 
 ARN = "arn:aws:cloudwatch::123456789012:dashboard/"
 GRAPH = {
@@ -36,16 +35,6 @@ GRAPH = {
         "view": "timeSeries",
     },
 }
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 def body(*widgets: object, **top: object) -> str:
@@ -69,7 +58,7 @@ async def test_a_dashboard_is_put_got_listed_and_deleted(cloud: Cloud) -> None:
     ]
     await cw(cloud, "DeleteDashboards", DashboardNames=["shop"])
     assert (await cw(cloud, "ListDashboards"))["DashboardEntries"] == []
-    error = await refused(cloud, "GetDashboard", DashboardName="shop")
+    error = await cw_error(cloud, "GetDashboard", DashboardName="shop")
     assert (error.code, error.legacy_code, error.status) == (
         "DashboardNotFoundError",
         "ResourceNotFound",
@@ -108,15 +97,15 @@ async def test_list_dashboards_filters_by_prefix_and_pages_by_a_thousand(cloud: 
     )
     assert [e["DashboardName"] for e in second["DashboardEntries"]] == ["d-1000", "d-1001"]
     assert "NextToken" not in second
-    error = await refused(cloud, "ListDashboards", NextToken=first["NextToken"])
+    error = await cw_error(cloud, "ListDashboards", NextToken=first["NextToken"])
     assert error.code == "InvalidNextToken"
-    error = await refused(cloud, "ListDashboards", DashboardNamePrefix="a b")
+    error = await cw_error(cloud, "ListDashboards", DashboardNamePrefix="a b")
     assert error.legacy_code == "InvalidParameterValue"
 
 
 async def test_delete_dashboards_is_all_or_nothing(cloud: Cloud) -> None:
     await cw(cloud, "PutDashboard", DashboardName="keep", DashboardBody=body())
-    error = await refused(cloud, "DeleteDashboards", DashboardNames=["keep", "gone"])
+    error = await cw_error(cloud, "DeleteDashboards", DashboardNames=["keep", "gone"])
     assert (error.legacy_code, error.status) == ("ResourceNotFound", 404)
     assert "gone" in error.message
     assert len((await cw(cloud, "ListDashboards"))["DashboardEntries"]) == 1
@@ -128,7 +117,7 @@ async def test_delete_dashboards_is_all_or_nothing(cloud: Cloud) -> None:
 async def test_dashboard_names_are_letters_digits_dash_and_underscore(
     cloud: Cloud, name: str
 ) -> None:
-    error = await refused(cloud, "PutDashboard", DashboardName=name, DashboardBody=body())
+    error = await cw_error(cloud, "PutDashboard", DashboardName=name, DashboardBody=body())
     assert (error.code, error.legacy_code) == (
         "DashboardInvalidInputError",
         "InvalidParameterInput",
@@ -138,7 +127,7 @@ async def test_dashboard_names_are_letters_digits_dash_and_underscore(
 
 @pytest.mark.parametrize("text", ["{", "[]", '"widgets"', "null"])
 async def test_a_body_that_is_no_json_object_is_refused(cloud: Cloud, text: str) -> None:
-    error = await refused(cloud, "PutDashboard", DashboardName="d", DashboardBody=text)
+    error = await cw_error(cloud, "PutDashboard", DashboardName="d", DashboardBody=text)
     assert (error.legacy_code, error.message) == (
         "InvalidParameterInput",
         "The field DashboardBody must be a valid JSON object",
@@ -151,7 +140,7 @@ async def test_a_body_that_fails_the_structure_quotes_every_failure(cloud: Cloud
         "width": 30,
         "properties": {"metrics": [["AWS/SQS", "NumberOfMessagesSent", {"stat": "Sum"}, "x"]]},
     }
-    error = await refused(cloud, "PutDashboard", DashboardName="d", DashboardBody=body(bad))
+    error = await cw_error(cloud, "PutDashboard", DashboardName="d", DashboardBody=body(bad))
     assert error.legacy_code == "InvalidParameterInput"
     head, listed = error.message.split("\n", 1)
     assert head == "The dashboard body is invalid, there are 2 validation errors:"

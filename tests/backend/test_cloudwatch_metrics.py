@@ -12,20 +12,10 @@ from typing import Any
 import pytest
 
 from backend.cloud import DEFAULT_START, Cloud
-from backend.errors import AwsError
+from tests.backend.helpers import cw, cw_error
 
 T0 = int(DEFAULT_START)
 NS = "Shop"
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 async def put(cloud: Cloud, name: str = "Latency", **datum: Any) -> None:
@@ -217,7 +207,7 @@ async def test_a_bad_datum_is_refused_and_nothing_of_the_put_is_stored(
     cloud: Cloud, datum: dict[str, Any], code: str, message: str
 ) -> None:
     good = {"MetricName": "Good", "Value": 1}
-    error = await refused(
+    error = await cw_error(
         cloud, "PutMetricData", Namespace=NS, MetricData=[{"MetricName": "Latency", **datum}, good]
     )
     assert (error.code, error.status) == (code, 400)
@@ -226,7 +216,7 @@ async def test_a_bad_datum_is_refused_and_nothing_of_the_put_is_stored(
 
 
 async def test_aws_namespaces_are_the_services_own(cloud: Cloud) -> None:
-    error = await refused(
+    error = await cw_error(
         cloud, "PutMetricData", Namespace="AWS/SQS", MetricData=[{"MetricName": "x", "Value": 1}]
     )
     assert (error.code, error.legacy_code) == (
@@ -234,7 +224,7 @@ async def test_aws_namespaces_are_the_services_own(cloud: Cloud) -> None:
         "InvalidParameterValue",
     )
     assert error.message == "The value AWS/SQS for parameter Namespace is invalid."
-    error = await refused(
+    error = await cw_error(
         cloud, "PutMetricData", Namespace=NS, MetricData=[{"MetricName": "x", "Value": 1}] * 1001
     )
     assert "greater than 1000" in error.message
@@ -285,7 +275,7 @@ async def test_a_bad_statistics_query_gets_aws_error(
         **params,
     }
     query = {k: v for k, v in query.items() if v is not None}
-    error = await refused(cloud, "GetMetricStatistics", **query)
+    error = await cw_error(cloud, "GetMetricStatistics", **query)
     assert error.code == code
     assert message in error.message
 
@@ -326,7 +316,7 @@ async def test_recently_active_and_the_two_weeks_a_metric_stays_listed(cloud: Cl
     assert len((await cw(cloud, "ListMetrics", Namespace=NS))["Metrics"]) == 1
     await cloud.clock.advance(14 * 86_400)
     assert (await cw(cloud, "ListMetrics", Namespace=NS))["Metrics"] == []
-    error = await refused(cloud, "ListMetrics", RecentlyActive="PT1H")
+    error = await cw_error(cloud, "ListMetrics", RecentlyActive="PT1H")
     assert error.code == "InvalidParameterValueException"
 
 
@@ -340,7 +330,7 @@ async def test_list_metrics_pages_by_500_and_a_token_is_bound_to_its_listing(clo
     third = await cw(cloud, "ListMetrics", Namespace=NS, NextToken=second["NextToken"])
     names = [m["MetricName"] for page in (first, second, third) for m in page["Metrics"]]
     assert names == sorted(names) and len(set(names)) == 1001 and "NextToken" not in third
-    error = await refused(cloud, "ListMetrics", Namespace="Other", NextToken=first["NextToken"])
+    error = await cw_error(cloud, "ListMetrics", Namespace="Other", NextToken=first["NextToken"])
     assert error.code == "InvalidNextToken"
 
 
@@ -422,7 +412,7 @@ async def test_bad_metric_data_queries_get_a_clear_error(
     cloud: Cloud, queries: list[dict[str, Any]], message: str
 ) -> None:
     await put(cloud, "Ok", Value=1)
-    error = await refused(
+    error = await cw_error(
         cloud, "GetMetricData", MetricDataQueries=queries, StartTime=T0, EndTime=T0 + 60
     )
     assert error.status == 400

@@ -93,3 +93,23 @@ async def test_the_demo_alarm_on_orders_goes_off_and_recovers_within_the_hour() 
     # INSUFFICIENT_DATA -> OK, then ALARM and OK again at each traffic peak it catches.
     assert backlog.split()[1] == "OK" and int(backlog.split()[2]) >= 5
     assert throttled.split()[1] == "ALARM"
+
+
+async def test_the_anomaly_scenario_alarm_waits_for_a_band_then_judges() -> None:
+    """No band for the first ten periods (INSUFFICIENT_DATA), then judged against one.
+
+    The whole story (three days of learning, the storm caught on the fourth
+    afternoon) takes half a minute headless: the model's part of it is
+    tested on its own in test_cloudwatch_anomaly.py.
+    """
+    summary = await run_headless(load_scenario("anomaly"), 100 * 60)
+    cloudwatch = summary.cloud.service(CloudWatchService)
+    [alarm] = cloudwatch.alarms.values()
+    assert alarm.state == "INSUFFICIENT_DATA"
+    summary = await run_headless(load_scenario("anomaly"), 110 * 60)
+    [alarm] = summary.cloud.service(CloudWatchService).alarms.values()
+    assert alarm.state == "OK"
+    assert "Threshold Crossed" in alarm.reason
+    text = format_summary(summary)
+    assert "ad1 = ANOMALY_DETECTION_BAND(m1, 2)" in text
+    assert "m1 = AWS/Kinesis IncomingRecords StreamName=clicks" in text

@@ -7,20 +7,10 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
-from backend.errors import AwsError
+from tests.backend.helpers import cw, cw_error
 
 ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:"
 DASHBOARD = "arn:aws:cloudwatch::123456789012:dashboard/"
-
-
-async def cw(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("cloudwatch", action, params)
-
-
-async def refused(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("cloudwatch", action, params)
-    return info.value
 
 
 async def put_alarm(cloud: Cloud, **params: Any) -> None:
@@ -85,7 +75,7 @@ async def test_tag_and_untag_an_alarm_and_a_dashboard(cloud: Cloud) -> None:
 async def test_at_most_fifty_tags_counting_what_the_alarm_keeps(cloud: Cloud) -> None:
     await put_alarm(cloud, Tags=[{"Key": f"k{i}", "Value": ""} for i in range(50)])
     await cw(cloud, "TagResource", ResourceARN=f"{ALARM}slow", Tags=[{"Key": "k0", "Value": "x"}])
-    error = await refused(
+    error = await cw_error(
         cloud, "TagResource", ResourceARN=f"{ALARM}slow", Tags=[{"Key": "k50", "Value": ""}]
     )
     assert (error.code, error.legacy_code) == (
@@ -110,10 +100,10 @@ async def test_bad_tags_are_refused_and_change_nothing(
     cloud: Cloud, tag: dict[str, str], says: str
 ) -> None:
     await put_alarm(cloud, Tags=[{"Key": "keep", "Value": "me"}])
-    error = await refused(cloud, "TagResource", ResourceARN=f"{ALARM}slow", Tags=[tag])
+    error = await cw_error(cloud, "TagResource", ResourceARN=f"{ALARM}slow", Tags=[tag])
     assert says in error.message
     assert await tags(cloud, f"{ALARM}slow") == {"keep": "me"}
-    error = await refused(cloud, "PutCompositeAlarm", AlarmName="c", AlarmRule="TRUE", Tags=[tag])
+    error = await cw_error(cloud, "PutCompositeAlarm", AlarmName="c", AlarmRule="TRUE", Tags=[tag])
     assert says in error.message
 
 
@@ -134,12 +124,12 @@ async def test_a_resource_the_arn_does_not_name_is_not_found(cloud: Cloud, arn: 
         ("TagResource", {"Tags": [{"Key": "k", "Value": "v"}]}),
         ("UntagResource", {"TagKeys": ["k"]}),
     ):
-        error = await refused(cloud, action, ResourceARN=arn, **extra)
+        error = await cw_error(cloud, action, ResourceARN=arn, **extra)
         assert (error.code, error.status) == ("ResourceNotFoundException", 404)
 
 
 async def test_an_arn_that_is_no_cloudwatch_arn_is_invalid(cloud: Cloud) -> None:
-    error = await refused(cloud, "ListTagsForResource", ResourceARN="arn:aws:sqs:us-east-1:1:q")
+    error = await cw_error(cloud, "ListTagsForResource", ResourceARN="arn:aws:sqs:us-east-1:1:q")
     assert error.legacy_code == "InvalidParameterValue"
-    error = await refused(cloud, "UntagResource", ResourceARN=f"{ALARM}x")
+    error = await cw_error(cloud, "UntagResource", ResourceARN=f"{ALARM}x")
     assert error.legacy_code == "MissingParameter"
