@@ -122,9 +122,9 @@ def _cells(grid: NDArray[np.bool_], left: int, top: int, mode: HiResMode) -> lis
     return list(zip((xs + left).tolist(), (ys + top).tolist(), found, strict=True))
 
 
-#: What a band's cells are filled with: a light shade, which reads as an area in any
-#: terminal and leaves a line drawn over it legible.
-BAND_GLYPH = "░"
+#: What a band's cells hold: nothing but their background, so that a line drawn
+#: through the band keeps it behind (the graph draws the line's cells on the same).
+BAND_GLYPH = " "
 
 
 def band_cells(
@@ -133,7 +133,8 @@ def band_cells(
     """The cells between `lower` and `upper` (cell coordinates, y down), column by column.
 
     Between two points the bounds move linearly, as the lines between them do;
-    a column takes every cell whose middle lies within the band at its middle.
+    a column takes every cell the band touches at its middle, at least one: a
+    steady metric's band is thinner than a cell, and must still show.
     """
     left, top, right, bottom = clip
     if len(xs) < 2:
@@ -144,8 +145,8 @@ def band_cells(
     middles = columns + 0.5
     low = np.interp(middles, xs, lower)
     high = np.interp(middles, xs, upper)
-    first = np.clip(np.ceil(np.minimum(low, high) - 0.5), top, bottom).astype(np.int64)
-    last = np.clip(np.floor(np.maximum(low, high) - 0.5), top - 1, bottom - 1).astype(np.int64)
+    first = np.clip(np.floor(np.minimum(low, high)), top, bottom - 1).astype(np.int64)
+    last = np.clip(np.ceil(np.maximum(low, high)) - 1, first, bottom - 1).astype(np.int64)
     return [
         (int(x), y, BAND_GLYPH)
         for x, a, b in zip(columns, first, last, strict=True)

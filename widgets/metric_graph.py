@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 from rich.markup import escape
+from rich.style import Style
 from textual.app import RenderResult
 from textual_hires_canvas import Canvas, HiResMode, TextAlign
 from textual_plot import AxisFormatter, LegendLocation, NumericAxisFormatter, PlotWidget
@@ -131,7 +132,7 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
     MetricGraph > .metric-graph--line-4 { color: $sd-delayed; }
     MetricGraph > .metric-graph--line-5 { color: $success; }
     MetricGraph > .metric-graph--threshold { color: $error; }
-    MetricGraph > .metric-graph--band { color: $text-muted; }
+    MetricGraph > .metric-graph--band { color: $text-muted; background: $primary-darken-3; }
     MetricGraph #legend, MetricGraph #legend.dragged {
         border: round $panel-lighten-2;
         background: $surface;
@@ -269,18 +270,26 @@ class MetricGraph(PlotWidget, can_focus=False, inherit_bindings=False):
         if width < 3 or height < 3:
             return
         clip = (1, 1, width - 1, height - 1)
-        shade = self._style("metric-graph--band")
+        shade = self.get_component_rich_style("metric-graph--band", partial=True)
+        under = Style(bgcolor=shade.bgcolor)
+        shaded: set[tuple[int, int]] = set()
         for band in self.bands:
             for times, lower, upper in band_runs(band):
                 xs, low = self._cells_of(times, lower)
                 _, high = self._cells_of(times, upper)
                 for x, y, glyph in band_cells(xs, low, high, clip):
-                    plot.set_pixel(x, y, glyph, shade)
+                    plot.set_pixel(x, y, glyph, str(shade))
+                    shaded.add((x, y))
         for index, line in enumerate(self.lines):
             parts = [self._cells_of(xs, ys) for xs, ys in runs(line.times, line.values, line.gap)]
-            style = self.line_style(index)
+            style = self.get_component_rich_style(
+                LINE_CLASSES[index % len(LINE_CLASSES)], partial=True
+            )
+            # A line through the band keeps the band's shade behind it: a band as narrow as
+            # a steady metric's would otherwise hide under its own line.
+            plain, over = str(style), str(style + under)
             for x, y, glyph in line_cells(parts, clip, self.mode):
-                plot.set_pixel(x, y, glyph, style)
+                plot.set_pixel(x, y, glyph, over if (x, y) in shaded else plain)
         threshold = self._style("metric-graph--threshold")
         start, end = self.window
         for mark in self.thresholds:

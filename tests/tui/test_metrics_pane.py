@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.pilot import Pilot
 from textual_hires_canvas import HiResMode
@@ -33,6 +34,7 @@ from tests.tui.helpers import (
 from tests.tui.snapshots import SIZES, SnapCompare, SnapshotApp, ansi_only, then
 from tui.app import SkydeckApp
 from tui.screens.metrics import MetricsPane, default_mode
+from widgets.line_raster import BAND_GLYPH, band_cells
 from widgets.metric_graph import Band, GraphLine, Threshold
 
 #: 11:00 on the demo's day: the clock is stepped here first, so there is a past to graph.
@@ -290,7 +292,6 @@ async def test_an_anomaly_detection_band_is_shaded_around_the_line(app: SkydeckA
         expected = model.expected(band.times[-1])
         assert expected is not None
         assert band.upper[-1] == pytest.approx(expected.value + 3 * expected.spread)
-        assert any("░" in line for line in screen_lines(app))
 
 
 # -- a: PutMetricAlarm ------------------------------------------------------------------------
@@ -333,6 +334,22 @@ async def test_a_creates_an_alarm_and_a_bad_value_comes_back_with_aws_error(
 
 
 # -- dots or blocks -------------------------------------------------------------------------
+
+
+def test_a_band_covers_the_cells_it_touches_and_at_least_one_a_column() -> None:
+    xs = np.array([1.0, 11.0])
+    # A band from row 2.2 to row 4.6 (y down) over columns 1 to 10.
+    wide = band_cells(xs, np.array([4.6, 4.6]), np.array([2.2, 2.2]), (0, 0, 20, 10))
+    assert {x for x, _, _ in wide} == set(range(1, 11))
+    assert {y for _, y, _ in wide} == {2, 3, 4}
+    # Thinner than a cell: still the cell it lies in.
+    thin = band_cells(xs, np.array([5.3, 5.3]), np.array([5.25, 5.25]), (0, 0, 20, 10))
+    assert {(y, glyph) for _, y, glyph in thin} == {(5, BAND_GLYPH)}
+    # Clipped to the plot's inside.
+    assert all(
+        0 <= y < 3
+        for _, y, _ in band_cells(xs, np.array([9.0, 9.0]), np.array([-4.0, -4.0]), (0, 0, 20, 3))
+    )
 
 
 def test_braille_but_half_blocks_on_the_linux_console() -> None:

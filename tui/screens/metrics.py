@@ -28,10 +28,9 @@ from textual_hires_canvas import HiResMode
 from backend.cloud import Cloud
 from backend.metrics import MetricId, Series
 from backend.scenarios import Scenario
+from tui.presenters.alarms import judged_metric
 from tui.presenters.cloudwatch import (
     STATISTICS,
-    alarm_metric,
-    alarm_statistic,
     threshold_label,
 )
 from tui.presenters.metrics import (
@@ -208,9 +207,9 @@ class MetricsPane(ResourcePane[Metric]):
         """Show the metric of the first alarm the scenario made, as that alarm judges it:
         a threshold over live data, from the start."""
         for (region, _), alarm in self.presenter.cloudwatch.alarms.items():
-            metric = alarm_metric(alarm) if region == self.cloud.region else None
-            if metric is not None and self.show_metric(
-                metric, alarm_statistic(alarm), alarm.rule.period
+            judged = judged_metric(alarm) if region == self.cloud.region else None
+            if judged is not None and self.show_metric(
+                judged.metric, judged.statistic, judged.period
             ):
                 return
 

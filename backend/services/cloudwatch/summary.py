@@ -11,6 +11,8 @@ and name; changes are the StateUpdate entries kept in the alarm's history.
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.cloud import Cloud
 from backend.services.cloudwatch.service import CloudWatchService
 
@@ -27,9 +29,19 @@ def summary(cloud: Cloud) -> list[str]:
         changes = sum(1 for i in history if i.alarm_name == name and i.item_type == "StateUpdate")
         config = alarm.config
         if alarm.metrics:
-            metric = "metric math"
+            metric = "; ".join(_query_text(query) for query in alarm.metrics)
         else:
             dims = " ".join(f"{d['Name']}={d['Value']}" for d in config["Dimensions"])
             metric = f"{config['Namespace']} {config['MetricName']} {dims}".rstrip()
         lines.append(f"{name:<{width}}  {alarm.state:<17}{changes:>8,}  {metric}")
     return lines
+
+
+def _query_text(query: dict[str, Any]) -> str:
+    """`m1 = AWS/Kinesis IncomingRecords StreamName=clicks`, or `ad1 = <expression>`."""
+    stat = query.get("MetricStat")
+    if stat is None:
+        return f"{query['Id']} = {query.get('Expression', '')}"
+    metric = stat["Metric"]
+    dims = " ".join(f"{d['Name']}={d['Value']}" for d in metric.get("Dimensions") or [])
+    return f"{query['Id']} = {metric['Namespace']} {metric['MetricName']} {dims}".rstrip()
