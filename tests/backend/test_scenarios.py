@@ -87,7 +87,7 @@ def test_mistakes_say_where_and_why(edit: tuple[str, str], message: str) -> None
 
 
 def test_missing_file_names_the_built_ins(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="built-in scenarios: demo"):
+    with pytest.raises(ScenarioError, match="built-in scenarios: anomaly, demo"):
         load_scenario(str(tmp_path / "absent.toml"))
 
 
