@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from backend.numbers import whole_number
 from backend.untrusted import json_document
 
 #: What a field holds: text, a number (always a float, so `1` and `1.0` are one
@@ -328,7 +329,7 @@ def _cidr(operand: object) -> Test:
     if operand.count("/") != 1:
         raise FilterPolicyError("Malformed CIDR, one '/' required")
     address, bits = operand.split("/")
-    if not bits.isascii() or not bits.isdigit():
+    if whole_number(bits) is None or bits.startswith("-"):
         raise FilterPolicyError("Malformed CIDR, mask bits must be an integer")
     try:
         network = ipaddress.ip_network(operand, strict=False)

@@ -153,6 +153,8 @@ REFUSED: list[tuple[Any, str]] = [
     ({"a": [{"cidr": 10}]}, "prefix match pattern must be a string"),
     ({"a": [{"cidr": "10.0.0.0"}]}, "Malformed CIDR, one '/' required"),
     ({"a": [{"cidr": "10.0.0.0/x"}]}, "Malformed CIDR, mask bits must be an integer"),
+    ({"a": [{"cidr": "10.0.0.0/٢٤"}]}, "Malformed CIDR, mask bits must be an integer"),
+    ({"a": [{"cidr": "10.0.0.0/-0"}]}, "Malformed CIDR, mask bits must be an integer"),
     ({"a": [{"cidr": "10.0.0.300/24"}]}, "Nonstandard IP address: 10.0.0.300"),
     ({f"k{n}": ["x"] for n in range(6)}, "Filter policy can not have more than 5 keys"),
     ({"a": [str(n) for n in range(151)]}, "Filter policy is too complex"),

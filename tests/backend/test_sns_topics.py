@@ -136,6 +136,18 @@ async def test_set_topic_attributes_checks_names_and_values(cloud: Cloud) -> Non
             "[1023]. Must be an integer from 1024 to 1048576.",
         ),
         (
+            "MaximumMessageSize",
+            "٢٠٤٨",
+            "Invalid parameter: MaximumMessageSize: Invalid value "
+            "[٢٠٤٨]. Must be an integer from 1024 to 1048576.",
+        ),
+        (
+            "SQSSuccessFeedbackSampleRate",
+            "¹",
+            "Invalid parameter: SQSSuccessFeedbackSampleRate: Invalid value "
+            "[¹]. Must be an integer from 0 to 100.",
+        ),
+        (
             "ContentBasedDeduplication",
             "true",
             "Invalid parameter: ContentBasedDeduplication: only FIFO topics have this attribute.",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from backend.errors import AwsError
+from backend.numbers import whole_number
 from backend.services.sns.errors import invalid
 from backend.services.sns.topic_metrics import TopicMetrics
 from backend.untrusted import json_document
@@ -114,7 +115,8 @@ def _one_of(*choices: str) -> Check:
 
 
 def _message_size(value: str) -> str | None:
-    if value.isascii() and value.isdigit() and MIN_MESSAGE_SIZE <= int(value) <= MAX_MESSAGE_SIZE:
+    size = whole_number(value)
+    if size is not None and MIN_MESSAGE_SIZE <= size <= MAX_MESSAGE_SIZE:
         return None
     return (
         f"Invalid value [{value}]. Must be an integer from {MIN_MESSAGE_SIZE} to "
@@ -123,7 +125,8 @@ def _message_size(value: str) -> str | None:
 
 
 def _sample_rate(value: str) -> str | None:
-    if value.isascii() and value.isdigit() and int(value) <= 100:
+    rate = whole_number(value)
+    if rate is not None and not value.startswith("-") and rate <= 100:
         return None
     return f"Invalid value [{value}]. Must be an integer from 0 to 100."
 
