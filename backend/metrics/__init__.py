@@ -17,7 +17,7 @@ from backend.metrics.levels import (
     HOUR_RETENTION,
     MINUTE_RETENTION,
 )
-from backend.metrics.points import statistic_points
+from backend.metrics.points import merged_points, statistic_points
 from backend.metrics.series import Bin, Series
 from backend.metrics.statistics import PERCENTILE, STATISTICS, is_extended, statistic
 from backend.metrics.store import MetricStore
@@ -37,6 +37,7 @@ __all__ = [
     "Series",
     "dimensions",
     "is_extended",
+    "merged_points",
     "statistic",
     "statistic_points",
 ]

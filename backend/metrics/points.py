@@ -85,3 +85,17 @@ def _read_columns(level: Level, first: int, stop: int, stat: str, out: dict[int,
     step = level.granularity
     out.update(zip([i * step for i in index], values, strict=False))
     return True
+
+
+def merged_points(
+    series: Iterable[Series], start: float, end: float, period: int, now: float, stat: str
+) -> dict[int, float]:
+    """`statistic_points` of one metric's series in several units, oldest first.
+
+    A metric put in two units is two series, and a query or an alarm without
+    a Unit reads them all: a later unit wins a period both have.
+    """
+    found = [statistic_points(one, start, end, period, now, stat) for one in series]
+    if len(found) == 1:
+        return found[0]
+    return dict(sorted({t: v for one in found for t, v in one.items()}.items()))

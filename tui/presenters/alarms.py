@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from backend.cloud import Cloud
-from backend.metrics import MetricId
+from backend.metrics import MetricId, merged_points
 from backend.services.cloudwatch.alarms import HistoryItem, MetricAlarm
 from backend.services.cloudwatch.evaluation import ALARM, INSUFFICIENT_DATA, OK, Period
 from backend.services.cloudwatch.service import CloudWatchService
@@ -29,7 +29,6 @@ from tui.presenters.cloudwatch import (
     condition_text,
     dimensions_text,
     number_text,
-    period_points,
     span_text,
 )
 from tui.presenters.formats import clock, compact_count
@@ -271,7 +270,7 @@ class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
             for s in self.cloud.metrics.units(judged.metric)
             if judged.unit is None or s.unit == judged.unit
         ]
-        points = period_points(series, judged.statistic, period, start, end, now)
+        points = merged_points(series, start, end, period, now, judged.statistic)
         return [points.get(t) for t in range(start, end, period)]
 
     def alarm_row(self, alarm: MetricAlarm, palette: Palette) -> Row:

@@ -8,9 +8,7 @@ metric, and the two must agree to the digit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from backend.metrics import Dimensions, MetricId, Series, statistic_points
+from backend.metrics import Dimensions, MetricId
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.service import CloudWatchService
 
@@ -54,21 +52,6 @@ def number_text(value: float) -> str:
 def dimensions_text(dims: Dimensions) -> str:
     """`QueueName=orders`, several joined by commas; a metric without dimensions says so."""
     return ", ".join(f"{name}={value}" for name, value in dims) or "(no dimensions)"
-
-
-def period_points(
-    series: Iterable[Series], stat: str, period: int, start: int, end: int, now: float
-) -> dict[int, float]:
-    """`stat` for each period in [start, end) that has data, by the period's start.
-
-    Several series are one metric put in several units: an alarm without a
-    Unit judges them all, as the alarm engine does, the later unit winning a
-    period both have.
-    """
-    points: dict[int, float] = {}
-    for one in series:
-        points.update(statistic_points(one, start, end, period, now, stat))
-    return points
 
 
 def alarm_metric(alarm: MetricAlarm) -> MetricId | None:

@@ -24,7 +24,7 @@ import numpy as np
 from rich.text import Text
 
 from backend.cloud import Cloud
-from backend.metrics import Series
+from backend.metrics import Series, merged_points
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.evaluation import ALARM
 from backend.services.cloudwatch.service import CloudWatchService
@@ -34,7 +34,6 @@ from tui.presenters.cloudwatch import (
     alarms_on,
     dimensions_text,
     number_text,
-    period_points,
     span_text,
 )
 from tui.presenters.formats import clock
@@ -165,7 +164,7 @@ class SeriesWindow:
         old = [t for t in self.points if t < start]
         for t in old:
             del self.points[t]
-        fresh = period_points((self.series,), self.stat, self.period, since, end, now)
+        fresh = merged_points((self.series,), since, end, self.period, now, self.stat)
         self.points.update(fresh)
         self.end = end
         if old or fresh:
@@ -278,7 +277,7 @@ class MetricsPresenter(ResourcePresenter[Metric]):
         period = self.settings.period
         now = self.cloud.clock.now()
         end = int(now) // period * period
-        points = period_points((series,), self.settings.statistic, period, end - period, end, now)
+        points = merged_points((series,), end - period, end, period, now, self.settings.statistic)
         return points.get(end - period)
 
     def series(self, key: str) -> Series | None:

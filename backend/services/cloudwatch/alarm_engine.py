@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from backend.bus import CloudEvent, Severity
 from backend.errors import AwsError
 from backend.kit.sampler import MinuteSampler
-from backend.metrics import MetricId, statistic
+from backend.metrics import MetricId, merged_points
 from backend.services.cloudwatch import notifications
 from backend.services.cloudwatch.alarms import Alarm, History, MetricAlarm
 from backend.services.cloudwatch.anomaly import Detectors, band_source
@@ -124,15 +124,8 @@ class AlarmEngine:
             metric_id = MetricId(config["Namespace"], config["MetricName"], dims)
             stat = config.get("Statistic") or config["ExtendedStatistic"]
             unit = config.get("Unit")
-            points: dict[int, float] = {}
-            for series in self.cloud.metrics.units(metric_id):
-                if unit is not None and series.unit != unit:
-                    continue
-                for point in series.aggregate(start, end, alarm.rule.period, now):
-                    value = statistic(point, stat)
-                    if value is not None:
-                        points[point.timestamp] = value
-            return points, {}
+            units = [s for s in self.cloud.metrics.units(metric_id) if unit in (None, s.unit)]
+            return merged_points(units, start, end, alarm.rule.period, now, stat), {}
         stats = [q["Id"] for q in alarm.metrics if "MetricStat" in q]
         bands_of = band_source(self.cloud.metrics, self.detectors, region, alarm.metrics, now)
         context = Context(stats, start, end, alarm.rule.period, bands=bands_of)

@@ -40,7 +40,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.metrics import MetricId, MetricStore, statistic
+from backend.metrics import MetricId, MetricStore, merged_points
 from backend.services.cloudwatch.metric_math import BandSource, TimeSeries
 
 #: How much history a model trains on.
@@ -238,18 +238,13 @@ class AnomalyDetector:
         self, store: MetricStore, period: int, unit: str | None, now: float
     ) -> list[tuple[int, float]]:
         end = int(now) // period * period
-        points: dict[int, float] = {}
-        for series in store.units(self.metric.metric_id):
-            if unit is not None and series.unit != unit:
-                continue
-            for aggregate in series.aggregate(end - HISTORY, end, period, now):
-                t = aggregate.timestamp
-                if any(t < high and t + period > low for low, high in self.excluded):
-                    continue
-                value = statistic(aggregate, self.metric.stat)
-                if value is not None:
-                    points[t] = value
-        return sorted(points.items())
+        units = [s for s in store.units(self.metric.metric_id) if unit in (None, s.unit)]
+        points = merged_points(units, end - HISTORY, end, period, now, self.metric.stat)
+        return [
+            (t, value)
+            for t, value in points.items()
+            if not any(t < high and t + period > low for low, high in self.excluded)
+        ]
 
     def state(self, store: MetricStore, now: float) -> str:
         """StateValue: of the model drawn last (trained again if due), else at DESCRIBE_PERIOD."""

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from backend.kit.pages import decode_token, encode_token, fingerprint
-from backend.metrics import MetricId, MetricStore, statistic_points
+from backend.metrics import MetricId, MetricStore, merged_points
 from backend.service import Params, Request, Response, Service, action
 from backend.services.cloudwatch import metric_math
 from backend.services.cloudwatch import metric_params as read
@@ -178,17 +178,9 @@ class Results:
         unit = stat.get("Unit")
         period = int(stat["Period"])
         name = stat["Stat"]
-        found = [
-            statistic_points(series, self.context.start, self.context.end, period, self.now, name)
-            for series in self.store.units(metric_id)
-            if unit is None or series.unit == unit
-        ]
-        label = query.get("Label") or metric["MetricName"]
-        if len(found) == 1:
-            return [TimeSeries(found[0], period, label)]
-        # A metric put in several units, read without one: a later unit wins a period both have.
-        points = {t: v for one in found for t, v in one.items()}
-        return [TimeSeries(dict(sorted(points.items())), period, label)]
+        units = [s for s in self.store.units(metric_id) if unit is None or s.unit == unit]
+        points = merged_points(units, self.context.start, self.context.end, period, self.now, name)
+        return [TimeSeries(points, period, query.get("Label") or metric["MetricName"])]
 
     def _expression(self, query: dict[str, Any]) -> list[TimeSeries]:
         expression = query["Expression"]
