@@ -37,7 +37,7 @@ from backend.errors import AwsError, SerializationException
 from backend.numbers import INT32, INT64
 from backend.wire.errors import RequestEntityTooLarge
 from backend.wire.json_protocol import TYPE_NAMES
-from backend.wire.shape_decoder import Decoder, Decoding, shape_decoder
+from backend.wire.shape_decoder import Decoder, Decoding, boolean, shape_decoder, whole
 
 Params = dict[str, Any]
 Encoder = Callable[[Any], Any]
@@ -204,26 +204,6 @@ def _string(value: Any, path: str) -> Any:
     return value
 
 
-def _whole(values: range, type_name: str) -> Decoder:
-    """A reader of `integer` (32-bit) or `long` (64-bit) members; `5.0` is 5, as in JSON."""
-
-    def convert(value: Any, path: str) -> Any:
-        number = value
-        if isinstance(value, float) and value.is_integer():
-            number = int(value)
-        if isinstance(number, bool) or not isinstance(number, int) or number not in values:
-            raise _wrong_type(path, value, type_name)
-        return number
-
-    return convert
-
-
-def _boolean(value: Any, path: str) -> Any:
-    if not isinstance(value, bool):
-        raise _wrong_type(path, value, "boolean")
-    return value
-
-
 def _float(value: Any, path: str) -> Any:
     """A finite number: JSON cannot spell NaN or infinity, and no service expects them."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -255,9 +235,9 @@ def _timestamp(value: Any, path: str) -> Any:
 
 _SCALARS: dict[str, Decoder] = {
     "string": _string,
-    "integer": _whole(INT32, "integer"),
-    "long": _whole(INT64, "long"),
-    "boolean": _boolean,
+    "integer": whole(INT32, "integer", _wrong_type),
+    "long": whole(INT64, "long", _wrong_type),
+    "boolean": boolean(_wrong_type),
     "float": _float,
     "double": _float,
     "blob": _blob,

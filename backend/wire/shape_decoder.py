@@ -19,6 +19,8 @@ from botocore.model import Shape
 from backend.errors import AwsError
 
 Decoder = Callable[[Any, str], Any]
+#: The error for a value of the wrong type: (path, value, the shape's type name).
+WrongType = Callable[[str, object, str], AwsError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ class Decoding:
     #: A converter per scalar type name (string, integer, ...); others pass as they are.
     scalars: Mapping[str, Decoder]
     #: The error for a value of the wrong type: (path, value, the shape's type name).
-    wrong_type: Callable[[str, object, str], AwsError]
+    wrong_type: WrongType
     #: Whether a member's value counts as not sent.
     absent: Callable[[Any], bool]
 
@@ -97,3 +99,29 @@ def shape_decoder(shape: Shape, decoding: Decoding, memo: dict[str, Decoder]) ->
 
 def _as_is(value: Any, path: str) -> Any:
     return value
+
+
+def whole(values: range, type_name: str, wrong_type: WrongType) -> Decoder:
+    """A reader of `integer` (32-bit) or `long` (64-bit) members; `5.0` is 5.
+
+    JSON and CBOR both may carry a whole number as a float; a bool is never one.
+    """
+
+    def convert(value: Any, path: str) -> Any:
+        number = int(value) if isinstance(value, float) and value.is_integer() else value
+        if isinstance(number, bool) or not isinstance(number, int) or number not in values:
+            raise wrong_type(path, value, type_name)
+        return number
+
+    return convert
+
+
+def boolean(wrong_type: WrongType) -> Decoder:
+    """A reader of `boolean` members: true or false only, never 0 or 1."""
+
+    def convert(value: Any, path: str) -> Any:
+        if not isinstance(value, bool):
+            raise wrong_type(path, value, "boolean")
+        return value
+
+    return convert
