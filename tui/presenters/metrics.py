@@ -24,7 +24,7 @@ import numpy as np
 from rich.text import Text
 
 from backend.cloud import Cloud
-from backend.metrics import Series, merged_points
+from backend.metrics import MetricId, Series, merged_points
 from backend.services.cloudwatch.alarms import MetricAlarm
 from backend.services.cloudwatch.evaluation import ALARM
 from backend.services.cloudwatch.service import CloudWatchService
@@ -281,8 +281,14 @@ class MetricsPresenter(ResourcePresenter[Metric]):
         return points.get(end - period)
 
     def series(self, key: str) -> Series | None:
-        """The series with row key `key`, if the store still has it."""
-        return next((s for s in self.cloud.metrics.all() if series_key(s) == key), None)
+        """The series with row key `key` (`series_key`), if the store still has it.
+
+        Read back from the key and looked up by identity: the pane asks on
+        every tick, and a scan would cost a key per series in the store.
+        """
+        namespace, name, dims, unit = json.loads(key)
+        metric = MetricId(namespace, name, tuple((k, v) for k, v in dims))
+        return next((s for s in self.cloud.metrics.units(metric) if s.unit == unit), None)
 
     def alarms(self, series: Series) -> list[MetricAlarm]:
         """The alarms on the series' metric, as DescribeAlarmsForMetric finds them."""
