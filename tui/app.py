@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 1000.0)
 #: Seconds of wall time between pane refreshes.
 REFRESH_INTERVAL = 0.25
+#: Textual's toast container, one per screen (its id: the class is private).
+TOAST_RACK = "#textual-toastrack"
 
 #: The keys of the frame around the panes; the number keys come from the registry.
 FRAME_BINDINGS: list[BindingType] = [
@@ -341,10 +343,24 @@ class SkydeckApp(App[None]):
         self.rail.set_badges([self._rail_item(p) for p in self.panes])
         self.current_pane.refresh_view()
         self._log_events()
+        self._hide_toasts_under_dialogs()
         if self._held and not isinstance(self.screen, ModalScreen):
             held, self._held = self._held, []
             for message, title, severity, timeout in held:
                 self.notify(message, title=title, severity=severity, timeout=timeout)
+
+    def _hide_toasts_under_dialogs(self) -> None:
+        """Hide every toast while a dialog is open; show them again once it closes.
+
+        New toasts are held meanwhile (`notify`), but one shown before the
+        dialog opened moves onto the dialog's screen (Textual draws toasts on
+        the active screen) and would cover its fields: the toast racks are
+        switched off here, each tick.
+        """
+        shown = not isinstance(self.screen, ModalScreen)
+        for layer in self.screen_stack:
+            for rack in layer.query(TOAST_RACK):
+                rack.display = shown
 
     def _log_events(self) -> None:
         """Move the bus's news into the event log and the strip; errors also toast, once."""

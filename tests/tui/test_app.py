@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
+from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.widgets.select import InvalidSelectValueError
 
@@ -28,7 +29,7 @@ from tests.tui.helpers import (
     toasts,
     trail_pane,
 )
-from tui.app import SkydeckApp
+from tui.app import TOAST_RACK, SkydeckApp
 from tui.help import HelpScreen, reflow
 from widgets.confirm import ConfirmScreen
 from widgets.form import FormScreen
@@ -442,3 +443,29 @@ async def test_an_unknown_name_is_a_notification_and_esc_goes_nowhere(app: Skyde
         assert not isinstance(screen(app), JumpScreen)
         assert app.current_pane is sqs_pane(app)
         assert app.focused is sqs_pane(app).resource_table.table
+
+
+def shown(widget: Widget) -> bool:
+    """Read afresh: mypy would otherwise keep an earlier assert's narrowing."""
+    return bool(widget.display)
+
+
+async def test_a_toast_shown_before_a_dialog_opens_does_not_cover_it(app: SkydeckApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.notify("alarm orders-backlog: OK → ALARM", title="AlarmStateChange")
+        await pilot.pause()
+        beneath = app.screen
+        rack = beneath.query_one(TOAST_RACK)
+        assert shown(rack) and rack.children
+        await pilot.press("n")
+        await pilot.pause()
+        app.refresh_view()
+        await pilot.pause()
+        assert isinstance(screen(app), FormScreen)
+        assert not shown(rack)
+        assert not any(shown(r) for r in screen(app).query(TOAST_RACK))
+        await pilot.press("escape")
+        await pilot.pause()
+        app.refresh_view()
+        await pilot.pause()
+        assert shown(rack) and rack.children
