@@ -1,0 +1,1 @@
+"""CloudWatch Logs: log groups and streams, their events, and the filters that read them."""

@@ -1,0 +1,153 @@
+"""One value of an event (a space-delimited field, a JSON leaf) against a pattern's literal.
+
+The two structured syntaxes compare alike: `=` and `!=` take text with `*` at
+either end (`4*`, `*.html*`; a `*` inside is itself, as AWS documents
+`Ev*ent`), a number, or a `%regex%`; `<`, `<=`, `>`, `>=` take a number.
+A number literal compares as a number with a value that is one and as the
+text written with one that isn't, so `= 400` matches both `400` and `"400"`.
+They differ only in what counts as a number: a field is text, read as a
+number when it spells one; a JSON leaf is a number only when JSON says so.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.numbers import decimal_number
+from backend.services.logs.patterns.cursor import Cursor
+from backend.services.logs.patterns.errors import FilterPatternError, invalid_character
+
+#: A value compared: a field's text, or a JSON string or number (never a bool).
+Leaf = str | int | float
+Test = Callable[[Leaf], bool]
+
+#: Longest first, so that `<=` is not read as `<` then `=`.
+_OPERATORS = ("!=", "<=", ">=", "=", "<", ">")
+_ORDERINGS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+#: Characters of a JSON number as `leaf_text` writes it (`-1.5e+20`, `inf`, `nan`).
+_NUMBER_TEXT = frozenset("0123456789.+-eEinfa")
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    operator: str
+    #: The literal as written (unquoted), or its regex.
+    literal: str | re.Pattern[str]
+
+    def test(self, *, text_numbers: bool) -> Test:
+        """The test a value must pass; `text_numbers` reads numbers from text (fields do)."""
+        literal = self.literal
+        if isinstance(literal, re.Pattern):
+            search = literal.search
+            if self.operator == "=":
+                return lambda value: search(leaf_text(value)) is not None
+            return lambda value: search(leaf_text(value)) is None
+        number_of = _text_number if text_numbers else _json_number
+        bound = literal_number(literal)
+        ordering = _ORDERINGS.get(self.operator)
+        if ordering is not None:
+            assert bound is not None  # read_comparison refuses anything else
+
+            def ordered(value: Leaf) -> bool:
+                number = number_of(value)
+                return number is not None and ordering(number, bound)
+
+            return ordered
+        equal = _equality(literal, bound, number_of)
+        if self.operator == "=":
+            return equal
+        return lambda value: not equal(value)
+
+    def needle(self, *, leaves_are_text: bool) -> str | None:
+        """Text that every value passing `=` contains, when there is one to ask the event for.
+
+        A number has many spellings (`400`, `4e2`), so a number literal has none;
+        nor does a wildcard whose text a JSON number could be (`4*`), since the
+        number is compared as `leaf_text` writes it, not as the event did.
+        """
+        literal = self.literal
+        if self.operator != "=" or isinstance(literal, re.Pattern):
+            return None
+        core = literal.strip("*")
+        if not core or (core == literal and literal_number(literal) is not None):
+            return None
+        if not leaves_are_text and _NUMBER_TEXT.issuperset(core):
+            return None
+        return core
+
+
+def read_comparison(cursor: Cursor, word: re.Pattern[str]) -> Comparison:
+    """An operator and its literal: quoted, `%regex%`, or a bare `word`."""
+    cursor.skip_space()
+    for symbol in _OPERATORS:
+        if cursor.take(symbol):
+            break
+    else:
+        raise FilterPatternError()
+    literal: str | re.Pattern[str]
+    match cursor.peek():
+        case '"':
+            literal = cursor.quoted()
+        case "%":
+            literal = cursor.regex()
+        case "":
+            raise FilterPatternError()
+        case next_char:
+            taken = cursor.take_match(word)
+            if taken is None:
+                raise invalid_character(next_char)
+            literal = taken
+    if symbol in _ORDERINGS and (
+        isinstance(literal, re.Pattern) or literal_number(literal) is None
+    ):
+        raise FilterPatternError()
+    return Comparison(symbol, literal)
+
+
+def literal_number(text: str) -> float | None:
+    """The number a pattern spells (`400`, `+1000`, `-1.5`, `10e-3`), or None."""
+    return decimal_number(text[1:] if text.startswith("+") else text)
+
+
+def leaf_text(value: Leaf) -> str:
+    """A value as text: a JSON number as Python writes it (`400`, `1.5`)."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def _text_number(value: Leaf) -> float | None:
+    return decimal_number(value) if isinstance(value, str) else float(value)
+
+
+def _json_number(value: Leaf) -> float | None:
+    return None if isinstance(value, str) else float(value)
+
+
+def _equality(
+    literal: str, number: float | None, number_of: Callable[[Leaf], float | None]
+) -> Test:
+    core = literal.strip("*")
+    leading, trailing = literal.startswith("*"), literal.endswith("*")
+    if not core:
+        return lambda value: True
+    if leading and trailing:
+        return lambda value: core in leaf_text(value)
+    if leading:
+        return lambda value: leaf_text(value).endswith(core)
+    if trailing:
+        return lambda value: leaf_text(value).startswith(core)
+    if number is None:
+        return lambda value: leaf_text(value) == literal
+
+    def numeric(value: Leaf) -> bool:
+        found = number_of(value)
+        return found == number if found is not None else leaf_text(value) == literal
+
+    return numeric

@@ -1,0 +1,64 @@
+"""What a metric filter reads from an event its pattern matched: a value and dimension values.
+
+A metric value is a number (`1`), a JSON selector (`$.latency`) or a
+space-delimited field (`$bytes`, or `$4` for an unnamed fourth field); a
+dimension value is a selector or a field. A selector reads the JSON event,
+a field what the delimited pattern extracted, so each needs a pattern of
+its kind (AWS refuses dimensions on other patterns). A value must be a
+number, or text spelling one; a dimension a string or a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.numbers import decimal_number
+from backend.services.logs.patterns.comparisons import leaf_text, literal_number
+from backend.services.logs.patterns.json_selectors import selector_of
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A matched event as a metric filter reads it."""
+
+    #: The event as a JSON object (JSON patterns only).
+    document: Mapping[str, Any] | None = None
+    #: The fields a space-delimited pattern extracted, keyed `$name` or `$N`
+    #: (TestMetricFilter's `extractedValues`; empty for other patterns).
+    extracted_values: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, spec: str) -> float | None:
+        """The metric value `spec` gives for this event, or None if it gives none."""
+        number = literal_number(spec)
+        if number is not None:
+            return number
+        found = self._read(spec)
+        if isinstance(found, str):
+            return decimal_number(found)
+        if isinstance(found, int | float) and not isinstance(found, bool):
+            return float(found)
+        return None
+
+    def dimension(self, spec: str) -> str | None:
+        """The dimension value `spec` names in this event, or None if there is none."""
+        found = self._read(spec)
+        if isinstance(found, str):
+            return found
+        if isinstance(found, int | float) and not isinstance(found, bool):
+            return leaf_text(found)
+        return None
+
+    def _read(self, spec: str) -> object:
+        if spec.startswith("$."):
+            selector = selector_of(spec)
+            if selector is None or self.document is None:
+                return None
+            found = selector.find(self.document)
+            return found[0] if found else None
+        return self.extracted_values.get(spec)
+
+
+#: A match of a pattern that extracts nothing (terms, or the empty pattern).
+PLAIN_MATCH = Match()
