@@ -11,7 +11,7 @@ from typing import Any
 
 from backend.cloud import Cloud
 from backend.registry import Registration
-from backend.services import cloudtrail, cloudwatch, firehose, kinesis, s3, sns, sqs, sts
+from backend.services import cloudtrail, cloudwatch, firehose, kinesis, logs, s3, sns, sqs, sts
 
 REGISTRY: tuple[Registration, ...] = (
     sqs.REGISTRATION,
@@ -20,6 +20,7 @@ REGISTRY: tuple[Registration, ...] = (
     firehose.REGISTRATION,
     sns.REGISTRATION,
     cloudwatch.REGISTRATION,
+    logs.REGISTRATION,
     cloudtrail.REGISTRATION,
     sts.REGISTRATION,
 )

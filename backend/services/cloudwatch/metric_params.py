@@ -17,6 +17,7 @@ from typing import Any
 
 from backend.errors import AwsError
 from backend.metrics import STATISTICS, is_extended
+from backend.metrics.units import UNITS
 from backend.services.cloudwatch.errors import (
     InvalidParameterCombination,
     InvalidParameterValue,
@@ -26,36 +27,6 @@ from backend.services.cloudwatch.errors import (
 
 #: Most dimensions a metric may have.
 MAX_DIMENSIONS = 30
-#: The units CloudWatch knows (the model's StandardUnit).
-UNITS = (
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-    "None",
-)
 #: Periods below a minute a high-resolution metric may be asked for.
 SUB_MINUTE_PERIODS = (1, 5, 10, 20, 30)
 #: The largest magnitude CloudWatch accepts for a value.
