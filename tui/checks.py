@@ -8,7 +8,7 @@ accept what the API refuses.
 
 from __future__ import annotations
 
-from backend.numbers import whole_number
+from backend.numbers import decimal_number, whole_number
 from widgets.form import Check
 
 
@@ -27,3 +27,11 @@ def integer(low: int, high: int, *, optional: bool = False) -> Check:
         return None
 
     return check
+
+
+def decimal(value: str) -> str | None:
+    """A check for a number (a metric value, say), or nothing at all."""
+    text = value.strip()
+    if text and decimal_number(text) is None:
+        return "a number, such as 0 or 1.5, in digits 0-9"
+    return None

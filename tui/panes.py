@@ -16,6 +16,7 @@ from tui.screens.alarms import AlarmsPane
 from tui.screens.dashboards import DashboardsPane
 from tui.screens.firehose import FirehosePane
 from tui.screens.kinesis import KinesisPane
+from tui.screens.logs import LogsPane
 from tui.screens.metrics import MetricsPane
 from tui.screens.pane import Pane
 from tui.screens.s3 import S3Pane
@@ -30,6 +31,7 @@ PANES: tuple[type[Pane], ...] = (
     MetricsPane,
     AlarmsPane,
     DashboardsPane,
+    LogsPane,
     TrailPane,
 )
 

@@ -85,6 +85,8 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert '"Alarm \\"slow-checkout\\" created"' in result.stdout
     assert '"Id": "slowest"' in result.stdout
     assert '"DashboardValidationMessages": []' in result.stdout
+    assert '[\n    "ERROR disk full"\n]' in result.stdout  # filter-log-events: the ERROR line alone
+    assert '"$level": "ERROR"' in result.stdout
 
     env = {
         "AWS_ACCESS_KEY_ID": "test",
@@ -127,9 +129,19 @@ async def test_the_scenario_block_is_a_valid_scenario_that_runs() -> None:
         "web",
         "analytics",
         "scanner",
+        "jobs-worker-log",
     ]
-    assert list(scenario.sections) == ["sqs", "s3", "kinesis", "firehose", "sns", "cloudwatch"]
+    assert list(scenario.sections) == [
+        "sqs",
+        "s3",
+        "kinesis",
+        "firehose",
+        "sns",
+        "cloudwatch",
+        "logs",
+    ]
     summary = await run_headless(scenario, 600)
     calls = {(service, action): n for service, action, n, _ in summary.calls}
     assert calls[("kinesis", "PutRecords")] > 0
     assert calls[("s3", "PutObject")] > 0
+    assert calls[("logs", "PutLogEvents")] > 0

@@ -141,6 +141,9 @@ class EventActions(LogsBase):
         keys = group.keys_for(timestamps)
         added = stream.add(keys, timestamps, messages, self.now_ms())
         self._hold_within_budget(added)
+        now = self.cloud.clock.now()
+        group.metrics.incoming_events.add(now, len(messages))
+        group.metrics.incoming_bytes.add(now, added - EVENT_OVERHEAD * len(messages))
         for metric_filter in group.metric_filters.values():
             metric_filter.emit(self.cloud.metrics, timestamps, messages)
 

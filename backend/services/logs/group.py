@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from backend.metrics import MetricStore, Series
 from backend.services.logs.metric_filters import MetricFilter
 from backend.services.logs.stream import SERIAL_BITS, LogStream
 
@@ -41,6 +42,17 @@ GROUP_CLASSES: Final = ("STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS
 _SERIALS: Final = 1 << SERIAL_BITS
 
 
+class GroupMetrics:
+    """AWS/Logs' metrics of one group, by LogGroupName: what PutLogEvents brought in."""
+
+    __slots__ = ("incoming_bytes", "incoming_events")
+
+    def __init__(self, store: MetricStore, group: str) -> None:
+        dims = {"LogGroupName": group}
+        self.incoming_events: Series = store.series("AWS/Logs", "IncomingLogEvents", dims, "None")
+        self.incoming_bytes: Series = store.series("AWS/Logs", "IncomingBytes", dims, "Bytes")
+
+
 class LogGroup:
     """One log group of one region."""
 
@@ -51,6 +63,7 @@ class LogGroup:
         "group_class",
         "kms_key_id",
         "metric_filters",
+        "metrics",
         "name",
         "region",
         "retention_days",
@@ -60,7 +73,13 @@ class LogGroup:
     )
 
     def __init__(
-        self, name: str, region: str, account: str, created: int, group_class: str
+        self,
+        name: str,
+        region: str,
+        account: str,
+        created: int,
+        group_class: str,
+        store: MetricStore,
     ) -> None:
         self.name = name
         self.region = region
@@ -77,6 +96,7 @@ class LogGroup:
         self.deletion_protection = False
         #: Metric filters by name (`metric_filters.py`), in the order they were put.
         self.metric_filters: dict[str, MetricFilter] = {}
+        self.metrics = GroupMetrics(store, name)
 
     def stream_arn(self, stream: str) -> str:
         return f"{self.arn}:log-stream:{stream}"

@@ -68,7 +68,9 @@ class GroupActions(LogsBase):
             raise ResourceAlreadyExistsException("The specified log group already exists")
         if sum(1 for region, _ in self.groups if region == request.region) >= MAX_GROUPS:
             raise LimitExceededException("Resource limit exceeded.")
-        group = LogGroup(name, request.region, request.account, self.now_ms(), group_class)
+        group = LogGroup(
+            name, request.region, request.account, self.now_ms(), group_class, self.cloud.metrics
+        )
         if new_tags:
             group.tags = tag_rules.merged(
                 {}, new_tags, resource=f"log group {name}", error=InvalidParameterException
