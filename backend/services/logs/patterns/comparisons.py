@@ -32,6 +32,8 @@ _ORDERINGS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+#: What may follow a bare literal without a space between: the end of a field or condition.
+_AFTER_WORD = frozenset(",]})&|")
 #: Characters of a JSON number as `leaf_text` writes it (`-1.5e+20`, `inf`, `nan`).
 _NUMBER_TEXT = frozenset("0123456789.+-eEinfa")
 
@@ -104,6 +106,9 @@ def read_comparison(cursor: Cursor, word: re.Pattern[str]) -> Comparison:
             taken = cursor.take_match(word)
             if taken is None:
                 raise invalid_character(next_char)
+            after = cursor.text[cursor.pos : cursor.pos + 1]
+            if after and not after.isspace() and after not in _AFTER_WORD:
+                raise invalid_character(after)
             literal = taken
     if symbol in _ORDERINGS and (
         isinstance(literal, re.Pattern) or literal_number(literal) is None

@@ -2,7 +2,7 @@
 
 The three syntaxes share their small tokens (quoted strings, `%regex%`,
 operators) but not their words: a bare term allows only letters, digits and
-`_`, a field value also `*`, `.`, `/` and `-`. So each parser asks for the
+`_`, a field value also `*`, `.`, `+` and `-`. So each parser asks for the
 token it expects next rather than running one lexer over the whole pattern.
 """
 

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from backend.services.logs.patterns.cursor import Cursor
-from backend.services.logs.patterns.errors import FilterPatternError
+from backend.services.logs.patterns.errors import FilterPatternError, invalid_character
 
 #: Wildcards a selector may have (AWS's quota).
 MAX_SELECTOR_WILDCARDS = 1
@@ -52,6 +52,7 @@ class Selector:
 
 def read_selector(cursor: Cursor) -> Selector:
     cursor.expect("$")
+    start = cursor.pos - 1
     steps: list[Step] = []
     text = cursor.text
     while True:
@@ -67,6 +68,9 @@ def read_selector(cursor: Cursor) -> Selector:
         elif steps and (match := _INDEX.match(text, cursor.pos)):
             step = int(match.group(1))
             cursor.pos = match.end()
+        elif text.startswith(".", cursor.pos) and cursor.pos + 1 < len(text):
+            # AWS quotes a selector up to the character it can't read: `$."sc-status"` gives '$."'.
+            raise invalid_character(text[start : cursor.pos + 2])
         else:
             break
         steps.append(step)
