@@ -12,6 +12,7 @@ the current one disagree, the cases follow the current one and say so.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -763,6 +764,8 @@ def test_the_prefilter_refuses_json_events_unread(monkeypatch: pytest.MonkeyPatc
     assert not pattern.matches('{"eventType": "CreateTrail"}')
     assert not pattern.matches('{"other": 5}')
     assert reads == []
+    assert not pattern.matches('{"latency": 999, "x": {"latency": "2000"}}')
+    assert reads == []
     assert pattern.matches('{"latency": 1e4}')
     assert not pattern.matches('{"latenc\\u0079": 5}')
     assert len(reads) == 2
@@ -776,7 +779,7 @@ LITERALS = (
 )  # fmt: skip
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 STRINGS = ("UpdateTrail", "Upd", "400", "4", "a b", 'a"b', "\u00e9t\u00e9", "", "Trail", "x/y")
-NUMBERS_ = (400, 400.0, 4, -1.5, 0, 1e300, 12345678901234567890)
+NUMBERS_ = (400, 400.0, 4, -1.5, 0, 1e300, 12345678901234567890, math.inf, -math.inf, math.nan)
 
 
 def _conditions() -> st.SearchStrategy[str]:
@@ -830,6 +833,8 @@ def _encode(value: Any, escape: bool, spelling: int) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return json.dumps(value)
         if spelling == 1 and value == int(value) and abs(value) < 1e15:
             return f"{int(value)}.0"
         if spelling == 2:
@@ -855,6 +860,10 @@ def _encode(value: Any, escape: bool, spelling: int) -> str:
 # and names and values spelt with escapes.
 @example(expression="$.a = 40*", document={"a": 400}, escape=False, spelling=3)
 @example(expression="$.a IS NULL", document={"a": None}, escape=True, spelling=0)
+@example(expression="$.b > 1000", document={"b": 2000}, escape=False, spelling=3)
+@example(expression="$.b >= 4e2", document={"b": 400}, escape=False, spelling=2)
+@example(expression="$.b > 1000", document={"b": math.inf}, escape=False, spelling=0)
+@example(expression="$.a.b < 5", document={"a": {"b": -1.5}, "b": 9}, escape=False, spelling=2)
 @example(expression='$.b = "Upd*"', document={"b": "UpdateTrail"}, escape=True, spelling=0)
 @given(
     expression=_expressions(),

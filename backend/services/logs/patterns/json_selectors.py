@@ -40,12 +40,14 @@ Finder = Callable[[Any], list[Any]]
 
 
 class Selector:
-    __slots__ = ("find", "key", "wildcards")
+    __slots__ = ("find", "key", "leaf_key", "wildcards")
 
     def __init__(self, steps: tuple[Step, ...]) -> None:
         self.wildcards = sum(isinstance(step, Wildcard) for step in steps)
         #: The last property named, which the text of a document with a value here contains.
         self.key = next((step for step in reversed(steps) if isinstance(step, str)), None)
+        #: That property when it is the last step, so that the values found follow it.
+        self.leaf_key = steps[-1] if steps and isinstance(steps[-1], str) else None
         path = [step for step in steps if not isinstance(step, Wildcard)]
         self.find: Finder = _walk(steps) if self.wildcards else _path(tuple(path))
 
