@@ -403,6 +403,11 @@ EDGES: list[Case] = [
     # Delimited: quoted and bracketed fields, empty fields, tabs, fewer and more fields.
     ("[a, b, c]", 'x "" z', True),
     ("[a, b != *, c]", 'x "" z', False),
+    ('[a, b = "", c]', 'x "" z', True),
+    ('[a, b = "", c]', "x y z", False),
+    ('{ $.e = "" }', '{"e": ""}', True),
+    ('{ $.e = "" }', '{"e": "x"}', False),
+    ('{ $.e != "" }', '{"e": "x"}', True),
     ("[a, b = *, c]", 'x "" z', True),
     ("[a, b, c]", "x [] z", True),
     ("[a, b = *y*, c]", 'x "y y" z', True),
@@ -776,6 +781,7 @@ SELECTORS = ("$.a", "$.b", "$.a.b", "$.a[0]", "$.a[*]", "$.*", "$.['x.y']", "$.c
 LITERALS = (
     '"UpdateTrail"', "UpdateTrail", "Upd*", "*Trail", "*rai*", '"a b"', '"a\\"b"', "400", "4e2",
     "+400", "4*", "40*", "*", "-1.5", "0", "%Trail%", "%^4%", '"\u00e9t\u00e9"', "true", "null",
+    '""',
 )  # fmt: skip
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 STRINGS = ("UpdateTrail", "Upd", "400", "4", "a b", 'a"b', "\u00e9t\u00e9", "", "Trail", "x/y")

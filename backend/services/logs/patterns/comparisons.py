@@ -158,7 +158,7 @@ def _equality(
 ) -> Test:
     core = literal.strip("*")
     leading, trailing = literal.startswith("*"), literal.endswith("*")
-    if not core:
+    if literal and not core:
         return lambda value: True
     if leading and trailing:
         return lambda value: core in leaf_text(value)

@@ -60,11 +60,12 @@ class Cursor:
         self.pos = match.end()
         return match.group()
 
-    def quoted(self) -> str:
+    def quoted(self, *, empty: bool = True) -> str:
         """The string between the next pair of double quotes.
 
         A backslash keeps the character after it (`\\"` is a quote, `\\\\` a
-        backslash). An empty string is refused, as AWS refuses `""`.
+        backslash). Without `empty` an empty string is refused, as AWS refuses
+        `""` as a term.
         """
         self.expect('"')
         chars: list[str] = []
@@ -73,7 +74,7 @@ class Cursor:
             char = text[pos]
             if char == '"':
                 self.pos = pos + 1
-                if not chars:
+                if not chars and not empty:
                     raise invalid_character('""')
                 return "".join(chars)
             if char == "\\" and pos + 1 < len(text):

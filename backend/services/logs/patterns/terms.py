@@ -43,7 +43,7 @@ def read_terms(cursor: Cursor) -> Test:
 def _read_term(cursor: Cursor) -> Term:
     match cursor.peek():
         case '"':
-            phrase = cursor.quoted()
+            phrase = cursor.quoted(empty=False)
             return "" if phrase.isspace() else phrase
         case "%":
             return cursor.regex()
