@@ -11,6 +11,7 @@ number when it spells one; a JSON leaf is a number only when JSON says so.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -26,12 +27,16 @@ Test = Callable[[Leaf], bool]
 
 #: Longest first, so that `<=` is not read as `<` then `=`.
 _OPERATORS = ("!=", "<=", ">=", "=", "<", ">")
-_ORDERINGS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
+#: Each order operator as the comparison of the bound with the value, so that
+#: `partial(_BOUND_FIRST[">"], 1000)(value)` is `1000 < value`, all of it in C.
+_BOUND_FIRST: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.gt,
+    "<=": operator.ge,
+    ">": operator.lt,
+    ">=": operator.le,
 }
+#: What may follow a bare literal without a space between: the end of a field or condition.
+_AFTER_WORD = frozenset(",]})&|")
 #: Characters of a JSON number as `leaf_text` writes it (`-1.5e+20`, `inf`, `nan`).
 _NUMBER_TEXT = frozenset("0123456789.+-eEinfa")
 
@@ -51,27 +56,38 @@ class Comparison:
                 return lambda value: search(leaf_text(value)) is not None
             return lambda value: search(leaf_text(value)) is None
         number_of = _text_number if text_numbers else _json_number
-        bound = literal_number(literal)
-        ordering = _ORDERINGS.get(self.operator)
-        if ordering is not None:
-            assert bound is not None  # read_comparison refuses anything else
+        accepts = self.ordering()
+        if accepts is not None:
 
             def ordered(value: Leaf) -> bool:
                 number = number_of(value)
-                return number is not None and ordering(number, bound)
+                return number is not None and accepts(number)
 
             return ordered
-        equal = _equality(literal, bound, number_of)
+        equal = _equality(literal, literal_number(literal), number_of)
         if self.operator == "=":
             return equal
         return lambda value: not equal(value)
 
-    def needle(self, *, leaves_are_text: bool) -> str | None:
-        """Text that every value passing `=` contains, when there is one to ask the event for.
+    def ordering(self) -> Callable[[float], bool] | None:
+        """For `<`, `<=`, `>`, `>=`: the test a number must pass (None for other operators)."""
+        compare = _BOUND_FIRST.get(self.operator)
+        if compare is None or isinstance(self.literal, re.Pattern):
+            return None
+        bound = literal_number(self.literal)
+        assert bound is not None  # read_comparison refuses anything else
+        return functools.partial(compare, bound)
 
-        A number has many spellings (`400`, `4e2`), so a number literal has none;
-        nor does a wildcard whose text a JSON number could be (`4*`), since the
-        number is compared as `leaf_text` writes it, not as the event did.
+    def needle(self, *, leaves_are_text: bool) -> str | None:
+        """Text that the event holding any value passing `=` contains, if there is one.
+
+        A field is text of the event, so it is the literal without its `*`s.
+        A JSON leaf that passes is a string (the caller makes sure the event
+        has no escapes), so it is that in quotes, the quote left off where a `*`
+        stands: `"UpdateTrail"`, `Trail"` for `*Trail`. A number has many
+        spellings (`400`, `4e2`), so a number literal has no needle; nor does a
+        wildcard whose text a JSON number could be (`4*`), since the number is
+        compared as `leaf_text` writes it, not as the event did.
         """
         literal = self.literal
         if self.operator != "=" or isinstance(literal, re.Pattern):
@@ -79,9 +95,13 @@ class Comparison:
         core = literal.strip("*")
         if not core or (core == literal and literal_number(literal) is not None):
             return None
-        if not leaves_are_text and _NUMBER_TEXT.issuperset(core):
+        if leaves_are_text:
+            return core
+        if _NUMBER_TEXT.issuperset(core):
             return None
-        return core
+        opening = "" if literal.startswith("*") else '"'
+        closing = "" if literal.endswith("*") else '"'
+        return f"{opening}{core}{closing}"
 
 
 def read_comparison(cursor: Cursor, word: re.Pattern[str]) -> Comparison:
@@ -104,8 +124,11 @@ def read_comparison(cursor: Cursor, word: re.Pattern[str]) -> Comparison:
             taken = cursor.take_match(word)
             if taken is None:
                 raise invalid_character(next_char)
+            after = cursor.text[cursor.pos : cursor.pos + 1]
+            if after and not after.isspace() and after not in _AFTER_WORD:
+                raise invalid_character(after)
             literal = taken
-    if symbol in _ORDERINGS and (
+    if symbol in _BOUND_FIRST and (
         isinstance(literal, re.Pattern) or literal_number(literal) is None
     ):
         raise FilterPatternError()
@@ -135,7 +158,7 @@ def _equality(
 ) -> Test:
     core = literal.strip("*")
     leading, trailing = literal.startswith("*"), literal.endswith("*")
-    if not core:
+    if literal and not core:
         return lambda value: True
     if leading and trailing:
         return lambda value: core in leaf_text(value)

@@ -2,9 +2,10 @@
 
 Metric and subscription filters test each event as it is put, and
 FilterLogEvents tests up to millions per call, so `compile_pattern` does all
-the reading up front: `matches` is then a closure over C-level substring
-tests, a precompiled regex and, for JSON patterns, one `json.loads` that the
-prefilter skips for events lacking text every match holds.
+the reading up front: `matches` is then a closure over substring tests and
+precompiled regexes, with one split into fields or one `json.loads` for a
+structured pattern, which the prefilter skips for events lacking text that
+every match holds.
 """
 
 from __future__ import annotations
@@ -85,35 +86,41 @@ def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     required = requirement(clauses, unless=_ESCAPE) if prefilter else None
 
     def document_of(message: str) -> dict[str, Any] | None:
-        if required is not None and not required(message):
-            return None
         try:
             document = json_document(message)
         except ValueError:
             return None
         return document if type(document) is dict and condition(document) else None
 
+    def matches(message: str) -> bool:
+        if required is not None and not required(message):
+            return False
+        return document_of(message) is not None
+
     def match(message: str) -> Match | None:
+        if required is not None and not required(message):
+            return None
         document = document_of(message)
         return None if document is None else Match(document=document)
 
-    return FilterPattern(
-        text, PatternKind.JSON, lambda message: document_of(message) is not None, match
-    )
+    return FilterPattern(text, PatternKind.JSON, matches, match)
 
 
 def _delimited(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     pattern = read_delimited_pattern(cursor)
     required = requirement(pattern.clauses) if prefilter else None
-    matches: Callable[[str], bool] = pattern.matches
-    if required is not None:
-        test, place = required, pattern.matches
-        matches = lambda message: test(message) and place(message)  # noqa: E731
 
     def match(message: str) -> Match | None:
         if required is not None and not required(message):
             return None
         fields = pattern.extracted(message)
         return None if fields is None else Match(extracted_values=fields)
+
+    if required is None:
+        return FilterPattern(text, PatternKind.DELIMITED, pattern.matches, match)
+    test, place = required, pattern.matches
+
+    def matches(message: str) -> bool:
+        return test(message) and place(message)
 
     return FilterPattern(text, PatternKind.DELIMITED, matches, match)

@@ -2,7 +2,7 @@
 
 The three syntaxes share their small tokens (quoted strings, `%regex%`,
 operators) but not their words: a bare term allows only letters, digits and
-`_`, a field value also `*`, `.`, `/` and `-`. So each parser asks for the
+`_`, a field value also `*`, `.`, `+` and `-`. So each parser asks for the
 token it expects next rather than running one lexer over the whole pattern.
 """
 
@@ -60,11 +60,12 @@ class Cursor:
         self.pos = match.end()
         return match.group()
 
-    def quoted(self) -> str:
+    def quoted(self, *, empty: bool = True) -> str:
         """The string between the next pair of double quotes.
 
         A backslash keeps the character after it (`\\"` is a quote, `\\\\` a
-        backslash). An empty string is refused, as AWS refuses `""`.
+        backslash). Without `empty` an empty string is refused, as AWS refuses
+        `""` as a term.
         """
         self.expect('"')
         chars: list[str] = []
@@ -73,7 +74,7 @@ class Cursor:
             char = text[pos]
             if char == '"':
                 self.pos = pos + 1
-                if not chars:
+                if not chars and not empty:
                     raise invalid_character('""')
                 return "".join(chars)
             if char == "\\" and pos + 1 < len(text):

@@ -35,8 +35,9 @@ from backend.services.logs.patterns.prefilter import Clauses, all_of, any_of
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 #: A literal written without quotes: `ERROR`, `4*`, `*.html*`, `-`, `1000`.
 _WORD = re.compile(r"[A-Za-z0-9_.*+-]+")
-#: One field of an event: quoted, bracketed, or up to the next whitespace.
-_FIELD = re.compile(r'"[^"]*"|\[[^\]]*\]|\S+')
+#: One field of an event: quoted, bracketed, or up to the next whitespace. One group
+#: takes part in each match, so its text is the field's, quotes or brackets left out.
+_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
 _ELLIPSIS = "..."
 
 
@@ -151,7 +152,7 @@ def split_fields(message: str) -> list[str]:
     """The event's fields, quotes and brackets taken off."""
     if '"' not in message and "[" not in message:
         return message.split()
-    return [_unwrapped(field) for field in _FIELD.findall(message)]
+    return [quoted or bracketed or bare for quoted, bracketed, bare in _FIELD.findall(message)]
 
 
 def _read_slot(cursor: Cursor) -> tuple[Slot, Clauses]:
@@ -189,12 +190,6 @@ def _any_group(groups: list[list[ValueTest]]) -> Callable[[str], bool]:
     if len(groups) == 1 and len(groups[0]) == 1:
         return groups[0][0]
     return lambda value: any(all(test(value) for test in group) for group in groups)
-
-
-def _unwrapped(field: str) -> str:
-    if len(field) > 1 and (field[0], field[-1]) in (('"', '"'), ("[", "]")):
-        return field[1:-1]
-    return field
 
 
 def _rest(message: str, index: int) -> str:

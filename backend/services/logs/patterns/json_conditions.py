@@ -8,9 +8,10 @@ group. A comparison needs a string or number where the selector points:
 an object, null or a bool, or is missing. AWS allows three wildcards in a
 pattern.
 
-The parser builds one closure per condition and joins them, and gathers the
-text a matching event must contain (`prefilter`): the last property the
-selector names, in quotes, and the literal a string comparison asks for.
+The parser builds one closure per condition and joins them, and gathers
+what a matching event's text must hold (`prefilter`): the last property the
+selector names, in quotes; the literal a string comparison asks for; for an
+order comparison, a number that passes it after that property.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from backend.services.logs.patterns.comparisons import read_comparison
 from backend.services.logs.patterns.cursor import Cursor
 from backend.services.logs.patterns.errors import FilterPatternError
 from backend.services.logs.patterns.json_selectors import read_selector
-from backend.services.logs.patterns.prefilter import Clauses, all_of, any_of
+from backend.services.logs.patterns.prefilter import Clauses, all_of, any_of, number_after
 
 #: A condition on a JSON object (the whole event).
 Condition = Callable[[dict[str, Any]], bool]
@@ -109,7 +110,13 @@ class _Parser:
             return False
 
         needle = comparison.needle(leaves_are_text=False)
-        return compared, (*found, (needle,)) if needle is not None else found
+        if needle is not None:
+            return compared, (*found, (needle,))
+        accepts = comparison.ordering()
+        if accepts is not None and selector.leaf_key is not None:
+            # The number found after the key implies the key: its own clause would add a scan.
+            return compared, ((number_after(selector.leaf_key, accepts),),)
+        return compared, found
 
 
 def _is(find: Callable[[Any], list[Any]], wanted: object) -> Condition:

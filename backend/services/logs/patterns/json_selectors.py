@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from backend.services.logs.patterns.cursor import Cursor
-from backend.services.logs.patterns.errors import FilterPatternError
+from backend.services.logs.patterns.errors import FilterPatternError, invalid_character
 
 #: Wildcards a selector may have (AWS's quota).
 MAX_SELECTOR_WILDCARDS = 1
@@ -40,18 +40,21 @@ Finder = Callable[[Any], list[Any]]
 
 
 class Selector:
-    __slots__ = ("find", "key", "wildcards")
+    __slots__ = ("find", "key", "leaf_key", "wildcards")
 
     def __init__(self, steps: tuple[Step, ...]) -> None:
         self.wildcards = sum(isinstance(step, Wildcard) for step in steps)
         #: The last property named, which the text of a document with a value here contains.
         self.key = next((step for step in reversed(steps) if isinstance(step, str)), None)
+        #: That property when it is the last step, so that the values found follow it.
+        self.leaf_key = steps[-1] if steps and isinstance(steps[-1], str) else None
         path = [step for step in steps if not isinstance(step, Wildcard)]
         self.find: Finder = _walk(steps) if self.wildcards else _path(tuple(path))
 
 
 def read_selector(cursor: Cursor) -> Selector:
     cursor.expect("$")
+    start = cursor.pos - 1
     steps: list[Step] = []
     text = cursor.text
     while True:
@@ -67,6 +70,9 @@ def read_selector(cursor: Cursor) -> Selector:
         elif steps and (match := _INDEX.match(text, cursor.pos)):
             step = int(match.group(1))
             cursor.pos = match.end()
+        elif text.startswith(".", cursor.pos) and cursor.pos + 1 < len(text):
+            # AWS quotes a selector up to the character it can't read: `$."sc-status"` gives '$."'.
+            raise invalid_character(text[start : cursor.pos + 2])
         else:
             break
         steps.append(step)

@@ -7,18 +7,29 @@ for `{ $.eventType = "UpdateTrail" }`), so events without them are refused
 unread. It only ever skips work: every word required is one that any
 matching event holds, so a refused event could not have matched.
 
+A number compared by order (`{ $.latency > 1000 }`) has no word, but it
+has a place: in JSON text without escapes, `"latency"` followed by a colon
+occurs only where an object names that key, with its value right after. So
+an event none of whose `"latency":` is followed by a number over 1000 is
+refused unread too.
+
 The requirement is a conjunction of clauses, each satisfied by any one of
-its words: `&&` joins its sides' clauses, `||` pairs them up. Dropping a
-clause only weakens it, which keeps it sound, so unions too large to be worth
-testing are cut.
+its atoms (a word, or such a test): `&&` joins its sides' clauses, `||`
+pairs them up. Dropping a clause only weakens it, which keeps it sound, so
+unions too large to be worth testing are cut.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
-#: Clauses, each a tuple of words any one of which the event must contain.
-Clauses = tuple[tuple[str, ...], ...]
+#: What an event's text must hold: a word, or a test of the text.
+Atom = str | Callable[[str], bool]
+#: Clauses, each a tuple of atoms any one of which the event must hold.
+Clauses = tuple[tuple[Atom, ...], ...]
+#: A JSON number as Python's `json` reads one, `NaN` and `Infinity` included.
+_JSON_NUMBER = r"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|-?Infinity|NaN)"
 
 #: Clauses and words kept: more cost more to test than they are likely to save.
 _MAX_CLAUSES = 4
@@ -43,6 +54,21 @@ def any_of(parts: Sequence[Clauses]) -> Clauses:
     return _shortest(result)
 
 
+def number_after(key: str, accepts: Callable[[float], bool]) -> Callable[[str], bool]:
+    """Whether the text has `"key":` followed by a number that `accepts` takes."""
+    search = re.compile(f'"{re.escape(key)}"\\s*:\\s*{_JSON_NUMBER}').search
+
+    def holds(message: str) -> bool:
+        found = search(message)
+        while found is not None:
+            if accepts(float(found[1])):
+                return True
+            found = search(message, found.end())
+        return False
+
+    return holds
+
+
 def requirement(clauses: Clauses, *, unless: str | None = None) -> Callable[[str], bool] | None:
     """A test an event must pass to possibly match, or None when the clauses ask nothing.
 
@@ -51,7 +77,7 @@ def requirement(clauses: Clauses, *, unless: str | None = None) -> Callable[[str
     """
     if not clauses:
         return None
-    if len(clauses) == 1 and len(clauses[0]) == 1:
+    if len(clauses) == 1 and len(clauses[0]) == 1 and isinstance(clauses[0][0], str):
         word = clauses[0][0]
         if unless is None:
             return lambda message: word in message
@@ -62,8 +88,8 @@ def requirement(clauses: Clauses, *, unless: str | None = None) -> Callable[[str
         if unless is not None and unless in message:
             return True
         for clause in clauses:
-            for word in clause:
-                if word in message:
+            for atom in clause:
+                if atom in message if isinstance(atom, str) else atom(message):
                     break
             else:
                 return False
@@ -73,7 +99,18 @@ def requirement(clauses: Clauses, *, unless: str | None = None) -> Callable[[str
 
 
 def _shortest(clauses: Clauses) -> Clauses:
-    """The most selective clauses: fewest alternatives, then longest words."""
+    """The clauses most worth testing, in the order to test them.
+
+    Words before tests (a scan for a word is the cheaper), then fewest
+    alternatives, then longest words.
+    """
     unique = dict.fromkeys(clauses)
-    ranked = sorted(unique, key=lambda clause: (len(clause), -min(map(len, clause))))
+    ranked = sorted(
+        unique,
+        key=lambda clause: (
+            not all(isinstance(atom, str) for atom in clause),
+            len(clause),
+            -min(len(atom) if isinstance(atom, str) else 0 for atom in clause),
+        ),
+    )
     return tuple(ranked[:_MAX_CLAUSES])

@@ -18,31 +18,35 @@ from backend.services.logs.patterns.cursor import Cursor
 from backend.services.logs.patterns.errors import FilterPatternError, invalid_character
 
 Test = Callable[[str], bool]
+#: A word or phrase the text contains, or a regex it matches.
+Term = str | re.Pattern[str]
 
 _BARE = re.compile(r"[A-Za-z0-9_]+")
 _TOKEN = re.compile(r"\S+")
 
 
 def read_terms(cursor: Cursor) -> Test:
-    needed: list[Test] = []
-    excluded: list[Test] = []
-    optional: list[Test] = []
+    needed: list[Term] = []
+    excluded: list[Term] = []
+    optional: list[Term] = []
     while not cursor.at_end():
         into = optional if cursor.take("?") else excluded if cursor.take("-") else needed
         into.append(_read_term(cursor))
-    if needed or excluded:
-        return _all(needed, excluded)
-    return _any(optional)
+    if not needed and not excluded:
+        return _any_of(optional)
+    if not excluded:
+        return _all_of(needed)
+    holds, absent = _all_of(needed), _any_of(excluded)
+    return lambda message: holds(message) and not absent(message)
 
 
-def _read_term(cursor: Cursor) -> Test:
+def _read_term(cursor: Cursor) -> Term:
     match cursor.peek():
         case '"':
-            phrase = cursor.quoted()
-            return _contains("" if phrase.isspace() else phrase)
+            phrase = cursor.quoted(empty=False)
+            return "" if phrase.isspace() else phrase
         case "%":
-            search = cursor.regex().search
-            return lambda message: search(message) is not None
+            return cursor.regex()
         case "":
             raise FilterPatternError()
     token = cursor.take_match(_TOKEN)
@@ -50,25 +54,46 @@ def _read_term(cursor: Cursor) -> Test:
         raise invalid_character(cursor.peek())
     if not _BARE.fullmatch(token):
         raise invalid_character(next(char for char in token if not _BARE.match(char)))
-    return _contains(token)
+    return token
 
 
-def _contains(term: str) -> Test:
-    return lambda message: term in message
+# Plain loops: a generator or `map` under `all()`/`any()` costs twice as much per
+# event as the `in` tests themselves. Words, cheaper than regexes, go first.
 
 
-def _all(needed: list[Test], excluded: list[Test]) -> Test:
-    if len(needed) == 1 and not excluded:
-        return needed[0]
+def _all_of(terms: list[Term]) -> Test:
+    words, searches = _split(terms)
+    if len(words) == 1 and not searches:
+        word = words[0]
+        return lambda message: word in message
 
-    def matches(message: str) -> bool:
-        for test in needed:
-            if not test(message):
+    def holds(message: str) -> bool:
+        for word in words:
+            if word not in message:
                 return False
-        return not any(test(message) for test in excluded)
+        for search in searches:  # noqa: SIM110
+            if search(message) is None:
+                return False
+        return True
 
-    return matches
+    return holds
 
 
-def _any(optional: list[Test]) -> Test:
-    return lambda message: any(test(message) for test in optional)
+def _any_of(terms: list[Term]) -> Test:
+    words, searches = _split(terms)
+
+    def holds(message: str) -> bool:
+        for word in words:
+            if word in message:
+                return True
+        for search in searches:  # noqa: SIM110
+            if search(message) is not None:
+                return True
+        return False
+
+    return holds
+
+
+def _split(terms: list[Term]) -> tuple[list[str], list[Callable[[str], re.Match[str] | None]]]:
+    words = [term for term in terms if isinstance(term, str)]
+    return words, [term.search for term in terms if isinstance(term, re.Pattern)]
