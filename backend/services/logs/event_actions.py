@@ -19,9 +19,9 @@ interleaved by time, through the one filter-pattern parser (`patterns`).
 from __future__ import annotations
 
 import heapq
-import itertools
 import re
 from collections.abc import Callable, Iterator
+from itertools import compress, islice, pairwise
 from typing import Any, Final
 
 from backend.kit.pages import decode_token, encode_token, fingerprint
@@ -99,7 +99,7 @@ class EventActions(LogsBase):
             raise InvalidParameterException(
                 f"Upload too large: {sum(sizes)} bytes exceeds limit of {MAX_BATCH_BYTES}"
             )
-        if any(b < a for a, b in itertools.pairwise(timestamps)):
+        if any(b < a for a, b in pairwise(timestamps)):
             raise InvalidParameterException(
                 "Log events in a single PutLogEvents request must be in chronological order."
             )
@@ -281,11 +281,7 @@ def _matches(
     lo, hi = stream.span(start, end)
     if after is not None:
         lo = max(lo, stream.after(after))
-    messages = stream.messages
-    found = 0
-    for index in range(lo, hi):
-        if match(messages[index]):
-            yield stream, stream.row(index)
-            found += 1
-            if found == most:
-                return
+    # compress() and map() walk the rows in C: only the matches reach Python.
+    tested = map(match, islice(stream.messages, lo, hi))
+    for index in islice(compress(range(lo, hi), tested), most):
+        yield stream, stream.row(index)

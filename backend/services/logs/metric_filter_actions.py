@@ -27,6 +27,7 @@ from backend.services.logs.patterns import (
     INVALID_METRIC_FILTER_PATTERN,
     FilterPattern,
     FilterPatternError,
+    PatternKind,
     compile_pattern,
 )
 
@@ -95,6 +96,10 @@ class MetricFilterActions(LogsBase):
                 f"A metric filter can have at most {MAX_DIMENSIONS} dimensions."
             )
         pattern = compiled(text)
+        if transformation.dimensions and pattern.kind is PatternKind.TERMS:
+            raise InvalidParameterException(
+                "The specified filter pattern does not support dimensions"
+            )
         group = self.find_group(group_name, request)
         if name not in group.metric_filters and len(group.metric_filters) >= MAX_FILTERS:
             raise LimitExceededException("Resource limit exceeded.")

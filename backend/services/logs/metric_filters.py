@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from backend.services.logs.patterns import FilterPattern
+from backend.services.logs.patterns import FilterPattern, Match
+from backend.services.logs.patterns.comparisons import literal_number
 
 if TYPE_CHECKING:
-    from backend.metrics import MetricStore
+    from backend.metrics import MetricStore, Series
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,15 @@ class MetricFilter:
     matched: int = 0
 
     def emit(self, store: MetricStore, timestamps: list[int], messages: list[str]) -> None:
-        """Put the points this chronological batch of events gives (times in ms)."""
+        """Put the points this chronological batch of events gives (times in ms).
+
+        Per event only the match and the point are paid for: a literal value
+        is read once, and without dimensions the series is looked up once.
+        """
         spec = self.transformation
         match = self.pattern.match
+        constant = literal_number(spec.value)
+        plain = None if spec.dimensions else store.series(spec.namespace, spec.name, {}, spec.unit)
         quiet_minutes: dict[int, bool] = {}
         for timestamp, message in zip(timestamps, messages, strict=True):
             minute = timestamp // 60_000
@@ -58,21 +65,26 @@ class MetricFilter:
                 continue
             quiet_minutes[minute] = False
             self.matched += 1
-            value = found.value(spec.value)
-            dims: dict[str, str] = {}
-            for dim, source in spec.dimensions.items():
-                text = found.dimension(source)
-                if text is None:
-                    break
-                dims[dim] = text
-            else:
-                if value is not None:
-                    store.series(spec.namespace, spec.name, dims, spec.unit).add(
-                        timestamp / 1000, value
-                    )
+            value = constant if constant is not None else found.value(spec.value)
+            if value is None:
+                continue
+            series = plain if plain is not None else _series(store, spec, found)
+            if series is not None:
+                series.add(timestamp / 1000, value)
         if spec.default is not None:
             for minute, quiet in quiet_minutes.items():
                 if quiet:
                     store.series(spec.namespace, spec.name, {}, spec.unit).add(
                         minute * 60.0, spec.default
                     )
+
+
+def _series(store: MetricStore, spec: Transformation, found: Match) -> Series | None:
+    """The series of the dimension values `found` holds; None if it lacks one of them."""
+    dims: dict[str, str] = {}
+    for dim, source in spec.dimensions.items():
+        text = found.dimension(source)
+        if text is None:
+            return None
+        dims[dim] = text
+    return store.series(spec.namespace, spec.name, dims, spec.unit)
