@@ -241,6 +241,12 @@ class LogsPresenter(ResourcePresenter[LogGroup]):
                 f"\nmetric filter {found.name}: {found.pattern.text or '(all)'} → "
                 f"{spec.namespace} {spec.name} = {spec.value} · matched {found.matched:,}"
             )
+        for sub in resource.subscriptions.values():
+            line.append(
+                f"\nsubscription {sub.name}: {sub.pattern.text or '(all)'} → "
+                f"{sub.destination.kind} {sub.destination.name} · forwarded {sub.forwarded:,}"
+                + (f" · {sub.errors:,} failed" if sub.errors else "")
+            )
         return line
 
     def sparks(self, resource: LogGroup) -> Mapping[str, Sequence[float]]:

@@ -32,6 +32,7 @@ from backend.services.logs.errors import InvalidParameterException
 from backend.services.logs.group import LogGroup
 from backend.services.logs.patterns import FilterPatternError, compile_pattern
 from backend.services.logs.stream import EVENT_OVERHEAD, LogStream, StoredEvent, event_id
+from backend.services.logs.subscriptions import forward
 
 MAX_EVENTS: Final = 10_000
 MAX_BATCH_BYTES: Final = 1_048_576
@@ -146,6 +147,18 @@ class EventActions(LogsBase):
         group.metrics.incoming_bytes.add(now, added - EVENT_OVERHEAD * len(messages))
         for metric_filter in group.metric_filters.values():
             metric_filter.emit(self.cloud.metrics, timestamps, messages)
+        for subscription in group.subscriptions.values():
+            match = subscription.pattern.matches
+            events = [
+                {"id": event_id(key), "timestamp": timestamp, "message": message}
+                for key, timestamp, message in zip(keys, timestamps, messages, strict=True)
+                if match(message)
+            ]
+            if events:
+                self.cloud.clock.spawn(
+                    forward(self.cloud, subscription, stream.name, events),
+                    name=f"logs subscription {subscription.name}",
+                )
 
     @action("GetLogEvents", read_only=True, data_event=True)
     def get_log_events(self, params: Params, request: Request) -> Response:

@@ -12,6 +12,7 @@ from typing import Final
 from backend.metrics import MetricStore, Series
 from backend.services.logs.metric_filters import MetricFilter
 from backend.services.logs.stream import SERIAL_BITS, LogStream
+from backend.services.logs.subscriptions import SubscriptionFilter
 
 #: Every value PutRetentionPolicy accepts (AWS_FACTS §5).
 RETENTION_DAYS: Final = (
@@ -69,6 +70,7 @@ class LogGroup:
         "retention_days",
         "serial",
         "streams",
+        "subscriptions",
         "tags",
     )
 
@@ -97,6 +99,8 @@ class LogGroup:
         #: Metric filters by name (`metric_filters.py`), in the order they were put.
         self.metric_filters: dict[str, MetricFilter] = {}
         self.metrics = GroupMetrics(store, name)
+        #: Subscription filters by name (`subscriptions.py`), two at most.
+        self.subscriptions: dict[str, SubscriptionFilter] = {}
 
     def stream_arn(self, stream: str) -> str:
         return f"{self.arn}:log-stream:{stream}"

@@ -4,7 +4,8 @@ Each group of actions is a mixin on `LogsBase` (its module says what AWS
 checks there); the cloud finds every `@action` of them by its AWS name (JSON
 1.1, `X-Amz-Target: Logs_20140328.PutLogEvents`). The model beneath is plain
 Python: `group.py` and `stream.py` hold the events, `metric_filters.py`
-turns them into metrics, and `patterns/` is the one filter-pattern parser.
+turns them into metrics, `subscriptions.py` forwards them to Kinesis and
+Firehose, and `patterns/` is the one filter-pattern parser.
 """
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from backend.services.logs.event_actions import EventActions
 from backend.services.logs.group_actions import GroupActions
 from backend.services.logs.metric_filter_actions import MetricFilterActions
 from backend.services.logs.stream_actions import StreamActions
+from backend.services.logs.subscription_actions import SubscriptionActions
 from backend.services.logs.tag_actions import TagActions
 
 
-class LogsService(GroupActions, StreamActions, EventActions, MetricFilterActions, TagActions):
-    """CloudWatch Logs: groups, streams, events, metric filters."""
+class LogsService(
+    GroupActions,
+    StreamActions,
+    EventActions,
+    MetricFilterActions,
+    SubscriptionActions,
+    TagActions,
+):
+    """CloudWatch Logs: groups, streams, events, metric filters, subscription filters."""
 
     name: ClassVar[str] = "logs"
     event_source: ClassVar[str] = "logs.amazonaws.com"
