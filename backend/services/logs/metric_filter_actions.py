@@ -2,9 +2,11 @@
 
 A group holds at most 100 filters, each with one transformation of at most
 three dimensions (AWS_FACTS §5); dimensions and a default value exclude each
-other, as in AWS. Patterns go through the one parser (`patterns`), whose
-refusals PutMetricFilter and TestMetricFilter word as "Invalid metric filter
-pattern" where AWS gives no reason of its own.
+other, as in AWS, and dimensions need a pattern that reads fields out of an
+event (JSON or space-delimited), which a terms pattern does not. Patterns go
+through the one parser (`patterns`), whose refusals PutMetricFilter and
+TestMetricFilter word as "Invalid metric filter pattern" where AWS gives no
+reason of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from backend.services.logs.patterns import (
     INVALID_METRIC_FILTER_PATTERN,
     FilterPattern,
     FilterPatternError,
+    PatternKind,
     compile_pattern,
 )
 
@@ -95,6 +98,10 @@ class MetricFilterActions(LogsBase):
                 f"A metric filter can have at most {MAX_DIMENSIONS} dimensions."
             )
         pattern = compiled(text)
+        if transformation.dimensions and pattern.kind is PatternKind.TERMS:
+            raise InvalidParameterException(
+                "The specified filter pattern does not support dimensions"
+            )
         group = self.find_group(group_name, request)
         if name not in group.metric_filters and len(group.metric_filters) >= MAX_FILTERS:
             raise LimitExceededException("Resource limit exceeded.")
