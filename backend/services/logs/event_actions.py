@@ -26,10 +26,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_group_name, read_stream_name
+from backend.services.logs.base import (
+    LogsBase,
+    done,
+    read_group_name,
+    read_stream_name,
+    token_scope,
+)
 from backend.services.logs.errors import InvalidParameterException
 from backend.services.logs.group import LogGroup
 from backend.services.logs.patterns import FilterPatternError, compile_pattern
@@ -232,7 +238,7 @@ class EventActions(LogsBase):
             for s in group.streams.values()
             if (names is None or s.name in names) and (prefix is None or s.name.startswith(prefix))
         ]
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("FilterLogEvents", params, request)
         after: int | None = None
         if token is not None:
             position = decode_token(

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.metrics.units import UNITS
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_group_name, read_stream_name
+from backend.services.logs.base import (
+    LogsBase,
+    done,
+    read_group_name,
+    read_stream_name,
+    token_scope,
+)
 from backend.services.logs.errors import (
     InvalidParameterException,
     LimitExceededException,
@@ -151,7 +157,7 @@ class MetricFilterActions(LogsBase):
             and (metric is None or found.transformation.name == metric)
             and (namespace is None or found.transformation.namespace == namespace)
         ]
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("DescribeMetricFilters", params, request)
         start = 0
         if token is not None:
             position = decode_token(
