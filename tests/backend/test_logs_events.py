@@ -21,6 +21,7 @@ from tests.backend.logs_helpers import (
     HOUR,
     T0,
     billed,
+    group_arn,
     logs,
     logs_error,
     make_stream,
@@ -39,7 +40,8 @@ def at(*offsets: int) -> list[tuple[int, str]]:
 
 async def messages(cloud: Cloud, action: str, **params: Any) -> tuple[list[str], dict[str, Any]]:
     """The messages of one page of `action` on group g, and the whole response."""
-    params.setdefault("logGroupName", "g")
+    if "logGroupIdentifier" not in params:
+        params.setdefault("logGroupName", "g")
     if action == "GetLogEvents":
         params.setdefault("logStreamName", "s")
     response = await logs(cloud, action, **params)
@@ -251,6 +253,35 @@ async def test_an_older_batch_put_later_is_read_in_timestamp_order(cloud: Cloud)
     assert (streams[0]["firstEventTimestamp"], streams[0]["lastEventTimestamp"]) == (
         T0 - 5,
         T0 + 25,
+    )
+
+
+async def test_a_page_holds_at_most_a_megabyte_of_events(cloud: Cloud) -> None:
+    await make_stream(cloud)
+    for i in range(5):
+        await put(cloud, [(T0 + i, str(i) * 300_000)])
+    # Three events of 300,026 bytes fit a page; four do not.
+    newest, _ = await messages(cloud, "GetLogEvents")
+    oldest, _ = await messages(cloud, "GetLogEvents", startFromHead=True)
+    filtered, response = await messages(cloud, "FilterLogEvents")
+    assert [m[0] for m in newest] == ["2", "3", "4"]
+    assert [m[0] for m in oldest] == [m[0] for m in filtered] == ["0", "1", "2"]
+    rest, _ = await messages(cloud, "FilterLogEvents", nextToken=response["nextToken"])
+    assert [m[0] for m in rest] == ["3", "4"]
+
+
+async def test_a_group_is_named_by_name_or_by_arn_but_not_both(cloud: Cloud) -> None:
+    await make_stream(cloud)
+    await put(cloud, at(0))
+    for identifier in (group_arn("g"), "g"):
+        page, _ = await messages(cloud, "GetLogEvents", logGroupIdentifier=identifier)
+        assert page == ["e0"]
+    error = await logs_error(
+        cloud, "FilterLogEvents", logGroupName="g", logGroupIdentifier=group_arn("g")
+    )
+    assert (error.code, error.message) == (
+        "InvalidParameterException",
+        "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
     )
 
 
