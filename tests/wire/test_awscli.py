@@ -140,3 +140,41 @@ def test_lookup_events_and_caller_identity(live: Live, aws_env: dict[str, str]) 
     assert record["userIdentity"]["accessKeyId"] == ACCESS_KEY
     assert record["userAgent"].startswith("aws-cli/")
     assert record["requestParameters"] == {"queueName": "c"}
+
+
+def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
+    """`aws logs tail` is CLI v2's alone; the v1 CLI installed here has no such command.
+
+    The stream is made with boto3: one CLI process fewer, each a second or more.
+    """
+    assert aws(aws_env, "logs", "create-log-group", "--log-group-name", "/cli/app") is None
+    live.client("logs").create_log_stream(logGroupName="/cli/app", logStreamName="web")
+    now = int(live.cloud.clock.now() * 1000)
+    events = [
+        {"timestamp": now - 2, "message": "INFO ok"},
+        {"timestamp": now - 1, "message": "ERROR boom"},
+    ]
+    put = aws(
+        aws_env,
+        "logs",
+        "put-log-events",
+        "--log-group-name",
+        "/cli/app",
+        "--log-stream-name",
+        "web",
+        "--log-events",
+        json.dumps(events),
+    )
+    assert "rejectedLogEventsInfo" not in put
+    found = aws(
+        aws_env,
+        "logs",
+        "filter-log-events",
+        "--log-group-name",
+        "/cli/app",
+        "--filter-pattern",
+        "ERROR",
+    )["events"]
+    assert [(e["logStreamName"], e["timestamp"], e["message"]) for e in found] == [
+        ("web", now - 1, "ERROR boom")
+    ]

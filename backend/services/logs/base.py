@@ -21,6 +21,7 @@ from typing import Any, Final
 from backend.bus import CloudEvent, Severity
 from backend.clock import TimerHandle
 from backend.cloud import Cloud
+from backend.kit.pages import fingerprint
 from backend.kit.validation import Checks, refused
 from backend.service import Params, Request, Service
 from backend.services.logs.errors import (
@@ -60,6 +61,16 @@ def read_stream_name(checks: Checks, member: str, *, required: bool = True) -> s
     return checks.string(
         member, required=required, min_len=1, max_len=512, pattern=STREAM_NAME_PATTERN
     )
+
+
+def token_scope(action: str, params: Params, request: Request) -> str:
+    """What a listing's nextToken is bound to: the action, its filters and the region.
+
+    The action is part of it because the listings share their filters' names:
+    a DescribeMetricFilters token (a row number) handed to DescribeLogGroups,
+    with the same filters, would otherwise be read as a group's name.
+    """
+    return fingerprint(params, request.region, action, ignore=("limit", "nextToken"))
 
 
 def millis(seconds: float) -> int:

@@ -14,6 +14,8 @@ GetLogEvents reads one stream: the newest page by default, the oldest with
 (`stream.py`); at the end of the stream the token passed comes back, which is
 how clients know to stop. FilterLogEvents reads the group's streams
 interleaved by time, through the one filter-pattern parser (`patterns`).
+The two read time ranges differently, as their API reference says: GetLogEvents
+leaves out events at `endTime`, FilterLogEvents only those later than it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ from collections.abc import Callable, Iterator
 from itertools import compress, islice, pairwise
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_group_name, read_stream_name
+from backend.services.logs.base import (
+    LogsBase,
+    done,
+    read_group_name,
+    read_stream_name,
+    token_scope,
+)
 from backend.services.logs.errors import InvalidParameterException
 from backend.services.logs.group import LogGroup
 from backend.services.logs.patterns import FilterPatternError, compile_pattern
@@ -224,7 +232,7 @@ class EventActions(LogsBase):
         names = checks.strings("logStreamNames", min_items=1, max_items=100, item_max_len=512)
         prefix = read_stream_name(checks, "logStreamNamePrefix", required=False)
         start = checks.integer("startTime", low=0)
-        end = checks.integer("endTime", low=0)
+        last = checks.integer("endTime", low=0)
         text = checks.string("filterPattern", min_len=0, max_len=1024)
         token = checks.string("nextToken", min_len=1)
         limit = checks.integer("limit", low=1, high=MAX_EVENTS) or MAX_EVENTS
@@ -246,7 +254,7 @@ class EventActions(LogsBase):
             for s in group.streams.values()
             if (names is None or s.name in names) and (prefix is None or s.name.startswith(prefix))
         ]
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("FilterLogEvents", params, request)
         after: int | None = None
         if token is not None:
             position = decode_token(
@@ -255,6 +263,7 @@ class EventActions(LogsBase):
             if not isinstance(position, int):
                 raise InvalidParameterException("The specified nextToken is invalid.")
             after = position
+        end = None if last is None else last + 1
         found = heapq.merge(
             *(_matches(s, start, end, after, limit + 1, match) for s in streams),
             key=lambda pair: pair[1].key,

@@ -12,10 +12,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from backend.kit import tags as tag_rules
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import GROUP_NAME_PATTERN, LogsBase, done, read_group_name
+from backend.services.logs.base import (
+    GROUP_NAME_PATTERN,
+    LogsBase,
+    done,
+    read_group_name,
+    token_scope,
+)
 from backend.services.logs.errors import (
     InvalidOperationException,
     InvalidParameterException,
@@ -128,7 +134,7 @@ class GroupActions(LogsBase):
             groups = [g for g in groups if g.name in named or g.arn in named]
         if group_class is not None:
             groups = [g for g in groups if g.group_class == group_class]
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("DescribeLogGroups", params, request)
         if token is not None:
             after = decode_token(
                 token, scope, InvalidParameterException, "The specified nextToken is invalid."

@@ -2,20 +2,28 @@
 
 A group holds at most 100 filters, each with one transformation of at most
 three dimensions (AWS_FACTS §5); dimensions and a default value exclude each
-other, as in AWS. Patterns go through the one parser (`patterns`), whose
-refusals PutMetricFilter and TestMetricFilter word as "Invalid metric filter
-pattern" where AWS gives no reason of its own.
+other, as in AWS, and dimensions need a pattern that reads fields out of an
+event (JSON or space-delimited), which a terms pattern does not. Patterns go
+through the one parser (`patterns`), whose refusals PutMetricFilter and
+TestMetricFilter word as "Invalid metric filter pattern" where AWS gives no
+reason of its own.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.metrics.units import UNITS
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_group_name, read_stream_name
+from backend.services.logs.base import (
+    LogsBase,
+    done,
+    read_group_name,
+    read_stream_name,
+    token_scope,
+)
 from backend.services.logs.errors import (
     InvalidParameterException,
     LimitExceededException,
@@ -149,7 +157,7 @@ class MetricFilterActions(LogsBase):
             and (metric is None or found.transformation.name == metric)
             and (namespace is None or found.transformation.namespace == namespace)
         ]
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("DescribeMetricFilters", params, request)
         start = 0
         if token is not None:
             position = decode_token(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_stream_name
+from backend.services.logs.base import LogsBase, done, read_stream_name, token_scope
 from backend.services.logs.errors import (
     InvalidParameterException,
     ResourceAlreadyExistsException,
@@ -92,7 +92,7 @@ class StreamActions(LogsBase):
             key=lambda s: _order_key(s, by_time),
             reverse=descending,
         )
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("DescribeLogStreams", params, request)
         if token is not None:
             position = decode_token(
                 token, scope, InvalidParameterException, "The specified nextToken is invalid."
