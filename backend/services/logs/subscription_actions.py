@@ -13,10 +13,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from backend.errors import AwsError
-from backend.kit.pages import decode_token, encode_token, fingerprint
+from backend.kit.pages import decode_token, encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
-from backend.services.logs.base import LogsBase, done, read_group_name, read_stream_name
+from backend.services.logs.base import (
+    LogsBase,
+    done,
+    read_group_name,
+    read_stream_name,
+    token_scope,
+)
 from backend.services.logs.errors import (
     InvalidParameterException,
     LimitExceededException,
@@ -136,7 +142,7 @@ class SubscriptionActions(LogsBase):
             ),
             key=lambda f: f.name,
         )
-        scope = fingerprint(params, request.region, ignore=("limit", "nextToken"))
+        scope = token_scope("DescribeSubscriptionFilters", params, request)
         if token is not None:
             after = decode_token(
                 token, scope, InvalidParameterException, "The specified nextToken is invalid."
