@@ -1,11 +1,11 @@
-"""CloudTrail `LookupEvents`: the 90-day event history, newest first.
+"""CloudTrail: `LookupEvents` over the 90-day event history, newest first, and trails.
 
 The call path records every call in `cloud.trail`; this service only reads
 it, with AWS's rules (AWS_FACTS §6): management events of the caller's region,
 one lookup attribute at most, an inclusive time range, pages of at most 50,
 and a `NextToken` that is only good for the same query. Data events (SQS
 messages, Kinesis records) are not in the event history, as in AWS: only
-trails with data-event selectors record them.
+trails with data-event selectors record them (`trail_actions.py`, `delivery.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from backend.kit.pages import decode_token, encode_token, fingerprint
 from backend.params import optional_list, optional_str
-from backend.service import Params, Request, Response, Service, action
+from backend.service import Params, Request, Response, action
 from backend.services.cloudtrail.errors import (
     InvalidEventCategoryException,
     InvalidLookupAttributesException,
@@ -25,6 +25,7 @@ from backend.services.cloudtrail.errors import (
     InvalidNextTokenException,
     InvalidTimeRangeException,
 )
+from backend.services.cloudtrail.trail_actions import TrailActions
 from backend.trail import EVENT_HISTORY_DAYS, TrailEntry
 
 MAX_RESULTS = 50
@@ -54,15 +55,12 @@ _ATTRIBUTES: dict[str, Callable[[TrailEntry, str], bool]] = {
 }
 
 
-class CloudTrailService(Service):
-    """AWS CloudTrail's event history over the cloud's recorded calls."""
+class CloudTrailService(TrailActions):
+    """AWS CloudTrail: the event history over the cloud's recorded calls, and trails."""
 
     name: ClassVar[str] = "cloudtrail"
     event_source: ClassVar[str] = "cloudtrail.amazonaws.com"
     usage_name: ClassVar[str] = "CloudTrail"
-
-    def reset(self) -> None:
-        """Nothing of its own to forget: the recorded calls belong to the cloud's trail."""
 
     @action("LookupEvents", read_only=True)
     def lookup_events(self, params: Params, request: Request) -> Response:
