@@ -20,6 +20,7 @@ import pytest
 from backend.clock import RealtimeDriver
 from backend.headless import run_headless
 from backend.scenarios.loader import parse_scenario
+from backend.services.cloudtrail import CloudTrailService
 from backend.services.sqs import SqsService
 from tests.wire.live import TIMEOUT, Live
 
@@ -78,7 +79,7 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert "2026/hello.txt" in result.stdout
     assert '"ShardId": "shardId-00000000000' in result.stdout
     assert '"ACTIVE"' in result.stdout
-    assert '"EventName": "PutMetricAlarm"' in result.stdout
+    assert '"EventName": "StartLogging"' in result.stdout  # lookup-events, newest first
     assert '\\"Message\\" : \\"disk full\\"' in result.stdout  # SNS's envelope, in the body
     assert '"Average": 87.0' in result.stdout
     assert '"slow-checkout",' in result.stdout
@@ -87,6 +88,10 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert '"DashboardValidationMessages": []' in result.stdout
     assert '[\n    "ERROR disk full"\n]' in result.stdout  # filter-log-events: the ERROR line alone
     assert '"$level": "ERROR"' in result.stdout
+    trails = live.cloud.service(CloudTrailService)
+    assert live.call(lambda: [(t.name, t.logging) for t in trails.trail_list()]) == [
+        ("shell-trail", True)
+    ]
 
     env = {
         "AWS_ACCESS_KEY_ID": "test",
@@ -139,6 +144,7 @@ async def test_the_scenario_block_is_a_valid_scenario_that_runs() -> None:
         "sns",
         "cloudwatch",
         "logs",
+        "cloudtrail",
     ]
     summary = await run_headless(scenario, 600)
     calls = {(service, action): n for service, action, n, _ in summary.calls}

@@ -1,12 +1,14 @@
-"""CloudTrail events as rows for the trail pane."""
+"""CloudTrail events, and trails, as rows for the trail pane."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 
+from backend.services.cloudtrail.trails import CloudTrailTrail
 from backend.trail import Trail, TrailEntry
 from tui.presenters.formats import clock
 from tui.presenters.palette import Palette
@@ -135,3 +137,87 @@ def shortened(value: Any, limit: int = SHOWN_CHARACTERS) -> Any:
     if isinstance(value, list):
         return [shortened(item, limit) for item in value]
     return value
+
+
+TRAIL_LIST_COLUMNS = (
+    Column("trail", 0, min_width=12),
+    Column("logging", 7),
+    Column("destination", 0, min_width=16, drop=2),
+    Column("selects", 14, drop=3),
+    Column("waiting", 7, "right"),
+    Column("next batch", 10, "right"),
+    Column("files", 6, "right", drop=1),
+)
+
+
+def selects_text(trail: CloudTrailTrail) -> str:
+    """What a trail's selectors take, in a few words."""
+    if trail.advanced is not None:
+        kinds = {
+            value
+            for selector in trail.advanced
+            for field in selector.get("FieldSelectors", [])
+            if field.get("Field") == "eventCategory"
+            for value in field.get("Equals", [])
+        }
+        return " + ".join(sorted(kinds, reverse=True)) or "advanced"
+    parts = []
+    for selector in trail.basic or []:
+        if selector.get("IncludeManagementEvents", True):
+            parts.append("Management")
+        if selector.get("DataResources"):
+            parts.append("S3 objects")
+    return " + ".join(dict.fromkeys(parts)) or "nothing"
+
+
+def trail_row(trail: CloudTrailTrail, waiting: int, due: float | None, now: float) -> Row:
+    destination = f"s3://{trail.spec.bucket}" + (
+        f"/{trail.spec.prefix}" if trail.spec.prefix else ""
+    )
+    if trail.spec.log_group_arn:
+        destination += " + logs"
+    countdown = "-" if due is None or not trail.logging else f"in {max(0, int(due - now))} s"
+    return Row(
+        key=trail.arn,
+        cells=(
+            trail.name,
+            "yes" if trail.logging else "no",
+            destination,
+            selects_text(trail),
+            f"{waiting:,}",
+            countdown,
+            f"{trail.files_delivered:,}",
+        ),
+        sort=(
+            trail.name,
+            trail.logging,
+            destination,
+            selects_text(trail),
+            waiting,
+            due or 0.0,
+            trail.files_delivered,
+        ),
+    )
+
+
+def trail_detail(trail: CloudTrailTrail, waiting: int) -> str:
+    """The trail's status, its selectors, and the files it delivered, newest first."""
+    lines = [
+        f"{trail.arn}",
+        f"logging {'since ' + clock(trail.started) if trail.logging and trail.started else 'no'}"
+        f" · {waiting:,} records wait for the next batch (CloudTrail delivers about every "
+        "5 minutes, not as calls happen)",
+    ]
+    if trail.latest_error:
+        lines.append(f"⚠ last delivery failed: {trail.latest_error} (the records wait)")
+    selectors = trail.advanced if trail.advanced is not None else trail.basic
+    lines.append("selectors: " + json.dumps(selectors))
+    lines.append(
+        f"delivered {trail.files_delivered:,} files, {trail.records_delivered:,} records; newest:"
+    )
+    for delivered in reversed(trail.deliveries):
+        lines.append(
+            f"  {clock(delivered.time)}  {delivered.records:>5,} records  "
+            f"s3://{delivered.bucket}/{delivered.key}"
+        )
+    return "\n".join(lines)

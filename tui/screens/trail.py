@@ -1,9 +1,12 @@
-"""The trail pane: CloudTrail's event history, and the data events a trail could add.
+"""The trail pane: CloudTrail's trails, its event history, and the data events a trail adds.
 
 Event history holds management events only (90 days, as AWS keeps it). Data
 events (SendMessage, ReceiveMessage, DeleteMessage, ...) are recorded only by
 a trail with data-event selectors; `e` adds them, so the two kinds can be
-seen side by side, data events in their own colour.
+seen side by side, data events in their own colour. Above them, once a trail
+exists, the trails: whether each logs, what its selectors take, how many
+records wait for its next batch and when that is due, and (with the focus on
+a trail) the files it delivered.
 """
 
 from __future__ import annotations
@@ -19,10 +22,19 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from backend.cloud import Cloud
+from backend.services.cloudtrail import CloudTrailService
 from backend.trail import TrailEntry
 from tui.presenters.formats import compact_count
 from tui.presenters.palette import Palette
-from tui.presenters.trail import TRAIL_COLUMNS, TrailSearch, entry_row, shortened
+from tui.presenters.trail import (
+    TRAIL_COLUMNS,
+    TRAIL_LIST_COLUMNS,
+    TrailSearch,
+    entry_row,
+    shortened,
+    trail_detail,
+    trail_row,
+)
 from tui.screens.pane import Pane
 from tui.screens.record import RecordScreen
 from widgets.live_table import Row
@@ -38,6 +50,9 @@ the error when it failed. Event history keeps management events (CreateQueue,
 PurgeQueue, ...) for 90 days. Data events (SendMessage, ReceiveMessage, ...)
 are only recorded by a trail with data-event selectors: press e to add them.
 The table shows the newest events; / searches everything the trail keeps.
+A trail (above the events, once one exists) is not real time: it delivers
+what its selectors take about every five minutes, as one gzip file in S3
+(and into a log group): watch "waiting" grow and the files arrive.
 As in AWS's records, an SQS message body shows as HIDDEN_DUE_TO_SECURITY_REASONS.
 Calls made with boto3 or the aws CLI show under their access key and agent."""
 
@@ -50,6 +65,13 @@ class TrailPane(Pane):
     """
 
     DEFAULT_CSS = """
+    TrailPane > #trails {
+        height: auto;
+        max-height: 7;
+    }
+    TrailPane > #trails LiveTable {
+        height: auto;
+    }
     TrailPane > #events {
         height: 3fr;
     }
@@ -102,6 +124,9 @@ class TrailPane(Pane):
         self._filter = ""
 
     def compose(self) -> ComposeResult:
+        trails = ResourceTable("Trails", TRAIL_LIST_COLUMNS, id="trails", empty="no trails")
+        trails.display = False
+        yield trails
         yield ResourceTable(
             self._title(), TRAIL_COLUMNS, id="events", empty="no events yet", remote_filter=True
         )
@@ -111,6 +136,22 @@ class TrailPane(Pane):
     @property
     def events_table(self) -> ResourceTable:
         return self.query_one("#events", ResourceTable)
+
+    @property
+    def trails_table(self) -> ResourceTable:
+        return self.query_one("#trails", ResourceTable)
+
+    def _trails(self) -> None:
+        """The trails strip: shown once a trail exists, with what waits for its next batch."""
+        service = self.cloud.service(CloudTrailService)
+        trails = service.trail_list()
+        table = self.trails_table
+        table.display = bool(trails)
+        if not trails:
+            return
+        now = self.cloud.clock.now()
+        due = service.next_delivery()
+        table.set_rows([trail_row(t, service.waiting(t), due, now) for t in trails])
 
     def focus_main(self) -> None:
         self.events_table.focus_table()
@@ -155,6 +196,7 @@ class TrailPane(Pane):
         )
 
     def refresh_view(self) -> None:
+        self._trails()
         entries = self._entries()
         if self._rows_palette is not self.palette:
             self._rows_palette = self.palette
@@ -177,6 +219,9 @@ class TrailPane(Pane):
         self._show_json()
 
     def _show_json(self) -> None:
+        if self.trails_table.display and self.trails_table.table.has_focus:
+            self._show_trail()
+            return
         key = self.events_table.cursor_key
         seq = int(key) if key else None
         if seq == self._shown_seq:
@@ -185,6 +230,15 @@ class TrailPane(Pane):
         target = self.query_one("#event-json", Static)
         entry = self.cloud.trail.find(seq) if seq is not None else None
         target.update(JSON(json.dumps(shortened(entry.record()))) if entry is not None else "")
+
+    def _show_trail(self) -> None:
+        """The highlighted trail's status, selectors and delivered files, in the detail."""
+        key = self.trails_table.cursor_key
+        service = self.cloud.service(CloudTrailService)
+        trail = service.trails.get(key) if key else None
+        self._shown_seq = None
+        target = self.query_one("#event-json", Static)
+        target.update(trail_detail(trail, service.waiting(trail)) if trail is not None else "")
 
     def _highlighted(self) -> TrailEntry | None:
         key = self.events_table.cursor_key
