@@ -161,6 +161,35 @@ def evaluate(
     return Outcome(state, trace, rule, now, end)
 
 
+def judged_again(
+    rule: Rule, points: Mapping[int, float], end: int, now: float, last: tuple[Period, ...]
+) -> Outcome | None:
+    """`evaluate` of an alarm without bands at a later `end`, when it surely judges `last` again.
+
+    The caller vouches that `points` are the very values `last` was judged
+    from under `rule`. When `last` was N real datapoints (so the newest N),
+    no datapoint came after them and the range still holds them all, the
+    newest N are those again, and so is the state they make: nothing need be
+    judged. None when that does not hold.
+    """
+    n, p = rule.evaluation_periods, rule.period
+    if len(last) != n or last[0].timestamp < end - p * (n + EXTRA_PERIODS):
+        return None
+    newest = last[-1].timestamp
+    if newest >= end:
+        return None
+    for t in range(end - p, newest, -p):
+        if t in points:
+            return None
+    breaching = 0
+    for period in last:
+        if period.missing:
+            return None
+        if period.breaching:
+            breaching += 1
+    return Outcome(ALARM if breaching >= rule.datapoints_to_alarm else OK, last, rule, now, end)
+
+
 def _judged(
     rule: Rule,
     points: Mapping[int, float],
