@@ -5,8 +5,10 @@ the next reads only periods that were still open, unless a point went
 before a series' open second or an expiry emptied it. These tests put
 points where a stale reading would show: into a period already read and
 closed, into the open minute behind the clock, into the newest period after
-evaluations that found nothing new; and check, over random puts, sweeps and
-clock jumps, that every evaluation judges what a fresh read gives.
+evaluations that found nothing new, in a second unit, ahead of the clock
+(which trims a high-resolution series' oldest seconds); and check, over
+random puts, sweeps and clock jumps, that every evaluation judges what a
+fresh read gives.
 """
 
 from __future__ import annotations
