@@ -120,6 +120,7 @@ class Series:
         "_total",
         "count",
         "id",
+        "late",
         "resolution",
         "unit",
     )
@@ -138,6 +139,10 @@ class Series:
         self.resolution = resolution
         #: Values ever put, also those past retention (a StatisticValues set counts one).
         self.count = 0
+        #: Writes that may change periods a reader saw closed: points for a second before
+        #: the open one, and expiry emptying the series. Any other write lands at or after
+        #: the open second, so periods that ended by it stay as read while this holds.
+        self.late = 0
         self._retention = retention
         # The open second: -1 while the series holds no data at all.
         self._second = -1
@@ -357,6 +362,7 @@ class Series:
         self, second: int, count: float, total: float, low: float, high: float, shape: Shape
     ) -> None:
         """A point for a second before the open one (rare: a backdated PutMetricData)."""
+        self.late += 1
         if second >= self._minute_end - 60:
             rows = self._pending
             at = len(rows)
@@ -410,6 +416,7 @@ class Series:
         if now >= self._roll_due:
             self._roll(now)
         if 0 <= self._minute_end - 60 < self._hours.floor:
+            self.late += 1
             self._second = -1
             self._minute_end = 0
             self._pending = []
@@ -495,8 +502,8 @@ class Series:
             return
         bands = (
             (3600, _cut(now - HOUR_RETENTION, 3600), _cut(now - FIVE_MINUTE_RETENTION, 3600)),
-            (300, _cut(now - FIVE_MINUTE_RETENTION, 3600), _cut(now - MINUTE_RETENTION, 300)),
-            (60, _cut(now - MINUTE_RETENTION, 300), math.inf),
+            (300, _cut(now - FIVE_MINUTE_RETENTION, 3600), minute_resolution_from(now)),
+            (60, minute_resolution_from(now), math.inf),
         )
         for granularity, band_start, band_end in bands:
             if period % granularity:
@@ -520,6 +527,16 @@ class Series:
         # Summed as `_file_minute` will sum them, so the answer is the same before and after.
         count = sum(r[1] for r in rows)
         return self._minute_end - 60, count, sum(r[2] for r in rows), low, high, shape
+
+
+def minute_resolution_from(now: float) -> int:
+    """The oldest time answered at one-minute resolution at `now` (module doc).
+
+    From there on a period that is a multiple of a minute is read from the
+    minute bins and the open minute alone: its answer depends on the data
+    put, not on how far `now` has moved on.
+    """
+    return _cut(now - MINUTE_RETENTION, 300)
 
 
 def _cut(time: float, granularity: int) -> int:

@@ -38,6 +38,9 @@ class MetricStore:
         self._by_id: dict[MetricId, list[Series]] = {}
         self._forgotten: weakref.WeakValueDictionary[_Key, Series] = weakref.WeakValueDictionary()
         self._next_sweep = -math.inf
+        #: Bumped whenever a series is made, forgotten or found again: while it holds,
+        #: `units` gives every metric the same series as before.
+        self.generation = 0
 
     def series(
         self,
@@ -67,6 +70,7 @@ class MetricStore:
 
     def _register(self, series: Series) -> None:
         key = (series.id, series.unit)
+        self.generation += 1
         self._forgotten.pop(key, None)
         series._on_data = None
         self._series[key] = series
@@ -102,6 +106,8 @@ class MetricStore:
         comparisons unless something is due, and then moves only what is.
         """
         empty = [key for key, series in self._series.items() if not series.expire(now)]
+        if empty:
+            self.generation += 1
         for key in empty:
             series = self._series.pop(key)
             same = self._by_id[series.id]
@@ -115,6 +121,7 @@ class MetricStore:
         """Forget every series, also those services still hold: they stay detached."""
         for series in self._forgotten.values():
             series._on_data = None
+        self.generation += 1
         self._series.clear()
         self._by_id.clear()
         self._forgotten.clear()

@@ -155,6 +155,40 @@ def test_last_time_is_the_newest_second_with_data() -> None:
     assert s.last_time == T0 + 10
 
 
+def test_late_counts_the_puts_that_may_change_closed_periods() -> None:
+    """Points before the open second, and an expiry's emptying: not points at or after it."""
+    s = standard()
+    for t in (T0 + 30, T0 + 30, T0 + 90, T0 + 200):
+        s.add(t, 1.0)
+    s.add_statistics(T0 + 200, 2, 3.0, 1.0, 2.0)
+    assert s.late == 0
+    s.add(T0 + 190, 1.0)  # in the open minute, before the open second
+    s.add_values(T0 + 10, [1.0, 2.0])  # into a filed minute
+    assert s.late == 2
+    s.expire(T0 + HOUR_RETENTION)  # a roll-up, nothing emptied
+    assert s.late == 2
+    assert not s.expire(T0 + 2 * HOUR + HOUR_RETENTION)
+    assert s.late == 3
+
+
+def test_the_store_generation_moves_when_the_series_units_gives_change() -> None:
+    store = MetricStore()
+    seen = [store.generation]
+    s = standard(store)
+    seen.append(store.generation)
+    standard(store).add(T0, 1.0)  # the same series, and a point: no change
+    store.expire(T0 + HOUR)  # nothing emptied
+    seen.append(store.generation)
+    store.expire(T0 + 2 * HOUR + HOUR_RETENTION)  # forgotten
+    seen.append(store.generation)
+    assert standard(store) is s  # found again
+    seen.append(store.generation)
+    store.clear()
+    seen.append(store.generation)
+    assert seen[1] == seen[2]
+    assert len(set(seen)) == len(seen) - 1
+
+
 def test_expire_trims_sub_minute_bins_to_the_clock_but_keeps_the_newest_few() -> None:
     store = MetricStore()
     s = high_res(store)

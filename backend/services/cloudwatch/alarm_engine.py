@@ -8,6 +8,11 @@ changed state is written to the alarm, its history, and the bus (so the
 dashboard notifies once per change, not per tick), and the actions for the
 new state run when the alarm's actions are enabled.
 
+Most evaluations find what the last one found, give or take the newest
+period: a single-metric alarm reads again only the periods that may have
+changed since (`readings`), and when none did and the same datapoints still
+decide, takes the last judgement again (`evaluation.judged_again`).
+
 Actions go through `ACTION_TARGETS`, one entry per AWS service an action ARN
 names: the hook later services (SNS, Auto Scaling, EC2, Lambda) fill in.
 Until a service is simulated, its actions are recorded in the alarm's history
@@ -26,13 +31,20 @@ from typing import TYPE_CHECKING
 from backend.bus import CloudEvent, Severity
 from backend.errors import AwsError
 from backend.kit.sampler import MinuteSampler
-from backend.metrics import MetricId, merged_points
 from backend.services.cloudwatch import notifications
 from backend.services.cloudwatch.alarms import Alarm, History, MetricAlarm
 from backend.services.cloudwatch.anomaly import Detectors, band_source
-from backend.services.cloudwatch.evaluation import ALARM, EXTRA_PERIODS, OK, Outcome, evaluate
+from backend.services.cloudwatch.evaluation import (
+    ALARM,
+    EXTRA_PERIODS,
+    OK,
+    Outcome,
+    evaluate,
+    judged_again,
+)
 from backend.services.cloudwatch.metric_data import Results
 from backend.services.cloudwatch.metric_math import Context, TimeSeries
+from backend.services.cloudwatch.readings import Readings
 
 if TYPE_CHECKING:
     from backend.cloud import Cloud
@@ -103,29 +115,29 @@ class AlarmEngine:
         rule = alarm.rule
         end = int(now) // rule.period * rule.period
         start = end - rule.period * (rule.evaluation_periods + EXTRA_PERIODS)
-        try:
-            points, bands = self._points(alarm, region, start, end, now)
-        except AwsError:
-            # A metric-math alarm whose expression fails on this data has no datapoints.
-            points, bands = {}, {}
-        outcome = evaluate(rule, points, end, alarm.state, now, bands)
+        if alarm.metrics:
+            try:
+                points, bands = self._math_points(alarm, region, start, end, now)
+            except AwsError:
+                # A metric-math alarm whose expression fails on this data has no datapoints.
+                points, bands = {}, {}
+            outcome = evaluate(rule, points, end, alarm.state, now, bands)
+        else:
+            readings = alarm.readings
+            if readings is None or readings.config is not alarm.config:
+                readings = alarm.readings = Readings(alarm.config)
+            points = readings.read(self.cloud.metrics, start, end, rule.period, now)
+            again = None if readings.changed else judged_again(rule, points, end, now, alarm.trace)
+            outcome = evaluate(rule, points, end, alarm.state, now) if again is None else again
         alarm.trace = outcome.trace
         if outcome.state != alarm.state:
             self.change(alarm, region, outcome.state, outcome.reason, outcome.reason_data, now)
         return outcome
 
-    def _points(
+    def _math_points(
         self, alarm: MetricAlarm, region: str, start: int, end: int, now: float
     ) -> tuple[dict[int, float], dict[int, tuple[float, float]]]:
-        """The alarm's values by period in [start, end), and a band alarm's bands."""
-        if not alarm.metrics:
-            config = alarm.config
-            dims = tuple(sorted((d["Name"], d["Value"]) for d in config["Dimensions"]))
-            metric_id = MetricId(config["Namespace"], config["MetricName"], dims)
-            stat = config.get("Statistic") or config["ExtendedStatistic"]
-            unit = config.get("Unit")
-            units = [s for s in self.cloud.metrics.units(metric_id) if unit in (None, s.unit)]
-            return merged_points(units, start, end, alarm.rule.period, now, stat), {}
+        """A metric-math alarm's values by period in [start, end), and a band alarm's bands."""
         stats = [q["Id"] for q in alarm.metrics if "MetricStat" in q]
         bands_of = band_source(self.cloud.metrics, self.detectors, region, alarm.metrics, now)
         context = Context(stats, start, end, alarm.rule.period, bands=bands_of)

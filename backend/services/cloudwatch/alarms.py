@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from backend.services.cloudwatch.evaluation import INSUFFICIENT_DATA, Period, Rule
+from backend.services.cloudwatch.readings import Readings
 
 #: How long alarm history is kept.
 HISTORY_DAYS = 30
@@ -113,6 +114,8 @@ class MetricAlarm(Described):
     tags: dict[str, str] = field(default_factory=dict)
     #: The periods the last evaluation judged (for the pane's trace).
     trace: tuple[Period, ...] = ()
+    #: A single-metric alarm's last reading of its metric, for the next evaluation.
+    readings: Readings | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

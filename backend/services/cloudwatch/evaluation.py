@@ -20,10 +20,12 @@ breached, and whether it was missing and how it was treated.
 from __future__ import annotations
 
 import json
-import math
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from math import isfinite
+from typing import NamedTuple
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 STATES = (OK, ALARM, INSUFFICIENT_DATA)
@@ -35,10 +37,10 @@ EXTRA_PERIODS = 5
 
 #: The static threshold operators: the breach test and how the reason words it.
 THRESHOLD_OPERATORS: dict[str, tuple[Callable[[float, float], bool], str]] = {
-    "GreaterThanOrEqualToThreshold": (lambda v, t: v >= t, "greater than or equal to"),
-    "GreaterThanThreshold": (lambda v, t: v > t, "greater than"),
-    "LessThanThreshold": (lambda v, t: v < t, "less than"),
-    "LessThanOrEqualToThreshold": (lambda v, t: v <= t, "less than or equal to"),
+    "GreaterThanOrEqualToThreshold": (operator.ge, "greater than or equal to"),
+    "GreaterThanThreshold": (operator.gt, "greater than"),
+    "LessThanThreshold": (operator.lt, "less than"),
+    "LessThanOrEqualToThreshold": (operator.le, "less than or equal to"),
 }
 #: The band operators of anomaly-detection alarms (with ThresholdMetricId).
 BAND_OPERATORS = (
@@ -49,9 +51,12 @@ BAND_OPERATORS = (
 OPERATORS = (*THRESHOLD_OPERATORS, *BAND_OPERATORS)
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    """One period of the evaluation range as the alarm saw it."""
+class Period(NamedTuple):
+    """One period of the evaluation range as the alarm saw it.
+
+    A named tuple, not a dataclass: an evaluation makes N of them, for each
+    of thousands of alarms a minute, and a tuple is made in a fraction of the time.
+    """
 
     timestamp: int
     value: float | None
@@ -62,8 +67,7 @@ class Period:
     band: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The state an evaluation arrives at, and the periods that decided it.
 
     The reason and its data are words and JSON for a state change; most
@@ -127,40 +131,92 @@ def evaluate(
     """The state `points` (values by period start) put the alarm in, judged at `now`.
 
     `end` is the end of the newest complete period; the evaluation range is
-    the N + EXTRA_PERIODS periods before it.
+    the N + EXTRA_PERIODS periods before it. Values outside it do not count.
     """
     n, m, p = rule.evaluation_periods, rule.datapoints_to_alarm, rule.period
-    starts = [end - p * (i + 1) for i in range(n + EXTRA_PERIODS)]  # newest first
-    real = [t for t in starts if t in points and math.isfinite(points[t])]
-    bands = bands or {}
-
-    def judged(t: int) -> Period:
-        value = points[t]
-        band = bands.get(t)
-        return Period(t, value, breaches(rule, value, band), band=band)
-
-    if len(real) >= n:
-        trace = [judged(t) for t in real[:n]]
-    else:
-        # Every real datapoint, and the newest missing periods, as few as make N.
-        gaps = [t for t in starts if t not in points][: n - len(real)]
-        chosen = sorted({*real, *gaps}, reverse=True)
-        if rule.treat_missing in ("breaching", "notBreaching"):
-            filled = rule.treat_missing == "breaching"
-            trace = [
-                judged(t) if t in points else Period(t, None, filled, missing=True) for t in chosen
-            ]
-        else:
-            trace = [judged(t) if t in points else Period(t, None, None, True) for t in chosen]
-    trace.sort(key=lambda period: period.timestamp)
-    breaching = sum(1 for period in trace if period.breaching)
+    # The range newest first: its real datapoints, stopping at N of them, and its gaps.
+    real: list[int] = []
+    gaps: list[int] = []
+    get = points.get
+    t = end
+    for _ in range(n + EXTRA_PERIODS):
+        t -= p
+        value = get(t)
+        if value is None:
+            gaps.append(t)
+        elif isfinite(value):
+            real.append(t)
+            if len(real) == n:
+                break
+    # The newest N real datapoints; with fewer, all of them and as few missing periods as make N.
+    chosen = real[::-1] if len(real) >= n else sorted({*real, *gaps[: n - len(real)]})
+    trace = tuple(_judged(rule, points, bands or {}, chosen))
+    breaching = [period.breaching for period in trace].count(True)
     if breaching >= m:
         state = ALARM
     elif not real and rule.treat_missing in ("missing", "ignore"):
         state = current if rule.treat_missing == "ignore" else INSUFFICIENT_DATA
     else:
         state = OK
-    return Outcome(state, tuple(trace), rule, now, end)
+    return Outcome(state, trace, rule, now, end)
+
+
+def judged_again(
+    rule: Rule, points: Mapping[int, float], end: int, now: float, last: tuple[Period, ...]
+) -> Outcome | None:
+    """`evaluate` of an alarm without bands at a later `end`, when it surely judges `last` again.
+
+    The caller vouches that `points` are the very values `last` was judged
+    from under `rule`. When `last` was N real datapoints (so the newest N),
+    no datapoint came after them and the range still holds them all, the
+    newest N are those again, and so is the state they make: nothing need be
+    judged. None when that does not hold.
+    """
+    n, p = rule.evaluation_periods, rule.period
+    if len(last) != n or last[0].timestamp < end - p * (n + EXTRA_PERIODS):
+        return None
+    newest = last[-1].timestamp
+    if newest >= end:
+        return None
+    for t in range(end - p, newest, -p):
+        if t in points:
+            return None
+    breaching = 0
+    for period in last:
+        if period.missing:
+            return None
+        if period.breaching:
+            breaching += 1
+    return Outcome(ALARM if breaching >= rule.datapoints_to_alarm else OK, last, rule, now, end)
+
+
+def _judged(
+    rule: Rule,
+    points: Mapping[int, float],
+    bands: Mapping[int, tuple[float, float]],
+    chosen: list[int],
+) -> list[Period]:
+    """The chosen periods judged: each real datapoint, and each missing one as treated."""
+    if rule.treat_missing in ("breaching", "notBreaching"):
+        filled: bool | None = rule.treat_missing == "breaching"
+    else:
+        filled = None
+    found = THRESHOLD_OPERATORS.get(rule.operator)
+    if found is None:
+        return [
+            Period(t, points[t], breaches(rule, points[t], bands.get(t)), False, bands.get(t))
+            if t in points
+            else Period(t, None, filled, True)
+            for t in chosen
+        ]
+    test, threshold = found[0], rule.threshold
+    assert threshold is not None
+    return [
+        Period(t, points[t], test(points[t], threshold))
+        if t in points
+        else Period(t, None, filled, True)
+        for t in chosen
+    ]
 
 
 def _reason(rule: Rule, trace: list[Period], state: str, breaching: int, unknown: int) -> str:
