@@ -6,7 +6,7 @@ import json
 
 import pytest
 from rich.text import Text
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from backend.errors import AwsError
 from tests.tui.helpers import (
@@ -55,7 +55,8 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         assert app.current_pane is pane
         assert event_names(app) == setup
         shown = pane.events_table.shown
-        assert {cell(row, 3) for row in shown} == {"skydeck-scenario"}
+        # The scenario's role made everything; CloudTrail itself looked for the trail's bucket.
+        assert {cell(row, 3) for row in shown} == {"skydeck-scenario", "cloudtrail.amazonaws.com"}
         assert "sqs.amazonaws.com" in {cell(row, 2) for row in shown}
         assert pane.events_table.title == f"Event history · {len(setup)} kept"
 
@@ -226,3 +227,35 @@ async def test_enter_opens_the_whole_record(app: SkydeckApp) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RecordScreen)
+
+
+async def test_the_trails_strip_counts_down_to_the_batch_and_lists_the_files(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(TRAIL_KEY)
+        await pilot.pause()
+        pane = trail_pane(app)
+        trails = pane.trails_table
+        assert trails.display
+        [row] = trails.shown
+        assert [cell(row, i) for i in (0, 1, 2, 3)] == [
+            "skydeck-trail",
+            "yes",
+            "s3://cloudtrail-logs + logs",
+            "Management",
+        ]
+        assert cell(row, 5) == "in 300 s" and cell(row, 6) == "0"
+        waiting = int(cell(row, 4))
+        assert waiting > 0, "the set-up calls wait for the first batch"
+
+        await step(pilot, 300)
+        [row] = trails.shown
+        assert cell(row, 6) == "1" and cell(row, 5) == "in 300 s"
+        trails.focus_table()
+        await pilot.pause()
+        detail = str(pane.query_one("#event-json", Static).content)
+        assert "delivered 1 files" in detail
+        assert (
+            "s3://cloudtrail-logs/AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/29/" in detail
+        )

@@ -16,6 +16,7 @@ import json
 from typing import ClassVar
 
 from rich.json import JSON
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -249,6 +250,10 @@ class TrailPane(Pane):
         return (compact_count(errors) if errors else ""), errors > 0
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        self._show_json()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The detail follows the focus: a trail's files, or the highlighted event."""
         self._show_json()
 
     def action_open(self) -> None:
