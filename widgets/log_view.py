@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -40,6 +40,16 @@ class LogLines(Protocol):
     def __len__(self) -> int: ...
 
     def __getitem__(self, index: int) -> LogLine: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What every line of one frame shares: resolved once in `render_lines`."""
+
+    width: int
+    top: int
+    base: Style
+    styles: dict[str, Style]
 
 
 class NoLines:
@@ -113,6 +123,7 @@ class LogView(ScrollView, can_focus=True):
         self.lines: LogLines = NoLines()
         self.highlights: tuple[str, ...] = ()
         self.show_source = True
+        self._frame: _Frame | None = None
 
     def show(self, lines: LogLines, highlights: tuple[str, ...] = ()) -> None:
         """Show `lines` (or the same lines, grown): in follow mode, the newest."""
@@ -161,30 +172,66 @@ class LogView(ScrollView, can_focus=True):
         if len(self.lines):
             self.post_message(self.Selected(self.cursor))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Resolve the styles and the geometry once a frame, not once a line."""
+        self._frame = _Frame(
+            self.scrollable_content_region.width,
+            self.scroll_offset.y,
+            self.rich_style,
+            {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES},
+        )
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = self.scroll_offset.y + y
-        base = self.rich_style
+        """One line as segments, cut to the width first: a 1 MB event costs what shows."""
+        frame = self._frame
+        if frame is None:
+            return Strip.blank(self.size.width)
+        width, styles = frame.width, frame.styles
+        index = frame.top + y
+        base = frame.base
         if index >= len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]
-        text = Text.assemble(
-            (line.time, self.get_component_rich_style("log-view--time")),
-            " ",
-            no_wrap=True,
-            end="",
-        )
-        if self.show_source and line.source:
-            text.append(line.source, self.get_component_rich_style("log-view--source"))
-            text.append(" ")
-        text.append(line.message.translate(_CONTROL))
-        match = self.get_component_rich_style("log-view--match")
-        for word in self.highlights:
-            text.highlight_words([word], match, case_sensitive=True)
-        style: Style = base
         if index == self.cursor:
-            style = base + self.get_component_rich_style("log-view--cursor")
-            text.stylize(style)
-        text.truncate(width, overflow="ellipsis")
-        strip = Strip(text.render(self.app.console), text.cell_len)
-        return strip.crop_extend(0, width, style)
+            base = base + styles["log-view--cursor"]
+        segments = [
+            Segment(line.time, base + styles["log-view--time"]),
+            Segment(" ", base),
+        ]
+        used = len(line.time) + 1
+        if self.show_source and line.source:
+            source = base + styles["log-view--source"]
+            segments += [Segment(line.source, source), Segment(" ", base)]
+            used += len(line.source) + 1
+        room = max(0, width - used)
+        message = line.message[: room + 1].translate(_CONTROL)
+        if len(message) > room:
+            message = message[: max(0, room - 1)] + "…"
+        segments += self._marked(message, base, styles["log-view--match"])
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _marked(self, message: str, base: Style, marked: Style) -> list[Segment]:
+        """`message` as segments, the highlighted words in the match style."""
+        spans: list[tuple[int, int]] = []
+        for word in self.highlights:
+            at = message.find(word)
+            while at >= 0:
+                spans.append((at, at + len(word)))
+                at = message.find(word, at + len(word))
+        if not spans:
+            return [Segment(message, base)]
+        match = base + marked
+        out: list[Segment] = []
+        position = 0
+        for start, end in sorted(spans):
+            start = max(start, position)
+            if start >= end:
+                continue
+            if start > position:
+                out.append(Segment(message[position:start], base))
+            out.append(Segment(message[start:end], match))
+            position = end
+        if position < len(message):
+            out.append(Segment(message[position:], base))
+        return out

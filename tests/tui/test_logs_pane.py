@@ -30,7 +30,7 @@ from tests.tui.helpers import (
 from tests.tui.snapshots import SIZES, SnapCompare, SnapshotApp, ansi_only, then
 from tui.app import SkydeckApp
 from tui.screens.log_tail import TailScreen
-from tui.screens.logs import LogsPane, TesterScreen
+from tui.screens.logs import LogsPane, PatternTesterScreen
 from widgets.log_view import LogView
 
 GROUP = "/skydeck/orders-workers"
@@ -148,7 +148,7 @@ async def test_t_tries_a_pattern_and_a_value_on_the_newest_events() -> None:
         await pilot.press("t")
         await settle(pilot)
         tester = screen(app)
-        assert isinstance(tester, TesterScreen)
+        assert isinstance(tester, PatternTesterScreen)
         assert len(tester.messages) == 50
         tester.query_one("#pattern", Input).value = '{ $.level = "INFO" }'
         tester.query_one("#value", Input).value = "$.latencyMs"

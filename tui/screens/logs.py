@@ -61,14 +61,14 @@ def newest_events(group: LogGroup, count: int) -> list[str]:
     return [message for _, message in reversed(newest)]
 
 
-class TesterScreen(ModalScreen[None]):
+class PatternTesterScreen(ModalScreen[None]):
     """A pattern and a metric value, tried on the newest events as they are typed."""
 
     DEFAULT_CSS = """
-    TesterScreen {
+    PatternTesterScreen {
         align: center middle;
     }
-    TesterScreen > Vertical {
+    PatternTesterScreen > Vertical {
         width: 100%;
         max-width: 110;
         height: 90%;
@@ -76,15 +76,15 @@ class TesterScreen(ModalScreen[None]):
         background: $surface;
         padding: 0 1;
     }
-    TesterScreen .tester--title {
+    PatternTesterScreen .tester--title {
         text-style: bold;
         color: $accent;
     }
-    TesterScreen .tester--result {
+    PatternTesterScreen .tester--result {
         height: 1fr;
         overflow-y: auto;
     }
-    TesterScreen .tester--hint {
+    PatternTesterScreen .tester--hint {
         color: $text-muted;
     }
     """
@@ -380,7 +380,7 @@ class LogsPane(ResourcePane[LogGroup]):
         group = self.selected()
         if group is None:
             return
-        self.app.push_screen(TesterScreen(group.name, newest_events(group, TESTED)))
+        self.app.push_screen(PatternTesterScreen(group.name, newest_events(group, TESTED)))
 
     def action_delete_group(self) -> None:
         group = self.selected()

@@ -89,6 +89,13 @@ class EventActions(LogsBase):
         timestamps: list[int] = []
         messages: list[str] = []
         for index, event in enumerate(events or ()):
+            # Most events are well formed: only one that is not pays for the checks that
+            # word its refusal.
+            timestamp, message = event.get("timestamp"), event.get("message")
+            if type(timestamp) is int and timestamp >= 0 and type(message) is str and message:
+                timestamps.append(timestamp)
+                messages.append(message)
+                continue
             item = checks.item("logEvents", index, event)
             timestamp = item.integer("timestamp", required=True, low=0)
             message = item.string("message", required=True, min_len=1)
