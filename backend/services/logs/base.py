@@ -128,7 +128,7 @@ class LogsBase(Service):
             )
         if identifier is not None:
             prefix = f"arn:aws:logs:{request.region}:{request.account}:log-group:"
-            name = identifier.removeprefix(prefix).removesuffix(":*")
+            name = identifier.removeprefix(prefix)
         if name is None and required:
             raise InvalidParameterException(
                 "Either LogGroupName or LogGroupIdentifier must be specified."
