@@ -47,8 +47,8 @@ Offsets = npt.NDArray[np.uint64]
 
 #: Most decimals a float column is tried at: a double carries about 16 digits.
 _MOST_DECIMALS: Final = 15
-#: The scales that many decimals take, each exact as a double.
-_SCALES: Final = tuple(10.0**e for e in range(_MOST_DECIMALS + 1))
+#: The scales that many decimals take, each exact as a double, as a column.
+_SCALES: Final = np.array([[10.0**e] for e in range(_MOST_DECIMALS + 1)])
 #: Scaled values must be whole doubles that int64 holds with their steps.
 _LARGEST: Final = 2.0**53
 #: Values checked at each scale before the whole column is.
@@ -57,16 +57,18 @@ _SAMPLE: Final = 8
 _RAW: Final = 255
 #: zlib's level: a block is sealed once and read many times.
 _LEVEL: Final = 9
-#: Which columns a block has, and whether its index is 64-bit: its first byte.
-_COUNTS, _TOTALS, _MAXIMA, _WIDE = 1, 2, 4, 8
+#: Which columns a block has: its first byte.
+_COUNTS, _TOTALS, _MAXIMA = 1, 2, 4
 #: How whole numbers are laid out: steps between them or offsets; planes or bits.
 _STEPS, _PLANES = 1, 2
 _WIDTHS: Final = (1, 2, 4, 8)
 
 
 def seal(bins: Bins) -> bytes:
-    """`bins` (with exactly their own sketches) as a block."""
-    wide = bins.index.itemsize == 8
+    """`bins` (with exactly their own sketches) as a block.
+
+    Only minute and coarser levels seal, so the index is 32-bit (`Bins`).
+    """
     values = (bins.counts, bins.totals, bins.maxima)
     flags = sum(
         bit
@@ -74,10 +76,10 @@ def seal(bins: Bins) -> bytes:
         if column is not None
     )
     out = [
-        bytes((flags | (_WIDE if wide else 0),)),
+        bytes((flags,)),
         _varint(len(bins)),
         _varint(len(bins.sketches)),
-        _ints(np.frombuffer(bins.index, np.int64 if wide else np.int32).astype(np.int64)),
+        _ints(np.frombuffer(bins.index, np.int32).astype(np.int64)),
     ]
     out += (_floats(column) for column in (bins.minima, *values) if column is not None)
     if bins.sketches:
@@ -101,9 +103,8 @@ def unseal(block: bytes) -> Bins:
     flags = reader.byte()
     n = reader.varint()
     sketches = reader.varint()
-    wide = flags & _WIDE
-    bins = Bins("q" if wide else "i")
-    bins.index.frombytes(reader.ints(n).astype(np.int64 if wide else np.int32).tobytes())
+    bins = Bins("i")
+    bins.index.frombytes(reader.ints(n).astype(np.int32).tobytes())
     bins.minima = reader.floats(n)
     if flags & _COUNTS:
         bins.counts = reader.floats(n)
@@ -146,42 +147,48 @@ def _varint(value: int) -> bytes:
 def _floats(column: array[float]) -> bytes:
     """A float column: scaled whole numbers when some scale gives every value back."""
     values = np.frombuffer(column, np.float64)
-    for e, scale in enumerate(_SCALES):
-        if _scales(values[:_SAMPLE], scale) and _scales(values, scale):
-            return bytes((e,)) + _ints(np.rint(values * scale).astype(np.int64))
+    # Every scale at once on a few values, then the whole column at the scales they allow.
+    for e in np.flatnonzero(_exact(values[:_SAMPLE], _SCALES)).tolist():
+        if _exact(values, _SCALES[e : e + 1])[0]:
+            return bytes((e,)) + _ints(np.rint(values * _SCALES[e, 0]).astype(np.int64))
     return bytes((_RAW,)) + _stream(_planes(values.view(np.uint64), 8))
 
 
-def _scales(values: npt.NDArray[np.float64], scale: float) -> bool:
-    """Whether every value is exactly a whole number over `scale`, bit for bit."""
+def _exact(
+    values: npt.NDArray[np.float64], scales: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """For each scale (a row of `scales`), whether every value is a whole number over it,
+    bit for bit once divided back."""
     with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN fail the bound below
-        scaled = np.rint(values * scale)
-    if not np.all(np.abs(scaled) < _LARGEST):
-        return False
-    back = scaled.astype(np.int64).astype(np.float64) / scale
-    return bool(np.array_equal(back.view(np.int64), values.view(np.int64)))
+        scaled = np.rint(values * scales)
+    fits = np.all(np.abs(scaled) < _LARGEST, axis=1)
+    whole = np.where(fits[:, None], scaled, 0.0).astype(np.int64)
+    back = whole.astype(np.float64) / scales
+    same: npt.NDArray[np.bool_] = fits & np.all(
+        back.view(np.int64) == values.view(np.int64), axis=1
+    )
+    return same
 
 
 def _ints(values: Ints) -> bytes:
-    """Whole numbers in whichever of four layouts is smallest (module doc)."""
-    best = b""
-    for steps_of in (False, True):
-        if steps_of and len(values) < 2:
-            break
-        steps = np.diff(values) if steps_of else values
-        low = int(steps.min())
-        offsets = (steps - low).astype(np.uint64)
-        top = int(offsets.max())
-        width = next(w for w in _WIDTHS if top < 1 << (8 * w))
-        bits = top.bit_length()
-        for planes, param, chunk in (
-            (True, width, _stream(_planes(offsets, width))),
-            (False, bits, _chunk(_bits(offsets, bits))),
-        ):
-            layout = bytes(((_STEPS if steps_of else 0) | (_PLANES if planes else 0), param))
-            candidate = layout + _varint(int(values[0])) + _varint(low) + chunk
-            if not best or len(candidate) < len(best):
-                best = candidate
+    """Whole numbers as offsets or as steps, whichever span less, packed or in planes."""
+    first = int(values[0])
+    low, high = int(values.min()), int(values.max())
+    layout = 0
+    if len(values) > 1:
+        steps = np.diff(values)
+        step_low, step_high = int(steps.min()), int(steps.max())
+        if step_high - step_low < high - low:
+            values, low, high, layout = steps, step_low, step_high, _STEPS
+    offsets = (values - low).astype(np.uint64)
+    bits = (high - low).bit_length()
+    numbers = _varint(first) + _varint(low)
+    best = bytes((layout, bits)) + numbers + _chunk(_bits(offsets, bits))
+    if bits:  # not all the same: deflated byte planes may be smaller
+        width = next(w for w in _WIDTHS if bits <= 8 * w)
+        planes = bytes((layout | _PLANES, width)) + numbers + _stream(_planes(offsets, width))
+        if len(planes) < len(best):
+            best = planes
     return best
 
 
@@ -269,6 +276,6 @@ class _Reader:
         values = (
             _from_planes(self.stream(), 8, n).view(np.float64)
             if e == _RAW
-            else self.ints(n).astype(np.float64) / _SCALES[e]
+            else self.ints(n).astype(np.float64) / _SCALES[e, 0]
         )
         return array("d", values.tobytes())

@@ -3,11 +3,15 @@
 A series keeps one `Level` per resolution AWS keeps (1 s, 1 min, 5 min,
 1 h). New bins go to the open tail, a `Bins` of plain columns, so appends,
 late inserts and the reads alarms and live graphs make of recent bins stay
-cheap. Once the tail holds `HOT + BLOCK` bins, its oldest `BLOCK` are
-sealed into a block (`blocks`): the same bins, bit for bit, in as few bytes
-as their values allow (about 1.2 a bin for counts put once a minute, where
-columns take 12; about 7 for full-precision noise). Fifteen days of a
-minute level is some 60 blocks and a tail of 64 to 423 bins.
+cheap. Once the tail of a minute or coarser level holds `HOT + BLOCK` bins,
+its oldest `BLOCK` are sealed into a block (`blocks`): the same bins, bit
+for bit, in as few bytes as their values allow (about 1.2 a bin for counts
+put once a minute, where columns take 12; about 7 for full-precision
+noise). Fifteen days of a minute level is some 60 blocks and a tail of 64
+to 423 bins. The sub-minute level stays columns: all of its 3 h is what
+high-resolution queries and the dashboard's sparklines read, and a busy
+series files a second a second, whose sealing would cost `Series.add`
+about a microsecond a point for bins dropped three hours later.
 
 Reading a range (`view`, `between`) decodes the blocks it touches, whole;
 `blocks.opened` keeps the last ones read decoded. A late point into a
@@ -43,8 +47,10 @@ StoredRow = tuple[int, float, float, float, float, Part]
 #: Bins a block holds when the tail seals it (it grows if late points go into it).
 BLOCK: Final = 360
 #: Newest bins the tail keeps as columns after sealing its oldest: all of the last
-#: hour of a minute level, and `series`' newest 64 seconds.
+#: hour of a minute level.
 HOT: Final = 64
+#: The finest granularity that seals (module doc).
+SEALS_FROM: Final = 60
 
 
 class _Sealed:
@@ -52,20 +58,20 @@ class _Sealed:
 
     __slots__ = ("blocks", "firsts", "lasts", "sizes", "skip")
 
-    def __init__(self, typecode: str) -> None:
+    def __init__(self) -> None:
         #: Sealed blocks; a `Bins` where a late point opened one.
         self.blocks: list[bytes | Bins] = []
         #: Each block's first shown and last bin index, and its bins shown.
-        self.firsts: array[int] = array(typecode)
-        self.lasts: array[int] = array(typecode)
+        self.firsts: array[int] = array("i")
+        self.lasts: array[int] = array("i")
         self.sizes: array[int] = array("i")
         #: Bins at the start of the first block that were dropped but are still in its bytes.
         self.skip = 0
 
 
-#: Every level's blocks until it seals one: most levels never do (a day's five-minute
-#: bins, three hours of seconds put once a minute), and four arrays cost 300 bytes.
-_NONE_SEALED: Final = _Sealed("q")
+#: Every level's blocks until it seals one: many never do (the sub-minute level; the
+#: five-minute and hour levels for weeks), and three arrays and a list cost 300 bytes.
+_NONE_SEALED: Final = _Sealed()
 
 
 class Level:
@@ -118,13 +124,6 @@ class Level:
             return block, 0
         return opened(block), sealed.skip if b == 0 else 0
 
-    def _block_of(self, index: int) -> int:
-        """The block a bin `index` belongs in (-1: the tail)."""
-        lasts = self._sealed.lasts
-        if not lasts or index > lasts[-1]:
-            return -1
-        return bisect_left(lasts, index)
-
     def _open_block(self, b: int) -> Bins:
         """Block `b` as the level's own `Bins`, to change until `seal` seals it again."""
         sealed = self._sealed
@@ -168,22 +167,19 @@ class Level:
 
     # -- writing -----------------------------------------------------------------------
 
-    def tail(self) -> Bins:
-        """The open tail, to append to: its oldest bins are sealed first if it is full."""
-        if len(self.open) >= HOT + BLOCK:
-            self.seal()
-        return self.open
-
     def merge(
         self, time: int, count: float, total: float, minimum: float, maximum: float, shape: Part
     ) -> None:
         """Add a bin's worth of values to the bin holding `time`, made if missing (`Bins.merge`)."""
-        tail = self.tail()
+        tail = self.open
+        if len(tail.index) >= HOT + BLOCK and self.granularity >= SEALS_FROM:
+            self.seal()
         index = time // self.granularity
-        b = self._block_of(index)
-        if b < 0:
+        lasts = self._sealed.lasts
+        if not lasts or index > lasts[-1]:
             tail.merge(index, count, total, minimum, maximum, shape)
             return
+        b = bisect_left(lasts, index)
         bins = self._open_block(b)
         bins.merge(index, count, total, minimum, maximum, shape)
         sealed = self._sealed
@@ -197,9 +193,9 @@ class Level:
         for b, block in enumerate(blocks):
             if isinstance(block, Bins):
                 blocks[b] = seal(block)
-        while len(self.open) >= HOT + BLOCK:
+        while len(self.open) >= HOT + BLOCK and self.granularity >= SEALS_FROM:
             if sealed is _NONE_SEALED:
-                sealed = self._sealed = _Sealed(self.open.index.typecode)
+                sealed = self._sealed = _Sealed()
             head = self.open.split(BLOCK)
             sealed.blocks.append(seal(head))
             sealed.firsts.append(head.index[0])

@@ -315,8 +315,11 @@ class Series:
             self._roll(second - FUTURE)
 
     def _file_minute(self, rows: list[Row]) -> None:
-        """Fold the open minute's seconds into its minute bin, and keep them as columns."""
-        level = self._seconds.tail()
+        """Fold the open minute's seconds into its minute bin, and keep them as columns.
+
+        They go straight to the sub-minute level's open columns: it never seals (`levels`).
+        """
+        level = self._seconds.open
         if len(rows) == 1:
             # One second of data in the minute: a metric put once a minute.
             second, count, total, low, high, only = rows[0]
