@@ -12,12 +12,13 @@ column in the fewest bytes that give every value back exactly:
   `e` up to `_MOST_DECIMALS`, every value is exactly `k / 10**e` for an
   integer `k` (checked bit for bit, so -0.0 or a value a decimal cannot
   say falls through); else as its raw 64 bits;
-- whole numbers as offsets from their minimum, or as the steps between
-  them (an age that climbs by 60 a minute is one repeated step), each
-  either packed at the bits the largest offset needs (uniform noise: 0 to
-  500 costs 9 bits) or split into byte planes, byte k of every value
-  together, and deflated (repeats and runs of zeros cost next to nothing):
-  whichever of the four is smallest;
+- whole numbers as offsets from their minimum, or as offsets from the
+  least step between them when the steps span less (a regular index, or
+  an age that climbs by 60 a minute, is one repeated step: no bits at
+  all); then either packed at the bits the largest offset needs (uniform
+  noise from 0 to 500 costs 9 bits) or split into byte planes, byte k of
+  every value together, and deflated (repeats and runs of zeros cost next
+  to nothing), whichever is smaller;
 - raw doubles in byte planes, deflated: sign, exponent and high mantissa
   bytes repeat, but the low mantissa bytes of a full-precision value are
   noise that nothing lossless shrinks, so such doubles keep about 7 bytes
@@ -51,7 +52,7 @@ _MOST_DECIMALS: Final = 15
 _SCALES: Final = np.array([[10.0**e] for e in range(_MOST_DECIMALS + 1)])
 #: Scaled values must be whole doubles that int64 holds with their steps.
 _LARGEST: Final = 2.0**53
-#: Values checked at each scale before the whole column is.
+#: Values every scale is tried on at once, before the whole column is at those they pass.
 _SAMPLE: Final = 8
 #: A float column's tag when it is kept as raw doubles, not scaled whole numbers.
 _RAW: Final = 255
