@@ -11,10 +11,11 @@ into a one-minute bin; those are kept 15 days, then rolled into five-minute
 bins kept 63 days, then into one-hour bins kept 455 days, then dropped
 (AWS_FACTS §4). Minute and coarser data is held once: a bin moves to the next
 level when it ages out, so the coarser levels cost nothing for the first 15
-days and no point is in two of them. Each level keeps its newest bins as
-columns and seals older ones into compressed blocks (`levels`). A bin moves a whole coarser bin at a
+days and no point is in two of them. A bin moves a whole coarser bin at a
 time, once all of it is past its retention: "15 days" means up to 15 days and
-5 minutes for the minute level.
+5 minutes for the minute level. The minute and coarser levels keep their
+newest bins as columns and seal older ones into lossless compressed blocks;
+the sub-minute level is all columns (`levels`).
 
 **The hot path.** Services call `add` on every API call. The open second (the
 newest second with data) lives in the series' own slots: a point in it costs
