@@ -7,7 +7,8 @@ CloudWatch's queries and alarms read periods (`Series.aggregate`, then
 Each series holds per-second bins for 3 h, then minute bins for 15 days,
 five-minute bins for 63 days and hour bins for 455 days (`series`), each bin
 with a mergeable percentile sketch where its values differ (`sketch`); all
-but the newest bins of each are kept in lossless compressed blocks (`levels`).
+but the newest minute and coarser bins are kept in lossless compressed blocks
+(`levels`).
 """
 
 from backend.metrics.aggregate import Aggregate
