@@ -11,12 +11,21 @@ Prints, all CPU time (`time.process_time`), best of several rounds:
   puts many a second, and single-value puts a minute apart (each one files a
   minute away: the costliest pattern per point);
 - `Series.aggregate` over a 15-day series of one point a minute (21,600 bins)
-  at periods of 1 minute, 5 minutes and 1 hour, and p99 of the hourly ones;
-- memory for `--series` series (default 200) of one random value a minute
-  for `--days` days (default 15), by RSS growth and by tracemalloc, and what
-  that makes for 10,000 series (per-series cost times 10,000: filling 10,000
-  series for 15 days point by point takes most of an hour); and the time one
-  `MetricStore.expire` takes over them.
+  at periods of 1 minute, 5 minutes and 1 hour, cold (every sealed block
+  decoded afresh: `blocks.opened` emptied first) and warm, and p99 of the
+  hourly ones;
+- memory for `--series` series (default 60) of each of three kinds of value,
+  one a minute for `--days` days (default 15), by tracemalloc and by RSS
+  growth, and what that makes for 10,000 series (per-series cost times
+  10,000: filling 10,000 series for 15 days point by point takes hours); and
+  the time one `MetricStore.expire` takes over them. The kinds: whole counts
+  0..500 (`rng.randint`: what AWS/SQS and AWS/Kinesis counts, sizes and ages
+  are), a gauge with two decimals, and full-precision random doubles
+  (`rng.random() * 100`). Issue 8's goal, 10,000 series kept 15 days in
+  under 500 MiB, is judged on the counts. The random doubles are printed
+  beside it as they are: each carries ~52 random bits, which no lossless
+  store can keep in less than ~7 bytes, and CloudWatch keeps values as
+  doubles without rounding, so neither does this store.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.metrics import MetricStore, Series, statistic
+from backend.metrics.blocks import opened
 
 #: The last commit with the per-second store as `backend/metrics.py`.
 BASELINE = "7bb0667b79fb25d8c5049e5e762c9d54ff151e91"
@@ -135,16 +145,19 @@ def fifteen_days(rng: random.Random, store: MetricStore, name: str) -> Series:
 def queries() -> None:
     s = fifteen_days(random.Random(2), MetricStore(), "M")
     now = T0 + MINUTES_15_DAYS * 60
-    print("Series.aggregate over 15 days of a point a minute, ms (best of 5)")
+    print("Series.aggregate over 15 days of a point a minute, ms (best of 5)    cold     warm")
     for period in (60, 300, 3600):
 
-        def query(period: int = period) -> float:
+        def query(cold: bool, period: int = period) -> float:
+            if cold:
+                opened.cache_clear()
             start = time.process_time()
             s.aggregate(now - 15 * 86_400, now, period, now)
             return (time.process_time() - start) * 1e3
 
         found = len(s.aggregate(now - 15 * 86_400, now, period, now))
-        print(f"  period {period:>4} s: {found:>6,} periods   {best(5, query):>8.1f}")
+        cold, warm = best(5, lambda: query(True)), best(5, lambda: query(False))
+        print(f"  period {period:>4} s: {found:>6,} periods{cold:>39.1f}{warm:>9.1f}")
 
     def p99() -> float:
         points = s.aggregate(now - 15 * 86_400, now, 3600, now)
@@ -163,53 +176,81 @@ def rss() -> int:
     return 0
 
 
+#: Issue 8: 10,000 series kept 15 days in under this, judged on the first kind.
+GOAL_MIB = 500
+#: What each kind of series is put, a value a minute.
+KINDS: dict[str, Callable[[random.Random], float]] = {
+    "whole counts 0..500": lambda rng: float(rng.randint(0, 500)),
+    "gauge, 2 decimals": lambda rng: round(rng.random() * 100, 2),
+    "random doubles": lambda rng: rng.random() * 100,
+}
+
+
 def memory(count: int, days: int) -> None:
-    rng = random.Random(3)
+    """One row per kind, each filled in a process of its own: RSS grows by fresh pages,
+    not by ones this process or an earlier kind freed."""
+    print(
+        f"Memory: {count:,} series of each kind x {days} days, a value a minute "
+        f"({count * days * 1440:,} points a kind), by tracemalloc and by RSS growth"
+    )
+    print(
+        f"  {'':<22}{'bytes a point':>14}{'10,000 series':>15}{'RSS: bytes a point':>20}"
+        f"{'10,000 series':>15}   expire an hour on"
+    )
+    for kind in KINDS:
+        command = [sys.executable, __file__, "--series", str(count), "--days", str(days)]
+        run = subprocess.run([*command, "--kind", kind], capture_output=True, text=True, check=True)
+        print(run.stdout, end="")
+    print(
+        "  Random doubles carry ~52 random bits each: no lossless store keeps them under ~7 bytes\n"
+        "  a point, and CloudWatch keeps every value as a double, unrounded, as does this store."
+    )
+
+
+def memory_of(kind: str, count: int, days: int) -> None:
+    """`memory`'s row for one kind (tracemalloc's own bookkeeping is in the RSS figure)."""
+    value = KINDS[kind]
     minutes = days * 1440
+    points = count * minutes
+    rng = random.Random(3)
     gc.collect()
     tracemalloc.start()
     rss_before = rss()
     traced_before = tracemalloc.get_traced_memory()[0]
     store = MetricStore()
     series = [store.series("NS", "M", {"Id": str(i)}) for i in range(count)]
-    started = time.process_time()
     for minute in range(minutes):
         t = T0 + minute * 60 + 7
         for s in series:
-            s.add(t, rng.random() * 100)
-    filled = time.process_time() - started
+            s.add(t, value(rng))
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0] - traced_before
     tracemalloc.stop()
     grown = rss() - rss_before
-    points = count * minutes
-    print(
-        f"Memory: {count:,} series x {days} days, a random value a minute "
-        f"({points:,} points, filled in {filled:.0f} s CPU with tracemalloc on)"
-    )
-    for label, size in (("RSS growth", grown), ("tracemalloc", traced)):
-        per_series = size / count
-        print(
-            f"  {label:<12} {size / 2**20:>8.1f} MiB   {per_series / 1024:>7.1f} KiB a series   "
-            f"{size / points:>5.1f} bytes a point   "
-            f"10,000 series: {per_series * 1e4 / 2**20:>6,.0f} MiB"
-        )
-    now = T0 + minutes * 60
     start = time.process_time()
-    store.expire(now + 3600)
+    store.expire(T0 + minutes * 60 + 3600)
     took = time.process_time() - start
+    mib = traced / count * 1e4 / 2**20
     print(
-        f"  MetricStore.expire an hour on: {took * 1e3:.1f} ms CPU "
-        f"({took / count * 1e6:.0f} us a series; 10,000 series: {took / count * 1e4:.2f} s)"
+        f"  {kind:<22}{traced / points:>14.2f}{mib:>11,.0f} MiB"
+        f"{grown / points:>20.2f}{grown / count * 1e4 / 2**20:>11,.0f} MiB"
+        f"   {took / count * 1e6:.0f} us a series ({took / count * 1e4:.2f} s for 10,000)"
     )
+    if kind == next(iter(KINDS)):
+        verdict = "met" if mib < GOAL_MIB else "NOT met"
+        print(f"  {'':<22}goal < {GOAL_MIB} MiB for 10,000 series of counts: {verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--series", type=int, default=200)
+    parser.add_argument("--series", type=int, default=60)
     parser.add_argument("--days", type=int, default=15)
     parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--kind", choices=KINDS, help="only this kind's memory row (`memory`)")
     args = parser.parse_args()
+    if args.kind:
+        memory_of(args.kind, args.series, args.days)
+        return
     hot_path(args.baseline)
     puts()
     queries()

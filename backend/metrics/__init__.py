@@ -6,7 +6,9 @@ CloudWatch's queries and alarms read periods (`Series.aggregate`, then
 `statistic`; or `statistic_points`, one statistic of every period at once).
 Each series holds per-second bins for 3 h, then minute bins for 15 days,
 five-minute bins for 63 days and hour bins for 455 days (`series`), each bin
-with a mergeable percentile sketch where its values differ (`sketch`).
+with a mergeable percentile sketch where its values differ (`sketch`); all
+but the newest minute and coarser bins are kept in lossless compressed blocks
+(`levels`).
 """
 
 from backend.metrics.aggregate import Aggregate

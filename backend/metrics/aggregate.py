@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from backend.metrics.levels import Columns
+from backend.metrics.bins import Columns
 from backend.metrics.sketch import UNKNOWN, Part, Sketch, fold
 
 #: The distribution of a period's bins, each as (part, count, minimum), for `fold`;

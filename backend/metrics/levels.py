@@ -1,30 +1,38 @@
-"""The closed bins of one granularity, as columns.
+"""The bins of one granularity: sealed blocks behind an open tail of columns.
 
 A series keeps one `Level` per resolution AWS keeps (1 s, 1 min, 5 min,
-1 h). One Python object per bin would cost ~150 bytes before its sketch;
-parallel `array`s cost 12 to 36 (16 to 40 a second: its index needs 64 bits).
-Columns that say nothing are not stored at
-all: while every bin holds one value (a gauge put once a minute) the count,
-the sum and the maximum all follow from the minimum, so only the bin's index
-and one float are kept; a column appears, filled in for the bins before, the
-first time a bin needs it (`_fit`). Counters (many 1s a bin) keep counts but
-no sums or maxima.
+1 h). New bins go to the open tail, a `Bins` of plain columns, so appends,
+late inserts and the reads alarms and live graphs make of recent bins stay
+cheap. Once the tail of a minute or coarser level holds `HOT + BLOCK` bins,
+its oldest `BLOCK` are sealed into a block (`blocks`): the same bins, bit
+for bit, in as few bytes as their values allow (about 1.2 a bin for counts
+put once a minute, where columns take 12; about 7 for full-precision
+noise). Fifteen days of a minute level is some 60 blocks and a tail of 64
+to 423 bins. The sub-minute level stays columns: all of its 3 h is what
+high-resolution queries and the dashboard's sparklines read, and a busy
+series files a second a second, whose sealing would cost `Series.add`
+about a microsecond a point for bins dropped three hours later.
 
-Bins are found by index (time // granularity), with bisect; the columns are
-sorted by it. Appending is the common case; a late point inserts, which
-moves the tail of each column, and is rare.
+Reading a range (`view`, `between`) decodes the blocks it touches, whole;
+`blocks.opened` keeps the last ones read decoded. A late point into a
+sealed block decodes it into its own `Bins` in place; it takes that point
+and any that follow and is sealed again at the next `seal` (when the tail
+next seals, or at `Series.expire`), so a backfill decodes a block once.
+Dropping old bins (roll-ups, trimming, the last retention) drops whole
+blocks; a cut inside the oldest block only hides its first bins (`_skip`)
+until all of it goes: at most one block's worth of hidden bins a level.
 """
 
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import groupby, repeat
-from operator import mul, ne
+from itertools import groupby
 from typing import Final
 
-from backend.metrics.sketch import UNKNOWN, Part, Sketch, fold
+from backend.metrics.bins import Bins, joined, part_of
+from backend.metrics.blocks import opened, seal, unseal
+from backend.metrics.sketch import Part, fold
 
 #: Seconds AWS keeps each resolution for (AWS_FACTS §4); a series' sub-minute
 #: retention is the store's `retention`, by default `HIGH_RESOLUTION_RETENTION`.
@@ -33,232 +41,203 @@ MINUTE_RETENTION: Final = 15 * 86400
 FIVE_MINUTE_RETENTION: Final = 63 * 86400
 HOUR_RETENTION: Final = 455 * 86400
 
-#: What a bin stores of its distribution, next to its columns: a packed sketch;
-#: nothing when all its values are equal (minimum == maximum), or when they differ
-#: and there is no sketch to keep (a negative value, StatisticValues, or a
-#: sub-minute bin of a standard series); `b""` for a bin whose percentiles are
-#: unknown although its values look equal (StatisticValues with Minimum ==
-#: Maximum), the one case nothing cannot say.
-NO_PERCENTILES: Final = b""
-
-#: index, count, sum, minimum, maximum.
-Columns = tuple[int, float, float, float, float]
 #: A stored bin with its distribution: index, count, sum, minimum, maximum, part.
 StoredRow = tuple[int, float, float, float, float, Part]
 
+#: Bins a block holds when the tail seals it (it grows if late points go into it).
+BLOCK: Final = 360
+#: Newest bins the tail keeps as columns after sealing its oldest: all of the last
+#: hour of a minute level.
+HOT: Final = 64
+#: The finest granularity that seals (module doc).
+SEALS_FROM: Final = 60
 
-def part_of(packed: bytes | None, minimum: float, maximum: float) -> Part:
-    """A stored bin's distribution as `fold` takes it (see `NO_PERCENTILES`)."""
-    if packed:
-        return packed
-    if packed is None and minimum == maximum:
-        return None
-    return UNKNOWN
+
+class _Sealed:
+    """A level's blocks, oldest first, and where each starts and ends."""
+
+    __slots__ = ("blocks", "firsts", "lasts", "sizes", "skip")
+
+    def __init__(self) -> None:
+        #: Sealed blocks; a `Bins` where a late point opened one.
+        self.blocks: list[bytes | Bins] = []
+        #: Each block's first shown and last bin index, and its bins shown.
+        self.firsts: array[int] = array("i")
+        self.lasts: array[int] = array("i")
+        self.sizes: array[int] = array("i")
+        #: Bins at the start of the first block that were dropped but are still in its bytes.
+        self.skip = 0
+
+
+#: Every level's blocks until it seals one: many never do (the sub-minute level; the
+#: five-minute and hour levels for weeks), and three arrays and a list cost 300 bytes.
+_NONE_SEALED: Final = _Sealed()
 
 
 class Level:
-    """One granularity's bins, oldest first: an index column and value columns."""
+    """One granularity's bins, oldest first: sealed blocks, then the open tail."""
 
-    __slots__ = (
-        "counts",
-        "floor",
-        "granularity",
-        "index",
-        "maxima",
-        "minima",
-        "sketches",
-        "totals",
-    )
+    __slots__ = ("_sealed", "floor", "granularity", "open")
 
     def __init__(self, granularity: int) -> None:
         self.granularity = granularity
-        #: Seconds need 64 bits; minute indexes fit 32 until the year 6053.
-        self.index: array[int] = array("q" if granularity == 1 else "i")
-        self.minima: array[float] = array("d")
-        #: None while every bin holds one value.
-        self.counts: array[float] | None = None
-        #: None while every bin's sum is its count times its minimum.
-        self.totals: array[float] | None = None
-        #: None while every bin's maximum is its minimum.
-        self.maxima: array[float] | None = None
-        #: Packed sketches (and `NO_PERCENTILES` marks) by bin index; see `NO_PERCENTILES`.
-        self.sketches: dict[int, bytes] = {}
+        #: The newest bins, as columns. Seconds need 64-bit indexes.
+        self.open = Bins("q" if granularity == 1 else "i")
+        #: `_NONE_SEALED`, never changed, until `seal` seals a first block.
+        self._sealed = _NONE_SEALED
         #: Earliest time a minute or coarser level holds: older bins have moved to the
         #: next level or gone (`roll`). `Series` trims the sub-minute level itself.
         self.floor = 0
 
     def __len__(self) -> int:
-        return len(self.index)
+        return sum(self._sealed.sizes) + len(self.open)
 
-    def _fit(self, count: float, total: float, minimum: float, maximum: float) -> None:
-        """Materialize the columns a bin with these values needs."""
-        if self.counts is None and count != 1.0:
-            self._need_counts()
-        if self.totals is None and total != count * minimum:
-            self._need_totals()
-        if self.maxima is None and maximum != minimum:
-            self.maxima = array("d", self.minima)
-
-    def _need_counts(self) -> None:
-        self.counts = array("d", [1.0]) * len(self.index)
-
-    def _need_totals(self) -> None:
-        counts = self.counts
-        minima = self.minima
-        self.totals = array("d", minima if counts is None else map(mul, counts, minima))
+    def first(self) -> int | None:
+        """The oldest bin's index; None when the level is empty."""
+        firsts = self._sealed.firsts
+        if firsts:
+            return firsts[0]
+        index = self.open.index
+        return index[0] if index else None
 
     def position(self, time: float) -> int:
         """Where the first bin starting at or after `time` is (or would go)."""
-        return bisect_left(self.index, -(-time // self.granularity))
+        index = -(-time // self.granularity)
+        sealed = self._sealed
+        lasts = sealed.lasts
+        if not lasts:
+            return bisect_left(self.open.index, index)
+        if index > lasts[-1]:
+            return sum(sealed.sizes) + self.open.position(index)
+        b = bisect_left(lasts, index)
+        before = sum(sealed.sizes[:b])
+        if index <= sealed.firsts[b]:
+            return before
+        bins, skip = self._block(b)
+        return before + bins.position(index) - skip
 
-    def append(
-        self, index: int, count: float, total: float, minimum: float, maximum: float
-    ) -> None:
-        """A bin after every other."""
-        self._fit(count, total, minimum, maximum)
-        self.index.append(index)
-        self.minima.append(minimum)
-        if self.counts is not None:
-            self.counts.append(count)
-        if self.totals is not None:
-            self.totals.append(total)
-        if self.maxima is not None:
-            self.maxima.append(maximum)
+    def _block(self, b: int) -> tuple[Bins, int]:
+        """Block `b` decoded (not to be changed), and how many of its first bins are hidden."""
+        sealed = self._sealed
+        block = sealed.blocks[b]
+        if isinstance(block, Bins):
+            return block, 0
+        return opened(block), sealed.skip if b == 0 else 0
 
-    def extend(
-        self,
-        index: Sequence[int],
-        counts: Sequence[float],
-        totals: Sequence[float],
-        minima: Sequence[float],
-        maxima: Sequence[float],
-    ) -> None:
-        """Bins after every other, given as columns: a finished minute's seconds.
+    def _open_block(self, b: int) -> Bins:
+        """Block `b` as the level's own `Bins`, to change until `seal` seals it again."""
+        sealed = self._sealed
+        block = sealed.blocks[b]
+        if isinstance(block, Bins):
+            return block
+        bins = unseal(block)
+        if b == 0 and sealed.skip:
+            bins.drop(sealed.skip)
+            sealed.skip = 0
+        sealed.blocks[b] = bins
+        return bins
 
-        Once a minute per series, so the checks are C-level (`count`, tuple
-        comparison) and the columns grow by `fromlist`, twice as fast as `extend`.
-        """
-        if self.counts is None and counts.count(1.0) != len(counts):
-            self._need_counts()
-        if self.totals is None and (
-            totals != minima
-            if self.counts is None
-            else any(map(ne, totals, map(mul, counts, minima)))
-        ):
-            self._need_totals()
-        if self.maxima is None and maxima != minima:
-            self.maxima = array("d", self.minima)
-        self.index.fromlist(list(index))
-        self.minima.fromlist(list(minima))
-        if self.counts is not None:
-            self.counts.fromlist(list(counts))
-        if self.totals is not None:
-            self.totals.fromlist(list(totals))
-        if self.maxima is not None:
-            self.maxima.fromlist(list(maxima))
+    # -- reading -----------------------------------------------------------------------
 
-    def row(self, pos: int) -> Columns:
-        minimum = self.minima[pos]
-        count = 1.0 if self.counts is None else self.counts[pos]
-        total = count * minimum if self.totals is None else self.totals[pos]
-        maximum = minimum if self.maxima is None else self.maxima[pos]
-        return self.index[pos], count, total, minimum, maximum
+    def view(self, start: int, stop: int) -> Bins:
+        """The bins at positions [start, stop), to read only: they may be shared."""
+        sizes = self._sealed.sizes
+        sealed = sum(sizes)
+        if start >= sealed:  # recent bins only, as alarms and live graphs read
+            return self.open.cut(start - sealed, stop - sealed)
+        if start >= stop:
+            return self.open.cut(0, 0)
+        parts: list[Bins] = []
+        at = 0
+        for b, size in enumerate(sizes):
+            if at >= stop:
+                break
+            end = at + size
+            if end > start:
+                bins, skip = self._block(b)
+                low, high = skip + max(start - at, 0), skip + min(stop, end) - at
+                parts.append(bins if low == 0 and high == len(bins) else bins.cut(low, high))
+            at = end
+        if stop > at:
+            parts.append(self.open.cut(max(start - at, 0), stop - at))
+        return joined(parts, self.open.index.typecode)
 
-    def rows(self, start: int, stop: int) -> Iterator[Columns]:
-        """The bins at positions [start, stop), as index, count, sum, minimum, maximum."""
-        index, counts, totals, minima, maxima = self.columns(start, stop)
-        return zip(index, counts, totals, minima, maxima, strict=False)
+    def between(self, start: float, end: float) -> Bins:
+        """The bins with start <= time < end, to read only (`view`)."""
+        return self.view(self.position(start), self.position(end))
 
-    def columns(
-        self, start: int, stop: int
-    ) -> tuple[array[int], Iterable[float], Iterable[float], array[float], Iterable[float]]:
-        """The bins at positions [start, stop) as columns: index, counts, sums, minima, maxima.
+    def index_at(self, pos: int) -> int:
+        return self.view(pos, pos + 1).index[0]
 
-        Columns a level does not keep are made from the others (an endless
-        run of 1.0 for the counts of single values), lazily.
-        """
-        minima = self.minima[start:stop]
-        counts: Iterable[float]
-        totals: Iterable[float]
-        if self.counts is None:
-            counts = repeat(1.0)
-            totals = minima if self.totals is None else self.totals[start:stop]
-        else:
-            counts = self.counts[start:stop]
-            totals = map(mul, counts, minima) if self.totals is None else self.totals[start:stop]
-        maxima = minima if self.maxima is None else self.maxima[start:stop]
-        return self.index[start:stop], counts, totals, minima, maxima
+    # -- writing -----------------------------------------------------------------------
 
     def merge(
         self, time: int, count: float, total: float, minimum: float, maximum: float, shape: Part
     ) -> None:
-        """Add a bin's worth of values to the bin holding `time`, made if missing.
-
-        `shape` is the added values' distribution (a `Part`); the bin's
-        becomes their fold, packed.
-        """
+        """Add a bin's worth of values to the bin holding `time`, made if missing (`Bins.merge`)."""
+        tail = self.open
+        if len(tail.index) >= HOT + BLOCK and self.granularity >= SEALS_FROM:
+            self.seal()
         index = time // self.granularity
-        pos = bisect_left(self.index, index)
-        if pos < len(self.index) and self.index[pos] == index:
-            _, old_count, old_total, old_min, old_max = self.row(pos)
-            old = part_of(self.sketches.get(index), old_min, old_max)
-            low = min(minimum, old_min)
-            high = max(maximum, old_max)
-            shape = fold(((old, old_count, old_min), (shape, count, minimum)), low, high)
-            count += old_count
-            total += old_total
-            minimum, maximum = low, high
-            self._fit(count, total, minimum, maximum)
-            self.minima[pos] = minimum
-            if self.counts is not None:
-                self.counts[pos] = count
-            if self.totals is not None:
-                self.totals[pos] = total
-            if self.maxima is not None:
-                self.maxima[pos] = maximum
-        elif pos == len(self.index):
-            self.append(index, count, total, minimum, maximum)
-        else:
-            self._fit(count, total, minimum, maximum)
-            self.index.insert(pos, index)
-            self.minima.insert(pos, minimum)
-            if self.counts is not None:
-                self.counts.insert(pos, count)
-            if self.totals is not None:
-                self.totals.insert(pos, total)
-            if self.maxima is not None:
-                self.maxima.insert(pos, maximum)
-        self.keep(index, shape, minimum, maximum)
+        lasts = self._sealed.lasts
+        if not lasts or index > lasts[-1]:
+            tail.merge(index, count, total, minimum, maximum, shape)
+            return
+        b = bisect_left(lasts, index)
+        bins = self._open_block(b)
+        bins.merge(index, count, total, minimum, maximum, shape)
+        sealed = self._sealed
+        sealed.firsts[b] = bins.index[0]
+        sealed.sizes[b] = len(bins)
 
-    def keep(self, index: int, shape: Part, minimum: float, maximum: float) -> None:
-        """Store a bin's distribution in the least space that still says it."""
-        if isinstance(shape, Sketch):
-            self.sketches[index] = shape.pack()
-        elif isinstance(shape, bytes) and shape:
-            self.sketches[index] = shape
-        elif shape is UNKNOWN and minimum == maximum:
-            self.sketches[index] = NO_PERCENTILES
-        elif self.sketches:
-            self.sketches.pop(index, None)
+    def seal(self) -> None:
+        """Seal again the blocks late points opened, and the tail's oldest bins past `HOT`."""
+        sealed = self._sealed
+        blocks = sealed.blocks
+        for b, block in enumerate(blocks):
+            if isinstance(block, Bins):
+                blocks[b] = seal(block)
+        while len(self.open) >= HOT + BLOCK and self.granularity >= SEALS_FROM:
+            if sealed is _NONE_SEALED:
+                sealed = self._sealed = _Sealed()
+            head = self.open.split(BLOCK)
+            sealed.blocks.append(seal(head))
+            sealed.firsts.append(head.index[0])
+            sealed.lasts.append(head.index[-1])
+            sealed.sizes.append(len(head))
 
     def take(self, stop: int) -> list[StoredRow]:
         """Remove the bins before position `stop` and return them with their parts."""
-        pop = self.sketches.pop
+        bins = self.view(0, stop)
+        get = bins.sketches.get
         taken = [
-            (index, count, total, low, high, part_of(pop(index, None), low, high))
-            for index, count, total, low, high in self.rows(0, stop)
+            (index, count, total, low, high, part_of(get(index), low, high))
+            for index, count, total, low, high in bins.rows()
         ]
         self.drop(stop)
         return taken
 
     def drop(self, stop: int) -> None:
         """Forget the bins before position `stop`."""
-        if self.sketches:
-            for index in self.index[:stop]:
-                self.sketches.pop(index, None)
-        for column in (self.index, self.minima, self.counts, self.totals, self.maxima):
-            if column is not None:
-                del column[:stop]
+        sealed = self._sealed
+        sizes = sealed.sizes
+        while stop and sizes:
+            size = sizes[0]
+            if stop < size:
+                block = sealed.blocks[0]
+                if isinstance(block, Bins):
+                    block.drop(stop)
+                else:
+                    sealed.skip += stop
+                sizes[0] = size - stop
+                bins, skip = self._block(0)
+                sealed.firsts[0] = bins.index[skip]
+                return
+            del sealed.blocks[0], sealed.firsts[0], sealed.lasts[0], sizes[0]
+            sealed.skip = 0
+            stop -= size
+        if stop:
+            self.open.drop(stop)
 
     def roll(self, before: int, coarser: Level) -> None:
         """Move the bins older than `before` (a multiple of `coarser`'s granularity) there."""
@@ -276,5 +255,5 @@ class Level:
         self.floor = max(self.floor, before)
 
     def clear(self) -> None:
-        self.drop(len(self.index))
-        self.counts = self.totals = self.maxima = None
+        self.drop(len(self))
+        self.open.clear()

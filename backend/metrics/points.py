@@ -13,12 +13,12 @@ several bins, the live minute) goes through `Aggregate` as before.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import islice, repeat
 from operator import truediv
 
 from backend.metrics.aggregate import Aggregate
-from backend.metrics.levels import Level
-from backend.metrics.series import Series, Slice, collect_level, collect_rows
+from backend.metrics.bins import Bins
+from backend.metrics.series import Series, Slice, collect_bins, collect_rows
 from backend.metrics.statistics import STATISTICS, statistic
 
 _SIMPLE = frozenset(STATISTICS)
@@ -33,24 +33,28 @@ def statistic_points(
     leaving out periods where it is None.
     """
     out: dict[int, float] = {}
-    #: Periods a later piece may still add bins to (`collect_level` absorbs into the last).
+    #: Periods a later piece may still add bins to (`collect_bins` absorbs into the last).
     waiting: list[Aggregate] = []
     direct = stat in _SIMPLE
     for piece in series.pieces(start, end, period, now):
         if not isinstance(piece, Slice):
             collect_rows(waiting, piece, period)
             continue
-        level = piece.level
-        first, stop = level.position(piece.start), level.position(piece.end)
-        if not direct or level.granularity != period or stop - first < 2:
-            collect_level(waiting, level, piece.start, piece.end, period)
+        bins = piece.read()
+        step = piece.level.granularity
+        last = len(bins) - 1
+        if not direct or step != period or last < 1:
+            collect_bins(waiting, bins, step, period)
             continue
         # All but the last bin straight from the columns; the last stays an Aggregate
         # that the live minute, if it is the same period, still adds to.
         _flush(waiting, stat, out)
-        if not _read_columns(level, first, stop - 1, stat, out):
-            waiting += Aggregate.per_bin(level.rows(first, stop - 1), period, level.sketches)
-        waiting += Aggregate.per_bin(level.rows(stop - 1, stop), period, level.sketches)
+        rows = bins.rows()
+        if _read_columns(bins, last, step, stat, out):
+            rows = bins.cut(last, last + 1).rows()
+        else:
+            waiting += Aggregate.per_bin(islice(rows, last), period, bins.sketches)
+        waiting += Aggregate.per_bin(rows, period, bins.sketches)
     _flush(waiting, stat, out)
     return out
 
@@ -63,9 +67,10 @@ def _flush(waiting: list[Aggregate], stat: str, out: dict[int, float]) -> None:
     waiting.clear()
 
 
-def _read_columns(level: Level, first: int, stop: int, stat: str, out: dict[int, float]) -> bool:
-    """`stat` of the bins at [first, stop) into `out`; False if a bin has no Average."""
-    index, counts, totals, minima, maxima = level.columns(first, stop)
+def _read_columns(bins: Bins, stop: int, step: int, stat: str, out: dict[int, float]) -> bool:
+    """`stat` of the bins before position `stop` into `out`; False if a bin has no Average."""
+    index, counts, totals, minima, maxima = bins.columns()
+    index = index[:stop]  # the other columns stop with it
     values: Iterable[float]
     if stat == "Minimum":
         values = minima
@@ -74,15 +79,14 @@ def _read_columns(level: Level, first: int, stop: int, stat: str, out: dict[int,
     elif stat == "Sum":
         values = totals
     elif stat == "SampleCount":
-        values = counts if level.counts is not None else repeat(1.0, stop - first)
-    elif level.counts is None:
+        values = counts if bins.counts is not None else repeat(1.0, stop)
+    elif bins.counts is None:
         values = totals  # Average of single values: each sum over a count of 1.0
     else:
-        kept = level.counts[first:stop]
+        kept = bins.counts[:stop]
         if 0.0 in kept:
             return False
         values = map(truediv, totals, kept)
-    step = level.granularity
     out.update(zip([i * step for i in index], values, strict=False))
     return True
 

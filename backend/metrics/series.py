@@ -13,7 +13,9 @@ bins kept 63 days, then into one-hour bins kept 455 days, then dropped
 level when it ages out, so the coarser levels cost nothing for the first 15
 days and no point is in two of them. A bin moves a whole coarser bin at a
 time, once all of it is past its retention: "15 days" means up to 15 days and
-5 minutes for the minute level.
+5 minutes for the minute level. The minute and coarser levels keep their
+newest bins as columns and seal older ones into lossless compressed blocks;
+the sub-minute level is all columns (`levels`).
 
 **The hot path.** Services call `add` on every API call. The open second (the
 newest second with data) lives in the series' own slots: a point in it costs
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from backend.metrics.aggregate import Aggregate
+from backend.metrics.bins import Bins, part_of
 from backend.metrics.identity import MetricId
 from backend.metrics.levels import (
     FIVE_MINUTE_RETENTION,
@@ -63,7 +66,6 @@ from backend.metrics.levels import (
     HOUR_RETENTION,
     MINUTE_RETENTION,
     Level,
-    part_of,
 )
 from backend.metrics.sketch import UNKNOWN, Part, Shape, Sketch, fold
 
@@ -311,16 +313,19 @@ class Series:
             on_data, self._on_data = self._on_data, None
             on_data(self)
         self._minute_end = second - second % 60 + 60
-        index = self._seconds.index
+        oldest = self._seconds.first()
         window = second - self._retention
-        if index and index[0] <= window - _TRIM_EVERY:
+        if oldest is not None and oldest <= window - _TRIM_EVERY:
             self._trim_seconds(window + 1)
         if second - FUTURE >= self._roll_due + _ROLL_EVERY:
             self._roll(second - FUTURE)
 
     def _file_minute(self, rows: list[Row]) -> None:
-        """Fold the open minute's seconds into its minute bin, and keep them as columns."""
-        level = self._seconds
+        """Fold the open minute's seconds into its minute bin, and keep them as columns.
+
+        They go straight to the sub-minute level's open columns: it never seals (`levels`).
+        """
+        level = self._seconds.open
         if len(rows) == 1:
             # One second of data in the minute: a metric put once a minute.
             second, count, total, low, high, only = rows[0]
@@ -410,20 +415,24 @@ class Series:
     # -- expiry ------------------------------------------------------------------------
 
     def expire(self, now: float) -> bool:
-        """Drop and roll up what is past retention at `now`; whether any data is left."""
-        if self._seconds.index:
+        """Drop and roll up what is past retention at `now`; whether any data is left.
+
+        Also seals again the blocks late points opened since the last expiry (`Level`).
+        """
+        levels = (self._seconds, self._minutes, self._fives, self._hours)
+        if len(self._seconds):
             self._trim_seconds(math.floor(now - self._retention) + 1)
         if now >= self._roll_due:
             self._roll(now)
+        for level in levels:
+            level.seal()
         if 0 <= self._minute_end - 60 < self._hours.floor:
             self.late += 1
             self._second = -1
             self._minute_end = 0
             self._pending = []
             self._seconds.clear()
-        return self._second >= 0 or any(
-            len(level) for level in (self._minutes, self._fives, self._hours)
-        )
+        return self._second >= 0 or any(len(level) for level in levels[1:])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -433,12 +442,10 @@ class Series:
         Live sketches are copied: the caller may keep them while the open
         second goes on growing.
         """
-        level = self._seconds
-        sketches = level.sketches
-        for second, count, total, low, high in level.rows(
-            level.position(start), level.position(end)
-        ):
-            yield second, count, total, low, high, part_of(sketches.get(second), low, high)
+        bins = self._seconds.between(start, end)
+        get = bins.sketches.get
+        for second, count, total, low, high in bins.rows():
+            yield second, count, total, low, high, part_of(get(second), low, high)
         if self._second < 0:
             return
         for row in (*self._pending, self._open_row()):
@@ -449,9 +456,10 @@ class Series:
     def _shown_from(self) -> int:
         """The oldest second `bins` and `sums` show: the retention's, or the kept few's."""
         oldest = self._second - self._retention + 1
-        index = self._seconds.index
-        if index:
-            oldest = min(oldest, index[max(0, len(index) - min(_KEEP_SECONDS, self._retention))])
+        level = self._seconds
+        if kept := len(level):
+            kept = max(0, kept - min(_KEEP_SECONDS, self._retention))
+            oldest = min(oldest, level.index_at(kept))
         return oldest
 
     def bins(self, start: int, end: int) -> Iterator[Bin]:
@@ -482,7 +490,7 @@ class Series:
         out: list[Aggregate] = []
         for piece in self.pieces(start, end, period, now):
             if isinstance(piece, Slice):
-                collect_level(out, piece.level, piece.start, piece.end, period)
+                collect_bins(out, piece.read(), piece.level.granularity, period)
             else:
                 collect_rows(out, piece, period)
         return out
@@ -552,26 +560,29 @@ class Slice:
     start: int
     end: float
 
+    def read(self) -> Bins:
+        """The bins, to read only."""
+        return self.level.between(self.start, self.end)
+
 
 #: Part of what answers a query (`Series.pieces`): a level's slice, or live bins.
 Piece = Slice | Iterable[PartRow]
 
 
-def collect_level(out: list[Aggregate], level: Level, start: int, end: float, period: int) -> None:
-    """Add a level's bins with start <= time < end to `out`'s periods, time-ordered.
+def collect_bins(out: list[Aggregate], bins: Bins, step: int, period: int) -> None:
+    """Add a level's bins (`Slice.read`), `step` seconds each, to `out`'s periods, time-ordered.
 
     A bin finer than the resolution that answers its part of the range (not
     rolled up yet) lies inside one bin of that resolution, and so inside one
     period, since the resolution divides the period: its own time finds the
     period, and the answer is the same as once it has been rolled up.
     """
-    step = level.granularity
-    rows = level.rows(level.position(start), level.position(end))
+    rows = bins.rows()
     if step == period:
         # Each bin is a period of its own, and no earlier level's period reaches this far.
-        out += Aggregate.per_bin(rows, step, level.sketches)
+        out += Aggregate.per_bin(rows, step, bins.sketches)
         return
-    get = level.sketches.get
+    get = bins.sketches.get
     last = out[-1] if out else None
     for index, count, total, low, high in rows:
         time = index * step
@@ -586,7 +597,7 @@ def collect_level(out: list[Aggregate], level: Level, start: int, end: float, pe
 
 
 def collect_rows(out: list[Aggregate], rows: Iterable[PartRow], period: int) -> None:
-    """`collect_level` for live bins (time, count, sum, minimum, maximum, part)."""
+    """`collect_bins` for live bins (time, count, sum, minimum, maximum, part)."""
     last = out[-1] if out else None
     for time, count, total, low, high, part in rows:
         key = time - time % period

@@ -284,6 +284,34 @@ async def test_1440_datapoints_is_the_most_one_query_may_ask_for(cloud: Cloud) -
     assert await stats(cloud, T0, T0 + 1440, period=1) == []
 
 
+async def test_a_backdated_put_into_long_filed_minutes_is_answered_exactly(cloud: Cloud) -> None:
+    """Ten hours of one count a minute, put at once with past timestamps (the store seals
+    the older minutes into compressed blocks), then a late put into the oldest of them."""
+    start = T0 - 600 * 60
+    data = [
+        {"MetricName": "Orders", "Value": m % 13, "Timestamp": start + 60 * m} for m in range(600)
+    ]
+    await cw(cloud, "PutMetricData", Namespace=NS, MetricData=data)
+    await put(cloud, "Orders", Value=100, Timestamp=start + 60 * 5 + 30)
+    statistics: dict[str, Any] = {
+        "MetricName": "Orders",
+        "Statistics": ["SampleCount", "Sum", "Maximum"],
+    }
+    expected = [
+        {"Timestamp": start + 60 * m, "SampleCount": 1.0, "Sum": m % 13.0, "Maximum": m % 13.0}
+        for m in range(10)
+    ]
+    expected[5] = {"Timestamp": start + 300, "SampleCount": 2.0, "Sum": 105.0, "Maximum": 100.0}
+    for _ in range(2):
+        points = await stats(cloud, start, start + 600, **statistics)
+        assert [{k: v for k, v in p.items() if k != "Unit"} for p in points] == expected
+        hours = await stats(cloud, start, T0, period=3600, **statistics)
+        assert sum(p["Sum"] for p in hours) == sum(m % 13 for m in range(600)) + 100
+        # An hour on, listing sweeps the store, which seals the opened block again.
+        await cloud.clock.advance(3600)
+        await cw(cloud, "ListMetrics", Namespace=NS)
+
+
 # -- ListMetrics ----------------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+import struct
+from array import array
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import pytest
@@ -26,11 +28,15 @@ from backend.metrics import (
     MetricStore,
     Series,
     is_extended,
+    levels,
     statistic,
     statistic_points,
 )
-from backend.metrics.series import FUTURE
-from backend.metrics.sketch import MAX_BUCKETS, Sketch
+from backend.metrics.bins import Bins
+from backend.metrics.blocks import seal, unseal
+from backend.metrics.levels import BLOCK, HOT, Level
+from backend.metrics.series import FUTURE, collect_bins
+from backend.metrics.sketch import MAX_BUCKETS, UNKNOWN, Part, Sketch, fold
 
 T0 = 19_676 * 86_400
 DAY = 86_400
@@ -533,6 +539,140 @@ def test_every_level_stays_within_its_retention_without_expire() -> None:
     assert 0 < hours <= (70 * DAY - FIVE_MINUTE_RETENTION) / HOUR
 
 
+# -- sealed blocks -----------------------------------------------------------------------
+
+SEAL_AT = BLOCK + HOT
+
+
+def sealed(level: Level) -> list[bytes | Bins]:
+    """White-box: the level's blocks, oldest first (`Bins` where a late point opened one)."""
+    return level._sealed.blocks
+
+
+def minutes_of(s: Series, minutes: int, value: Callable[[int], float]) -> None:
+    for m in range(minutes):
+        s.add(T0 + 60 * m + 7, value(m))
+
+
+def test_the_tail_seals_its_oldest_block_once_it_holds_block_plus_hot_bins() -> None:
+    s = standard()
+    level = s._minutes
+    minutes_of(s, SEAL_AT + 1, float)  # the last minute is the open one, not filed yet
+    assert len(level) == SEAL_AT
+    assert sealed(level) == []
+    s.add(T0 + 60 * (SEAL_AT + 1) + 7, 0.0)  # files one more minute: the tail was full
+    assert [len(unseal(b)) for b in sealed(level) if isinstance(b, bytes)] == [BLOCK]
+    assert len(level.open) == HOT + 1
+    assert len(level) == SEAL_AT + 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        lambda m: float(m % 500),
+        lambda m: round(m * 0.37 % 100, 2),
+        lambda m: math.sin(m) * 1e6,
+        lambda m: -0.0 if m % 3 else 5e-324,
+    ],
+    ids=["counts", "two-decimals", "full-precision", "signed-zero-and-subnormal"],
+)
+def test_sealed_minutes_answer_every_statistic_as_put_across_block_edges(
+    value: Callable[[int], float],
+) -> None:
+    s = standard()
+    filed = 2 * BLOCK + HOT + 100
+    minutes_of(s, filed + 1, value)
+    assert len(sealed(s._minutes)) == 2
+    now = T0 + 60 * filed
+    # Ranges from one bin to all, starting and ending on each side of the block edges.
+    edges = (0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK - 1, 2 * BLOCK, filed - 1, filed)
+    for first in edges:
+        for last in edges:
+            if first >= last:
+                continue
+            got = s.aggregate(T0 + 60 * first, T0 + 60 * last, 60, now)
+            want = [(T0 + 60 * m, 1, value(m), value(m), value(m)) for m in range(first, last)]
+            assert [(a.timestamp, *map(float.hex, summary([a])[0][1:])) for a in got] == [
+                (t, *map(float.hex, (float(c), total, low, high)))
+                for t, c, total, low, high in want
+            ]
+    points = statistic_points(s, T0, now, 60, now, "Maximum")
+    assert [v.hex() for v in points.values()] == [value(m).hex() for m in range(filed)]
+
+
+def test_a_late_point_opens_its_sealed_block_and_expire_seals_it_again() -> None:
+    store = MetricStore()
+    s = standard(store)
+    minutes = BLOCK + SEAL_AT
+    minutes_of(s, minutes, lambda m: float(m % 7))
+    now = T0 + 60 * minutes
+    assert [type(b) for b in sealed(s._minutes)] == [bytes]
+    late = [T0 + 60 * 10 + 30, T0 + 60 * 11 + 30, T0 + 60 * 11 + 40]  # a backfill of three
+    s.add_values(late[0], [100.0, 200.0])
+    (opened,) = sealed(s._minutes)
+    assert isinstance(opened, Bins)
+    for t in late[1:]:
+        s.add_values(t, [100.0, 200.0])
+    assert sealed(s._minutes) == [opened]  # decoded once for the whole backfill
+    period = s.aggregate(T0 + 600, T0 + 720, 60, now)
+    expected = [(T0 + 600, 3, 303.0, 3.0, 200.0), (T0 + 660, 5, 604.0, 4.0, 200.0)]
+    assert summary(period) == expected
+    assert_close(statistic(period[1], "p50"), 100.0)  # rank 3 of 4 100 100 200 200
+    store.expire(now)
+    assert [type(b) for b in sealed(s._minutes)] == [bytes]
+    again = s.aggregate(T0 + 600, T0 + 720, 60, now)
+    assert summary(again) == expected
+    assert [statistic(a, "p50") for a in again] == [statistic(a, "p50") for a in period]
+
+
+def test_roll_ups_cut_inside_a_block_and_then_drop_it_whole() -> None:
+    store = MetricStore()
+    s = standard(store)
+    minutes = 3 * BLOCK + HOT  # two blocks and a tail of BLOCK + HOT - 1
+    minutes_of(s, minutes, lambda m: float(m))
+    level = s._minutes
+    assert len(sealed(level)) == 2
+    # The first 65 minutes (whole five minutes) are past retention: they roll up.
+    now = T0 + 67 * 60 + MINUTE_RETENTION
+    store.expire(now)
+    assert len(sealed(level)) == 2 and level._sealed.skip == 65  # hidden, not re-encoded
+    assert len(level) == minutes - 1 - 65
+    fives = s.aggregate(T0, T0 + 65 * 60, 300, now)
+    assert summary(fives) == [
+        (T0 + 300 * k, 5, sum(range(5 * k, 5 * k + 5)), 5.0 * k, 5.0 * k + 4) for k in range(13)
+    ]
+    kept = s.aggregate(T0 + 65 * 60, T0 + minutes * 60, 60, now)
+    assert [a.minimum for a in kept] == [float(m) for m in range(65, minutes)]
+    # Later, a cut past the first block and into the second drops the first whole.
+    now = T0 + (BLOCK + 97) * 60 + MINUTE_RETENTION
+    store.expire(now)
+    assert len(sealed(level)) == 1 and level._sealed.skip == 95
+    first = s.aggregate(T0 + BLOCK * 60, now, 60, now)[0]
+    assert first.timestamp == T0 + (BLOCK + 95) * 60
+    rolled = s.aggregate(T0, T0 + (BLOCK + 95) * 60, 300, now)
+    assert sum(a.count for a in rolled) == BLOCK + 95
+    assert sum(a.total for a in rolled) == sum(range(BLOCK + 95))
+
+
+def test_sub_minute_bins_stay_columns_and_are_trimmed_to_three_hours() -> None:
+    store = MetricStore()
+    s = high_res(store)
+    span = 4 * HOUR
+    for k in range(span):
+        s.add(T0 + k, float(k % 1000))
+    assert sealed(s._seconds) == []
+    assert len(sealed(s._minutes)) == 0 < len(s._minutes) == 4 * 60 - 1
+    now = T0 + span
+    store.expire(now)
+    oldest = math.floor(now - HIGH_RESOLUTION_RETENTION) + 1
+    assert s._seconds.first() == oldest
+    seconds = s.aggregate(T0, now, 1, now)
+    assert [a.timestamp for a in seconds] == list(range(oldest, now))
+    assert [a.total for a in seconds] == [float((t - T0) % 1000) for t in range(oldest, now)]
+    shown = [float((t - T0) % 1000) for t in range(oldest, oldest + 10)]
+    assert s.sums(oldest + 10, 20) == [0.0] * 10 + shown
+
+
 # -- the property ------------------------------------------------------------------------
 
 PERIODS = (1, 5, 10, 20, 30, 60, 120, 300, 600, 900, 3600, 7200, 86400)
@@ -608,6 +748,10 @@ def test_aggregates_count_every_point_within_retention_once(
 ) -> None:
     """Whatever the order of puts and expiries, a query agrees with the raw points,
     and `statistic_points` (read from the columns where it can) with `statistic`."""
+    check_puts(puts, high, period, span, after)
+
+
+def check_puts(puts: list[Put], high: bool, period: int, span: tuple[int, int], after: int) -> None:
     store = MetricStore()
     s = store.series("NS", "M", {}, "None", resolution=1 if high else 60)
     added: list[Put] = []
@@ -660,3 +804,181 @@ def test_statistic_points_read_from_the_columns_agree_with_statistic(age: int, p
     for stat in (*STATISTICS, "p50"):
         by_period = {a.timestamp: v for a in aggregates if (v := statistic(a, stat)) is not None}
         assert statistic_points(s, T0, now, period, now, stat) == by_period, stat
+
+
+def tiny_blocks(mp: pytest.MonkeyPatch, block: int, hot: int) -> None:
+    """Blocks of a few bins, so that a few dozen puts cross many block edges."""
+    mp.setattr(levels, "BLOCK", block)
+    mp.setattr(levels, "HOT", hot)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    puts=puts,
+    high=st.booleans(),
+    period=st.sampled_from(PERIODS),
+    span=st.tuples(st.integers(0, 30 * DAY), st.integers(1, 500 * DAY)),
+    after=st.one_of(st.integers(0, 4 * HOUR), st.integers(0, 100 * DAY)),
+    block=st.integers(1, 4),
+    hot=st.integers(0, 3),
+)
+def test_aggregates_agree_with_the_raw_points_when_blocks_are_tiny(
+    puts: list[Put],
+    high: bool,
+    period: int,
+    span: tuple[int, int],
+    after: int,
+    block: int,
+    hot: int,
+) -> None:
+    """The property above, with every level sealing blocks of one to four bins."""
+    with pytest.MonkeyPatch.context() as mp:
+        tiny_blocks(mp, block, hot)
+        check_puts(puts, high, period, span, after)
+
+
+#: How a generated bin's values are made: each a kind CloudWatch data comes in.
+VALUE_KINDS = ("count", "gauge", "noise", "edge", "values", "stats")
+#: Doubles a codec could get wrong (the API refuses infinities and NaN before the store).
+_EDGES = (-0.0, 0.0, 5e-324, -5e-324, 1e300, -1e300, 2.0**53 + 2, 0.1)
+
+
+def a_bin(kind: str, rng: random.Random) -> tuple[float, float, float, float, Part]:
+    """count, sum, minimum, maximum and shape of one bin's worth of put values."""
+    if kind == "values":
+        values = [float(rng.randint(0, 90)) for _ in range(rng.randint(2, 5))]
+        low, high = min(values), max(values)
+        shape = fold(((None, 1.0, v) for v in values), low, high)
+        return float(len(values)), math.fsum(values), low, high, shape
+    if kind == "stats":
+        low = float(rng.randint(-5, 40))
+        return 3.0, 3 * low + 7, low, low + rng.choice((0, 5)), UNKNOWN
+    if kind == "count":
+        v = float(rng.randint(0, 500))
+    elif kind == "gauge":
+        v = round(rng.uniform(-100, 100), 2)
+    elif kind == "noise":
+        v = rng.random() * 100
+    else:
+        v = rng.choice(_EDGES)
+    return 1.0, v, v, v, None
+
+
+def bits_of(bins: Bins) -> list[tuple[int, ...]]:
+    """Every bin as its index and the bits of its count, sum, minimum and maximum."""
+    return [(index, *map(float_bits, values)) for index, *values in bins.rows()]
+
+
+def float_bits(value: float) -> int:
+    bits: int = struct.unpack("<q", struct.pack("<d", value))[0]
+    return bits
+
+
+Step = tuple[str, int, str, int]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["put", "put", "put", "late", "drop", "seal"]),
+            st.integers(0, 1000),
+            st.sampled_from(VALUE_KINDS),
+            st.integers(0, 2**32),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    block=st.integers(1, 12),
+    hot=st.integers(0, 8),
+    granularity=st.sampled_from([60, 300, 3600]),
+    reads=st.lists(st.tuples(st.integers(0, 1200), st.integers(0, 1200)), max_size=6),
+)
+def test_a_level_with_sealed_blocks_answers_exactly_as_plain_columns(
+    steps: list[Step], block: int, hot: int, granularity: int, reads: list[tuple[int, int]]
+) -> None:
+    """Puts, late puts, drops and seals to a `Level` and to one plain `Bins`: every bin
+    reads back bit for bit, with its sketch, and every statistic of every period agrees."""
+    with pytest.MonkeyPatch.context() as mp:
+        tiny_blocks(mp, block, hot)
+        level = Level(granularity)
+        plain = Bins("i")
+        base = T0 // granularity
+        newest = base
+        for kind, at, values, seed in steps:
+            rng = random.Random(seed)
+            if kind == "seal":
+                level.seal()
+                continue
+            if kind == "drop":
+                stop = at % (len(plain) + 1)
+                level.drop(stop)
+                plain.drop(stop)
+                continue
+            for _ in range(1 if kind == "late" else at % 25 + 1):
+                if kind == "late":
+                    index = base + at % (newest - base + 1)
+                else:
+                    index = newest = newest + rng.randint(1, 3)
+                row = a_bin(values, rng)
+                level.merge(index * granularity, *row)
+                plain.merge(index, *row)
+        assert len(level) == len(plain)
+        whole = level.view(0, len(level))
+        assert bits_of(whole) == bits_of(plain)
+        assert all(whole.sketches.get(i) == plain.sketches.get(i) for i in plain.index)
+        for a, b in [(0, 2000), *reads]:
+            start, end = (base + a) * granularity, (base + b) * granularity
+            got = level.between(start, end)
+            want = plain.cut(plain.position(start / granularity), plain.position(end / granularity))
+            assert bits_of(got) == bits_of(want)
+            for period in {granularity, 60, 300, 3600}:
+                mine: list[Aggregate] = []
+                theirs: list[Aggregate] = []
+                collect_bins(mine, got, granularity, period)
+                collect_bins(theirs, want, granularity, period)
+                for stat in (*STATISTICS, "p10", "p50", "p99"):
+                    assert [statistic(x, stat) for x in mine] == [
+                        statistic(x, stat) for x in theirs
+                    ], stat
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    columns=st.lists(
+        st.tuples(
+            st.one_of(
+                st.integers(-(2**40), 2**40).map(float),
+                st.integers(-(10**6), 10**6).map(lambda k: k / 100),
+                st.floats(allow_nan=True, allow_infinity=True),
+            ),
+            st.floats(allow_nan=True),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    steps=st.lists(st.integers(1, 2**24), min_size=1, max_size=3),
+)
+def test_a_block_gives_back_every_column_bit_for_bit(
+    columns: list[tuple[float, float, bool]], steps: list[int]
+) -> None:
+    """Whatever the doubles (NaN, infinities, -0.0, subnormals, decimals, whole numbers)."""
+    bins = Bins("i")
+    index = -(2**31)
+    for k, (low, _, sketched) in enumerate(columns):
+        index += steps[k % len(steps)]
+        bins.index.append(index)
+        bins.minima.append(low)
+        if sketched:
+            bins.sketches[index] = bytes([k % 256]) * (k % 4)
+    bins.counts = array("d", [c for _, c, _ in columns])
+    bins.maxima = array("d", [c for _, c, _ in columns][::-1])
+    back = unseal(seal(bins))
+    assert back.index == bins.index
+    for mine, theirs in ((back.minima, bins.minima), (back.counts, bins.counts)):
+        assert mine is not None and theirs is not None
+        assert mine.tobytes() == theirs.tobytes()
+    assert back.maxima is not None and back.maxima.tobytes() == bins.maxima.tobytes()
+    assert back.totals is None
+    assert back.sketches == bins.sketches
