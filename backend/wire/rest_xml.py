@@ -89,6 +89,8 @@ _XML = "application/xml"
 _NO_EXTRA: Mapping[str, str] = MappingProxyType({})
 #: What may name an element an error adds (`Key`, `BucketName`): services choose these.
 _ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+#: Header mappings that ignore case already (aiohttp's), as a tuple for `isinstance`.
+_CASELESS = (CIMultiDictProxy, CIMultiDict)
 #: Control characters, which would end or split a header line.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -332,9 +334,7 @@ class Routes:
         rest = path[1:]
         # aiohttp's headers ignore case already; a plain mapping is lower-cased once.
         header_names: Container[str] = (
-            headers
-            if isinstance(headers, CIMultiDictProxy | CIMultiDict)
-            else {name.lower() for name in headers}
+            headers if isinstance(headers, _CASELESS) else {name.lower() for name in headers}
         )
         if query:
             candidates = table.candidates(query)
