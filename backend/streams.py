@@ -71,6 +71,11 @@ class ByteStream:
     def trailers(self) -> dict[str, str]:
         return self._trailers() if self._trailers is not None else {}
 
+    @property
+    def may_trail(self) -> bool:
+        """Whether trailers may follow the data (an aws-chunked body); else `trailers` is empty."""
+        return self._trailers is not None
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._used:
             raise RuntimeError("a request body can be read only once")

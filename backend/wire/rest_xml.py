@@ -89,6 +89,8 @@ _XML = "application/xml"
 _NO_EXTRA: Mapping[str, str] = MappingProxyType({})
 #: What may name an element an error adds (`Key`, `BucketName`): services choose these.
 _ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+#: Header mappings that ignore case already (aiohttp's), as a tuple for `isinstance`.
+_CASELESS = (CIMultiDictProxy, CIMultiDict)
 #: Control characters, which would end or split a header line.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -174,6 +176,14 @@ class _Route:
     current: bool = True
 
 
+#: How a route ranks for a request: literal segments, query keys its template names,
+#: whether all its required query keys and headers are there, how many are, whether
+#: `x-id` names it, and whether it is not deprecated. The highest wins.
+_Rank = tuple[int, int, bool, int, bool, bool]
+#: A route with its place in the model and its path shape's number.
+_Entry = tuple[int, int, _Route]
+
+
 class _MethodRoutes:
     """One method's routes, found by the query keys their templates require.
 
@@ -182,25 +192,37 @@ class _MethodRoutes:
     each kept with its place in the model so ties fall as before. Most S3
     templates name one, so a plain `PUT /bkt/key` tries the handful that name
     none, and those share two path shapes.
+
+    Without a query string (most object calls) the winner among those depends
+    only on which path shapes the path fits and which of their required
+    headers are there, so it is decided once for each such combination and
+    kept (`_decided`, a few entries at most).
     """
 
-    __slots__ = ("by_key", "plain")
+    __slots__ = ("_decided", "_plain_headers", "_plain_shapes", "by_key", "plain")
 
     def __init__(self, routes: list[_Route]) -> None:
         shapes: dict[tuple[tuple[str, str], ...], int] = {}
         #: (place, shape, route) of the routes whose template names no query key;
         #: routes of one path shape (segments) share its number.
-        self.plain: list[tuple[int, int, _Route]] = []
+        self.plain: list[_Entry] = []
         #: (place, shape, route) of the others, under the first key their template names.
-        self.by_key: dict[str, list[tuple[int, int, _Route]]] = {}
+        self.by_key: dict[str, list[_Entry]] = {}
         for place, route in enumerate(routes):
             entry = (place, shapes.setdefault(route.segments, len(shapes)), route)
             if route.query:
                 self.by_key.setdefault(route.query[0][0], []).append(entry)
             else:
                 self.plain.append(entry)
+        #: The path shapes of `plain` by number, and the headers its routes require.
+        self._plain_shapes = {shape: route.segments for _, shape, route in self.plain}
+        self._plain_headers = tuple(
+            dict.fromkeys(name for _, _, route in self.plain for name in route.required_headers)
+        )
+        self._decided: dict[tuple[tuple[int, ...], tuple[bool, ...]], tuple[_Route, int] | None]
+        self._decided = {}
 
-    def candidates(self, query: Mapping[str, str]) -> list[tuple[int, int, _Route]]:
+    def candidates(self, query: Mapping[str, str]) -> list[_Entry]:
         """The routes `query` may fit, in the model's order."""
         if not query or not self.by_key:
             return self.plain
@@ -209,6 +231,68 @@ class _MethodRoutes:
             return self.plain
         extra.update((entry[0], entry) for entry in self.plain)
         return [extra[place] for place in sorted(extra)]
+
+    def plain_match(
+        self, rest: str, host_label: str | None, header_names: Container[str]
+    ) -> tuple[_Route, dict[str, str]] | None:
+        """The route of a request without a query string, and its raw labels (see the class)."""
+        fitting = {
+            shape: labels
+            for shape, segments in self._plain_shapes.items()
+            if (labels := _match_path(segments, rest, host_label)) is not None
+        }
+        present = tuple(name in header_names for name in self._plain_headers)
+        key = (tuple(fitting), present)
+        if key in self._decided:
+            decided = self._decided[key]
+        else:
+            found = _best(self.plain, {}, fitting.get, header_names, None)
+            decided = self._decided[key] = None if found is None else (found[0], found[2])
+        if decided is None:
+            return None
+        route, shape = decided
+        return route, fitting[shape]
+
+
+def _best(
+    candidates: list[_Entry],
+    query: Mapping[str, str],
+    labels_of: Callable[[int], dict[str, str] | None],
+    header_names: Container[str],
+    hint: str | None,
+) -> tuple[_Route, dict[str, str], int] | None:
+    """The best-ranked of `candidates` that fit, its raw labels and its shape's number.
+
+    `labels_of` matches a path shape (by number); of routes that rank the
+    same, the first in the model's order wins.
+    """
+    best: tuple[_Rank, _Route, dict[str, str], int] | None = None
+    for _, shape, route in candidates:
+        if route.query and not all(
+            key in query and (value is None or query[key] == value) for key, value in route.query
+        ):
+            continue
+        labels = labels_of(shape)
+        if labels is None:
+            continue
+        present = required = 0
+        for key in route.required_query:
+            required += 1
+            present += key in query
+        for name in route.required_headers:
+            required += 1
+            present += name in header_names
+        rank = (
+            route.literals,
+            len(route.query),
+            present == required,
+            present,
+            hint == route.name,
+            route.current,
+        )
+        if best is None or rank > best[0]:
+            best = (rank, route, labels, shape)
+    return None if best is None else best[1:]
 
 
 class Routes:
@@ -249,47 +333,26 @@ class Routes:
             return None
         rest = path[1:]
         # aiohttp's headers ignore case already; a plain mapping is lower-cased once.
-        header_names: Container[str] | None = (
-            headers if isinstance(headers, CIMultiDictProxy | CIMultiDict) else None
+        header_names: Container[str] = (
+            headers if isinstance(headers, _CASELESS) else {name.lower() for name in headers}
         )
-        hint = query.get("x-id")
-        shapes: dict[int, dict[str, str] | None] = {}
-        best: tuple[tuple[int, int, bool, int, bool, bool], _Route, dict[str, str]] | None = None
-        for _, shape, route in table.candidates(query):
-            if route.query and not all(
-                key in query and (value is None or query[key] == value)
-                for key, value in route.query
-            ):
-                continue
-            if shape in shapes:
-                labels = shapes[shape]
-            else:
-                labels = shapes[shape] = _match_path(route.segments, rest, host_label)
-            if labels is None:
-                continue
-            present = required = 0
-            for key in route.required_query:
-                required += 1
-                present += key in query
-            if route.required_headers:
-                if header_names is None:
-                    header_names = {name.lower() for name in headers}
-                for name in route.required_headers:
-                    required += 1
-                    present += name in header_names
-            rank = (
-                route.literals,
-                len(route.query),
-                present == required,
-                present,
-                hint == route.name,
-                route.current,
-            )
-            if best is None or rank > best[0]:
-                best = (rank, route, labels)
+        if query:
+            candidates = table.candidates(query)
+            segments = {shape: route.segments for _, shape, route in candidates}
+            shapes: dict[int, dict[str, str] | None] = {}
+
+            def labels_of(shape: int) -> dict[str, str] | None:
+                if shape not in shapes:
+                    shapes[shape] = _match_path(segments[shape], rest, host_label)
+                return shapes[shape]
+
+            found = _best(candidates, query, labels_of, header_names, query.get("x-id"))
+            best = None if found is None else found[:2]
+        else:
+            best = table.plain_match(rest, host_label, header_names)
         if best is None:
             return None
-        _, route, labels = best
+        route, labels = best
         return route.op, {name: _unquote(value) for name, value in labels.items()}
 
 

@@ -148,15 +148,16 @@ def route(
     body: bytes,
     signer: Credentials,
 ) -> Route:
-    media = media_type(headers.get("Content-Type"))
     if is_cbor(headers):
+        media = media_type(headers.get("Content-Type"))
         return _cbor_route(registry, method, path, headers, media, signer)
     target = headers.get("X-Amz-Target")
     if target is not None:
-        return _json_route(registry, target, media, signer)
+        return _json_route(registry, target, media_type(headers.get("Content-Type")), signer)
     signed = registry.by_signing_name.get(signer.service or "")
     if signed is not None and signed.protocol in REST:
         return _rest_route(registry, signed, method, path, headers, query)
+    media = media_type(headers.get("Content-Type"))
     if media == FORM or (method == "GET" and "Action" in query):
         try:
             fields = query_protocol.parse_form(body if media == FORM else b"", query.items())

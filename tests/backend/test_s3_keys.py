@@ -19,7 +19,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.cloud import Cloud
-from backend.services.s3.keys import HASHED, MAX_KEY_BYTES, NAME_MAX, SELF, decode_path, key_names
+from backend.services.s3.keys import (
+    HASHED,
+    MAX_KEY_BYTES,
+    NAME_MAX,
+    SELF,
+    _names_by_segment,
+    decode_path,
+    key_names,
+)
 from tests.backend.test_s3_helpers import get, keys, new_cloud, put, s3, service
 
 _SPECIAL = [
@@ -55,6 +63,18 @@ s3_keys = (
 )
 
 
+#: Keys made of ordinary names, the kind `key_names` names with one match.
+plain_keys = st.lists(
+    st.text(
+        st.characters(categories=["L", "N"], include_characters="-_ .@é😀"),
+        min_size=1,
+        max_size=70,
+    ),
+    min_size=1,
+    max_size=8,
+).map("/".join)
+
+
 def _names(key: str) -> tuple[list[str], dict[str, str]]:
     pairs = key_names(key)
     return [name for name, _ in pairs], {n: f for n, f in pairs if n.startswith(HASHED)}
@@ -69,6 +89,12 @@ def test_every_key_round_trips_through_safe_names(key: str) -> None:
         assert len(name.encode("utf-8")) <= NAME_MAX
     assert decode_path(names, hashed.get) == key
     assert decode_path([*names, SELF], hashed.get) == key
+
+
+@given(st.one_of(s3_keys, plain_keys))
+def test_a_plain_key_is_named_as_its_segments_are(key: str) -> None:
+    """The one-match names of a key of ordinary names are what naming each segment gives."""
+    assert key_names(key) == _names_by_segment(key)
 
 
 @settings(max_examples=25)

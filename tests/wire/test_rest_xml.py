@@ -659,6 +659,32 @@ def test_match_picks_the_most_specific_operation(
         assert found[1] == uri
 
 
+def test_one_routes_table_answers_as_a_fresh_one_whatever_it_answered_before() -> None:
+    """`Routes` keeps its decisions for requests without a query: each still gets its own."""
+    requests = [
+        ("PUT", "/bkt/k", {}, None),
+        ("PUT", "/bkt/k", {"x-amz-copy-source": "a/b"}, None),
+        ("PUT", "/k", {}, "bkt"),
+        ("PUT", "/bkt", {}, None),
+        ("PUT", "/bkt/", {"X-Amz-Copy-Source": "a/b"}, None),
+        ("PUT", "/", {}, "bkt"),
+        ("PUT", "/bkt//", {}, None),
+        ("GET", "/bkt/a%2Fb", {}, None),
+        ("GET", "/bkt", {}, None),
+        ("GET", "/", {}, None),
+        ("GET", "/", {}, "bkt"),
+        ("HEAD", "/bkt/k", {}, None),
+        ("DELETE", "/bkt", {}, None),
+        ("POST", "/bkt/k", {}, None),
+        ("PATCH", "/bkt/k", {}, None),
+    ]
+    routes = rest_xml.Routes(s3_model())
+    for method, path, headers, label in [*requests, *reversed(requests), *requests]:
+        kept = routes.match(method, path, {}, label, headers)
+        fresh = rest_xml.match(s3_model(), method, path, {}, label, headers)
+        assert (kept and (kept[0].name, kept[1])) == (fresh and (fresh[0].name, fresh[1]))
+
+
 @pytest.mark.parametrize(
     ("method", "path", "label"),
     [

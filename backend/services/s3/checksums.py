@@ -80,6 +80,8 @@ def member(algorithm: str) -> str:
 
 #: Each algorithm with its member, spelled once: every upload looks for all of them.
 _MEMBERS = tuple((algorithm, member(algorithm)) for algorithm in ALGORITHMS)
+#: The members alone: most uploads send none, which one set operation tells.
+_MEMBER_NAMES = frozenset(name for _, name in _MEMBERS)
 
 
 def header(algorithm: str) -> str:
@@ -147,7 +149,11 @@ class Requested:
     def of(
         cls, params: Mapping[str, Any], named_by: str = "x-amz-sdk-checksum-algorithm"
     ) -> Requested:
-        sent = [a for a, name in _MEMBERS if params.get(name) not in (None, "")]
+        sent = (
+            []
+            if _MEMBER_NAMES.isdisjoint(params)
+            else [a for a, name in _MEMBERS if params.get(name) not in (None, "")]
+        )
         if len(sent) > 1:
             raise InvalidRequest(
                 "Expecting a single x-amz-checksum- header. Multiple checksum Types are not "

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -117,8 +115,13 @@ class StoredBucket:
     notification: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredObject:
+class StoredObject(NamedTuple):
+    """An object as the index keeps it (and returns it: a listing page makes a thousand).
+
+    A named tuple rather than a frozen dataclass, which sets each of these
+    fifteen fields through `object.__setattr__` whenever one is made.
+    """
+
     key: str
     #: Where the bytes are, below the bucket folder, `/`-separated.
     path: str
@@ -139,26 +142,6 @@ class StoredObject:
     parts: int = 0
     #: The file's mtime when it was indexed: a different one means someone edited it.
     mtime_ns: int = 0
-
-    def placed(self, path: str, mtime_ns: int) -> StoredObject:
-        """This object with its file at `path`: `dataclasses.replace`, without its cost."""
-        return StoredObject(
-            self.key,
-            path,
-            self.size,
-            self.etag,
-            self.last_modified,
-            self.content_type,
-            self.headers,
-            self.metadata,
-            self.tags,
-            self.storage_class,
-            self.checksum_algorithm,
-            self.checksum,
-            self.checksum_type,
-            self.parts,
-            mtime_ns,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +192,26 @@ def _upload(row: tuple[Any, ...]) -> StoredUpload:
     )
 
 
+class _Transaction:
+    """`Index.transaction`: BEGIN on entry, COMMIT on leaving, ROLLBACK on an exception.
+
+    A class rather than a `contextmanager` generator, which costs a small
+    PutObject a generator and three frames more each time.
+    """
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN")
+        return self._db
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
 class Index:
     """The SQLite file beside the bucket folders; every method is one short query.
 
@@ -223,6 +226,7 @@ class Index:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._transaction = _Transaction(self._db)
         rows = self._db.execute(
             "SELECT name, region, location, created, tags, notification FROM buckets"
         )
@@ -239,20 +243,13 @@ class Index:
                 db.execute(f"DELETE FROM {table}")
         self._buckets.clear()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The statements of the block as one transaction: all of them or, on an error, none.
+    def transaction(self) -> _Transaction:
+        """The statements of a `with` block as one transaction: all of them or, on an error, none.
 
         Also cheaper than each statement committing on its own: a PutObject's
         lookup and write are one read lock and one commit instead of two.
         """
-        self._db.execute("BEGIN")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return self._transaction
 
     # -- buckets ----------------------------------------------------------------
 
@@ -337,13 +334,18 @@ class Index:
             rows = self._db.execute(_UNDER_PATH, (bucket, path, path + "/", path + "0"))
         return [_object(row) for row in rows]
 
-    def put(self, bucket: str, item: StoredObject) -> None:
+    def put(self, bucket: str, item: StoredObject, path: str, mtime_ns: int) -> None:
+        """Write `item`'s row with its file at `path`, of mtime `mtime_ns`.
+
+        Apart from `item`, so a new object is made once, before its file is
+        placed, rather than again with the path placing chose.
+        """
         self._db.execute(
             _PUT,
             (
                 bucket,
                 item.key.encode("utf-8"),
-                item.path,
+                path,
                 item.size,
                 item.etag,
                 item.last_modified,
@@ -356,7 +358,7 @@ class Index:
                 item.checksum,
                 item.checksum_type,
                 item.parts,
-                item.mtime_ns,
+                mtime_ns,
             ),
         )
 

@@ -54,9 +54,16 @@ EMPTY = "%"
 HASHED = "%~"
 
 _UNSAFE = frozenset('/\\:*?"<>|%\x7f') | frozenset(chr(c) for c in range(0x20))
+_UNSAFE_CHARS = re.escape("".join(sorted(_UNSAFE)))
 #: Finds any character of `_UNSAFE`: most segments have none and are kept as they are.
-_ANY_UNSAFE = re.compile("[" + re.escape("".join(sorted(_UNSAFE))) + "]")
+_ANY_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: A segment kept as it is and short enough to need no length check: no unsafe
+#: character, no leading `.`, not `@`, at most NAME_MAX // 4 characters.
+_PLAIN_SEGMENT = rf"(?!\.)(?!@(?:/|\Z))[^{_UNSAFE_CHARS}]{{1,63}}"
+#: A key of plain segments whose path needs no length check either (at most
+#: 190 characters: (190 + 1) * 4 + len(SELF) <= MAX_PATH), as most keys are.
+_PLAIN_KEY = re.compile(rf"(?=.{{1,190}}\Z){_PLAIN_SEGMENT}(?:/{_PLAIN_SEGMENT})*", re.DOTALL)
 
 #: Looks a hashed name up in the index: what it stands for, or None.
 Fragments = Callable[[str], str | None]
@@ -114,8 +121,18 @@ def key_names(key: str) -> list[tuple[str, str]]:
     Each with the segment it stands for (which the index must remember when
     the name is hashed). The names alone, without `SELF`: the file form.
     When the path would pass `MAX_PATH`, the key is one hashed file at the
-    top of the bucket, standing for the whole key.
+    top of the bucket, standing for the whole key. A key of plain segments
+    (`_PLAIN_KEY`) is its own names, found with one match instead of a look
+    at each segment and at the length of each name and of the path.
     """
+    if _PLAIN_KEY.fullmatch(key) is not None:
+        segments = key.split("/")
+        return list(zip(segments, segments, strict=True))
+    return _names_by_segment(key)
+
+
+def _names_by_segment(key: str) -> list[tuple[str, str]]:
+    """`key_names` the long way: each segment named, then the path's length checked."""
     pairs = [(segment_name(segment), segment) for segment in key.split("/")]
     # Each name and its `/` (or the final `/@`): the names joined, plus one.
     path = "/".join([name for name, _ in pairs])

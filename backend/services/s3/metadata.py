@@ -28,6 +28,7 @@ KEPT_HEADERS = (
     "Expires",
     "WebsiteRedirectLocation",
 )
+_KEPT = frozenset(KEPT_HEADERS)
 #: GetObject's `response-*` overrides and the headers they replace.
 OVERRIDES = {
     "ResponseCacheControl": "CacheControl",
@@ -100,7 +101,7 @@ def settings_of(params: Mapping[str, Any]) -> Settings:
     """The settings a request gives its object, checked."""
     content_type = params.get("ContentType")
     headers: dict[str, Any] = {}
-    for name in KEPT_HEADERS:
+    for name in () if _KEPT.isdisjoint(params) else KEPT_HEADERS:
         value = params.get(name)
         if value is None or value == "":
             continue

@@ -328,8 +328,9 @@ class Store:
         pairs = key_names(key)
         last = len(pairs) - 1
         exist = True
+        aliasing = self._aliasing
         for i, (wanted, fragment) in enumerate(pairs):
-            name = self._unaliased(current, wanted, fragment) if exist else wanted
+            name = self._unaliased(current, wanted, fragment) if exist and aliasing else wanted
             if name.startswith(HASHED):
                 self.index.remember(name, fragment)
             parts.append(name)
@@ -344,8 +345,11 @@ class Store:
         return "/".join(parts), exist
 
     def _unaliased(self, parent: str, name: str, fragment: str) -> str:
-        """`name`, or the hashed name for `fragment` when `name` would alias another."""
-        if not self._aliasing or name.startswith(HASHED) or _mode(f"{parent}/{name}") is None:
+        """`name`, or the hashed name for `fragment` when `name` would alias another.
+
+        Only asked where the file system aliases names (`_names_alias`).
+        """
+        if name.startswith(HASHED) or _mode(f"{parent}/{name}") is None:
             return name
         if name in os.listdir(parent):
             return name

@@ -107,18 +107,20 @@ class DiskSync(S3Core):
         """Settle the paths `watchfiles` reported (a set of (Change, path)).
 
         A path is looked at once however many changes name it; one skydeck
-        itself left as it is now (`Store.own`) is passed over.
+        itself left as it is now (`Store.own`) is passed over, before anything
+        else is made of it: skydeck notes only paths in bucket folders, so
+        that is what most reported paths are during a burst of uploads.
         """
         root = f"{self.store.root}{os.sep}"
         own = self.store.own
         touched: set[tuple[str, str]] = set()
         for raw in {path for _, path in changes}:
+            if own is not None and own.ours(raw):
+                continue
             if not raw.startswith(root):
                 continue
             parts = [p for p in raw[len(root) :].split(os.sep) if p not in ("", ".")]
             if not parts or parts[0] == META or any(p.startswith(".") for p in parts):
-                continue
-            if own is not None and own.ours(raw):
                 continue
             touched.add((parts[0], "/".join(parts[1:])))
         for name, under in sorted(touched):
