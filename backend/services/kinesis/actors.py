@@ -20,7 +20,6 @@ many readers share, where an SQS message goes to one consumer.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from typing import Any, ClassVar
 from backend.actors.actor import THROTTLED, Actor
 from backend.actors.batches import BatchingProducer
 from backend.actors.rates import Rate, read_rate
+from backend.clock import ClockTask
 from backend.cloud import Cloud
 from backend.kit.scenario import Reader
 from backend.registry import ActorKind
@@ -185,7 +185,7 @@ class KinesisConsumer(Actor):
         self._shards: dict[str, list[str]] = {}
         self._listed_at = -math.inf
         self._iterators: dict[str, str] = {}
-        self._sessions: dict[str, asyncio.Task[None]] = {}
+        self._sessions: dict[str, ClockTask[None]] = {}
         self._consumer_arn: str | None = None
 
     def start(self) -> None:
