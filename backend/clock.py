@@ -324,7 +324,10 @@ class ClockTask(asyncio.Future[T], Generic[T]):
     Anything else it awaits (an asyncio future, `asyncio.gather`) works as in
     an asyncio task: the future's completion steps it from the loop. It is a
     future itself, so it is awaited, gathered and cancelled like a task; a
-    failure is logged, since nobody may be awaiting it.
+    failure is logged, since nobody may be awaiting it. It is not an asyncio
+    task, though: `asyncio.current_task()` inside it is whichever task drives
+    the clock, so `asyncio.timeout` has no place in it (`Clock.wait` is how the
+    backend waits with a deadline).
     """
 
     def __init__(self, clock: Clock, coro: Coroutine[Any, Any, T], name: str | None) -> None:
