@@ -169,11 +169,14 @@ def _kept_members(
     size = _CONTAINER
     values: list[Any] = []
     for key, value in params.items():
+        kind = type(value)
         if key in hidden:
             value = HIDDEN
             size += len(HIDDEN) + _MEMBER
-        elif type(value) is str and len(value) <= limit:
+        elif kind is str and len(value) <= limit:
             size += len(value) + _MEMBER
+        elif kind is int or kind is bool or kind is float or value is None:
+            size += _MEMBER + _MEMBER
         else:
             value, n = _kept_value(value, hidden, limit, structure=False)
             size += n + _MEMBER
@@ -207,6 +210,8 @@ def _kept_value(
         if len(value) <= limit:
             return value, len(value)
         return cut(value, limit), limit
+    if kind is int or kind is bool or kind is float or value is None:
+        return value, _MEMBER
     if kind is dict:
         if structure:
             return _kept_structure(value, hidden, limit)
@@ -230,8 +235,6 @@ def _kept_value(
         return f"({len(value):,} bytes, not kept)", _MEMBER
     if isinstance(value, str):
         return _kept_value(str(value), hidden, limit, structure=structure)
-    if value is None or kind in (int, float, bool):
-        return value, _MEMBER
     # A body streamed to or from disk (S3's), or anything else a record can't hold.
     return f"({kind.__name__}, not kept)", _MEMBER
 

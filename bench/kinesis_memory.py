@@ -23,7 +23,7 @@ from backend.cloud import Cloud
 from backend.identity import CONSOLE
 from backend.service import Request
 from backend.services.kinesis import KinesisService
-from backend.services.kinesis.actors import click
+from backend.services.kinesis.actors import click, stamp
 
 BATCH = 500
 
@@ -43,7 +43,7 @@ async def main(count: int) -> None:
         records = []
         for i in range(n, min(n + BATCH, count)):
             key = f"user-{rng.randrange(1000):05d}"
-            data = click(i, rng, key, cloud.clock.now())
+            data = click(i, rng, key, stamp(cloud.clock.now()))
             payload += len(data)
             records.append({"PartitionKey": key, "Data": data})
         response = service.put_records({"StreamName": "bench", "Records": records}, request)

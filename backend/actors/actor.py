@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar, Self
 
 from backend.actors.rates import Rate
 from backend.bus import CloudEvent
+from backend.clock import ClockTask
 from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.identity import Caller, role
@@ -49,7 +49,7 @@ class Actor:
         self.status = "starting"
         self.errors = 0
         self.last_error = ""
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: list[ClockTask[None]] = []
 
     @classmethod
     def build(cls, cloud: Cloud, name: str, options: dict[str, Any]) -> Self:

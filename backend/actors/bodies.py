@@ -15,6 +15,8 @@ import random
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 
+from backend.actors.draws import below, pick
+
 SKUS = ("A-17", "A-22", "B-02", "B-19", "C-33", "C-41", "D-08")
 #: The SKU the demo's consumer can never process: its orders end in the DLQ.
 POISON_SKU = "X-00"
@@ -26,12 +28,12 @@ Body = Callable[[int, random.Random, str | None], str]
 
 
 def order(n: int, rng: random.Random, group: str | None) -> str:
-    sku = POISON_SKU if rng.random() < 0.01 else rng.choice(SKUS)
-    return f'{{"order": {1000 + n}, "sku": "{sku}", "qty": {rng.randint(1, 5)}}}'
+    sku = POISON_SKU if rng.random() < 0.01 else pick(rng, SKUS)
+    return f'{{"order": {1000 + n}, "sku": "{sku}", "qty": {1 + below(rng, 5)}}}'
 
 
 def payment(n: int, rng: random.Random, group: str | None) -> str:
-    cents = rng.randint(100, 50_000)
+    cents = 100 + below(rng, 49_901)
     customer = "null" if group is None else encode_basestring_ascii(group)
     return (
         f'{{"payment": {n}, "customer": {customer}, "amount": "{cents // 100}.{cents % 100:02d}"}}'
@@ -39,7 +41,7 @@ def payment(n: int, rng: random.Random, group: str | None) -> str:
 
 
 def notification(n: int, rng: random.Random, group: str | None) -> str:
-    return f'{{"notification": {n}, "kind": "{rng.choice(_KINDS)}"}}'
+    return f'{{"notification": {n}, "kind": "{pick(rng, _KINDS)}"}}'
 
 
 def document(n: int, rng: random.Random, group: str | None) -> str:

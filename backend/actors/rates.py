@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from backend.kit.scenario import Reader
@@ -40,6 +40,8 @@ class Rate:
     amplitude: float = 0.0
     period: float = 600.0
     surges: tuple[Surge, ...] = ()
+    #: `peak`, worked out once: every arrival's thinning reads it.
+    _peak: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.base < 0 or self.amplitude < 0 or self.period <= 0:
@@ -48,15 +50,20 @@ class Rate:
             raise ValueError("rate: base + amplitude must be > 0")
         if any(s.duration <= 0 or s.times <= 0 for s in self.surges):
             raise ValueError("rate: a surge lasts more than 0 s and multiplies by more than 0")
+        peak = (self.base + self.amplitude) * max((s.times for s in self.surges), default=1.0)
+        object.__setattr__(self, "_peak", peak)
 
     @property
     def peak(self) -> float:
         """The most the rate ever is: what thinning draws candidates at."""
-        return (self.base + self.amplitude) * max((s.times for s in self.surges), default=1.0)
+        return self._peak
 
     def at(self, elapsed: float) -> float:
-        swing = self.amplitude * math.sin(2 * math.pi * elapsed / self.period)
-        rate = max(0.0, self.base + swing)
+        rate = self.base
+        if self.amplitude:
+            rate += self.amplitude * math.sin(2 * math.pi * elapsed / self.period)
+            if rate < 0.0:
+                rate = 0.0
         for surge in self.surges:
             if surge.covers(elapsed):
                 rate *= surge.times
@@ -64,10 +71,11 @@ class Rate:
 
     def next_arrival(self, elapsed: float, rng: random.Random) -> float:
         """Seconds from `elapsed` until the next arrival."""
+        peak = self._peak
         wait = 0.0
         while True:
-            wait += rng.expovariate(self.peak)
-            if rng.random() * self.peak <= self.at(elapsed + wait):
+            wait += rng.expovariate(peak)
+            if rng.random() * peak <= self.at(elapsed + wait):
                 return wait
 
 

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from backend.actors.draws import below, pick
 from backend.actors.rates import Rate, Surge
 from backend.bus import CloudEvent
 from backend.scenarios.loader import ScenarioError, parse_scenario
@@ -49,6 +50,16 @@ def test_a_surge_multiplies_the_rate_for_its_time_and_arrivals_follow() -> None:
             outside += 1
     assert 850 < inside < 1150  # 20/s for 50 s
     assert 1100 < outside < 1400  # 5/s for 250 s
+
+
+def test_draws_take_the_same_bits_as_random_so_a_seed_keeps_its_traffic() -> None:
+    ours, stdlib = random.Random(7), random.Random(7)
+    items = ("a", "b", "c", "d", "e", "f", "g")
+    for n in (1, 2, 5, 7, 8, 250, 5000, 49_901):
+        for _ in range(200):
+            assert below(ours, n) == stdlib.randrange(n)
+            assert pick(ours, items) == stdlib.choice(items)
+    assert ours.random() == stdlib.random()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from backend.actors.actor import THROTTLED
 from backend.actors.batches import BatchingProducer
+from backend.actors.draws import below, pick
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
 from backend.kit.scenario import Reader
@@ -60,10 +61,10 @@ class FirehoseProducer(BatchingProducer[bytes]):
 
     def _line(self, now: float) -> bytes:
         rng = self.rng
-        level = rng.choice(_LEVELS)
-        service = rng.choice(_SERVICES)
-        message = rng.choice(_MESSAGES[level])
-        latency = rng.randint(1, 250 if level == "INFO" else 5_000)
+        level = pick(rng, _LEVELS)
+        service = pick(rng, _SERVICES)
+        message = pick(rng, _MESSAGES[level])
+        latency = 1 + below(rng, 250 if level == "INFO" else 5_000)
         # What `json.dumps(..., separators=(",", ":"))` of the line wrote, newline
         # added, in one f-string: thousands of lines an hour (a float's repr is
         # what JSON writes; the words need no escaping).

@@ -18,14 +18,13 @@ delivers the head and the rest follow at once.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import random
 from collections import deque
 from typing import TYPE_CHECKING
 
 from backend.bus import CloudEvent, Severity
-from backend.clock import TimerHandle
+from backend.clock import ClockTask, TimerHandle
 from backend.errors import AwsError
 from backend.identity import service_principal
 from backend.services.firehose.buffer import Buffer, Parcel
@@ -53,7 +52,7 @@ class Courier:
         #: The error code of the failing delivery spell, if one is going on.
         self.failing: str | None = None
         self._timer: TimerHandle | None = None
-        self._sender: asyncio.Task[None] | None = None
+        self._sender: ClockTask[None] | None = None
         self._retry: TimerHandle | None = None
 
     @property

@@ -19,11 +19,10 @@ TRIM_HORIZON of whatever stream then bears the name.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from backend.clock import TimerHandle
+from backend.clock import ClockTask, TimerHandle
 from backend.errors import AwsError
 from backend.services.firehose.courier import FIREHOSE
 
@@ -60,7 +59,7 @@ class KinesisReader:
         self.stream_arn = stream.source.stream_arn
         self.cursors: dict[str, ShardCursor] = {}
         self._name = f"firehose {stream.name} reader"
-        self._task: asyncio.Task[None] | None = None
+        self._task: ClockTask[None] | None = None
         self._timer: TimerHandle | None = None
         self._stopped = False
 

@@ -20,7 +20,6 @@ many readers share, where an SQS message goes to one consumer.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from collections.abc import Mapping
@@ -28,7 +27,9 @@ from typing import Any, ClassVar
 
 from backend.actors.actor import THROTTLED, Actor
 from backend.actors.batches import BatchingProducer
+from backend.actors.draws import below, pick
 from backend.actors.rates import Rate, read_rate
+from backend.clock import ClockTask
 from backend.cloud import Cloud
 from backend.kit.scenario import Reader
 from backend.registry import ActorKind
@@ -56,14 +57,18 @@ _PAGES = (
 HOT_KEY = "user-hot"
 
 
-def click(n: int, rng: random.Random, user: str, now: float) -> bytes:
-    """A clickstream event as a website's tracker would send it."""
-    event, page = rng.choice(_EVENTS), rng.choice(_PAGES)
+def click(n: int, rng: random.Random, user: str, ts: str) -> bytes:
+    """A clickstream event as a website's tracker would send it; `ts` is `stamp(now)`."""
+    event, page = pick(rng, _EVENTS), pick(rng, _PAGES)
     # What `json.dumps(..., separators=(",", ":"))` of the event wrote, in one
-    # f-string: tens of thousands of records an hour (a float's repr is what
-    # JSON writes; users, events and pages need no escaping).
-    ts = round(now, 3)
-    return f'{{"event":"{event}","user":"{user}","page":"{page}","seq":{n},"ts":{ts!r}}}'.encode()
+    # f-string: tens of thousands of records an hour (users, events and pages
+    # need no escaping).
+    return f'{{"event":"{event}","user":"{user}","page":"{page}","seq":{n},"ts":{ts}}}'.encode()
+
+
+def stamp(now: float) -> str:
+    """A click's `ts` as JSON writes it: seconds to the millisecond, made once per batch."""
+    return repr(round(now, 3))
 
 
 def poisson(mean: float, rng: random.Random) -> int:
@@ -114,14 +119,14 @@ class KinesisProducer(BatchingProducer[dict[str, Any]]):
         #: Records made; `sent`, `throttled` and `dropped` count what became of them.
         self.made = 0
 
-    def _record(self) -> dict[str, Any]:
+    def _record(self, ts: str) -> dict[str, Any]:
         rng = self.rng
         if self.hot_key_share and rng.random() < self.hot_key_share:
             key = HOT_KEY
         else:
-            key = f"user-{rng.randrange(self.keys):05d}"
+            key = f"user-{below(rng, self.keys):05d}"
         self.made += 1
-        return {"PartitionKey": key, "Data": click(self.made, rng, key, self.cloud.clock.now())}
+        return {"PartitionKey": key, "Data": click(self.made, rng, key, ts)}
 
     async def run(self) -> None:
         if self.batch == 1:
@@ -133,7 +138,7 @@ class KinesisProducer(BatchingProducer[dict[str, Any]]):
         started = self.cloud.clock.now()
         while True:
             await self.arrival(self.rate, started)
-            params = {"StreamName": self.stream, **self._record()}
+            params = {"StreamName": self.stream, **self._record(stamp(self.cloud.clock.now()))}
             if await self.call("kinesis", "PutRecord", params) is not None:
                 self.sent += 1
             elif self.last_error == "ProvisionedThroughputExceededException":
@@ -145,8 +150,10 @@ class KinesisProducer(BatchingProducer[dict[str, Any]]):
         while True:
             self.status = "batching"
             await clock.sleep(self.interval)
-            mean = self.rate.at(clock.now() - started) * self.interval
-            self._hold(self._record() for _ in range(poisson(mean, self.rng)))
+            now = clock.now()
+            mean = self.rate.at(now - started) * self.interval
+            ts = stamp(now)
+            self._hold(self._record(ts) for _ in range(poisson(mean, self.rng)))
             await self._flush()
 
     async def _put(self, chunk: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
@@ -185,7 +192,7 @@ class KinesisConsumer(Actor):
         self._shards: dict[str, list[str]] = {}
         self._listed_at = -math.inf
         self._iterators: dict[str, str] = {}
-        self._sessions: dict[str, asyncio.Task[None]] = {}
+        self._sessions: dict[str, ClockTask[None]] = {}
         self._consumer_arn: str | None = None
 
     def start(self) -> None:

@@ -26,13 +26,13 @@ its dead-letter queue starts refusing too; not each failure.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from backend.actors.actor import THROTTLED
 from backend.bus import CloudEvent, Severity
+from backend.clock import ClockTask
 from backend.errors import AwsError
 from backend.identity import service_principal
 from backend.kit.queue_sender import QueueSender
@@ -91,7 +91,7 @@ class Courier:
         self.outbox: deque[Delivery] = deque()
         #: Bytes held by deliveries waiting for a retry.
         self.retrying = 0
-        self._task: asyncio.Task[None] | None = None
+        self._task: ClockTask[None] | None = None
         #: Bumped by `reset`, so retries scheduled before it are dropped when they come due.
         self._generation = 0
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from backend.actors.bodies import BODIES, POISON_SKU
+from backend.actors.draws import pick
 from backend.actors.queues import QueueByName
 from backend.actors.rates import Rate, read_rate
 from backend.cloud import Cloud
@@ -49,7 +50,7 @@ class Producer(QueueByName):
             url = await self.queue_url()
             if url is None:
                 continue
-            group = self.rng.choice(self.groups) if self.groups else None
+            group = pick(self.rng, self.groups) if self.groups else None
             params: dict[str, Any] = {
                 "QueueUrl": url,
                 "MessageBody": self.body(self.sent, self.rng, group),
