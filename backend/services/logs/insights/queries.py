@@ -1,0 +1,118 @@
+"""The Logs Insights queries of the account: each one's state on the clock, and a bounded store.
+
+A query is Scheduled when StartQuery returns, Running as soon as the clock
+moves on, and Complete `RUN_TIME` simulated seconds after it started, when
+it runs: a client that polls GetQueryResults sees Running first, as it does
+against AWS, and its results hold the events as they were then. StopQuery
+makes it Cancelled before that; a query the engine cannot finish is Failed
+(the clock logs why). AWS runs at most `MAX_RUNNING` queries of an account
+at once (StartQuery's reference in botocore 1.43; older ones say 30), counted
+here per region; past that, StartQuery is LimitExceededException.
+
+AWS keeps results seven days. skydeck keeps them that long too, but within
+a budget, as all memory here is bounded: at most `MAX_HELD` finished
+queries and `HELD_BYTES` of their results (field names and values); past
+either, the oldest finished queries go first, and asking for one is
+ResourceNotFoundException (docs/deviations.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from backend.clock import TimerHandle
+from backend.services.logs.insights.syntax import Query
+
+Status = Literal["Scheduled", "Running", "Complete", "Failed", "Cancelled"]
+
+#: Simulated seconds a query takes, from StartQuery to Complete.
+RUN_TIME: Final = 1.0
+#: Queries of an account running at once (StartQuery's API reference).
+MAX_RUNNING: Final = 100
+#: How long results stay retrievable (CloudWatch Logs quotas).
+RESULTS_KEPT: Final = 7 * 86_400.0
+MAX_HELD: Final = 1_000
+HELD_BYTES: Final = 64 * 1024 * 1024
+
+
+@dataclass(slots=True, eq=False)
+class InsightsQuery:
+    """One query: what it asks, and once it has run, its rows and statistics."""
+
+    query_id: str
+    region: str
+    text: str
+    parsed: Query
+    #: The groups it reads, by name, in the order the request gave them.
+    groups: tuple[str, ...]
+    #: Its time range in ms since the epoch, both ends included.
+    start: int
+    end: int
+    limit: int
+    #: Simulated seconds at StartQuery.
+    created: float
+    state: Status = "Running"
+    finished: float | None = None
+    rows: list[list[dict[str, str]]] = field(default_factory=list)
+    statistics: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("recordsMatched", "recordsScanned", "bytesScanned"), 0.0
+        )
+    )
+    #: Characters its rows hold: what it costs the store.
+    size: int = 0
+    timer: TimerHandle | None = None
+
+    def status(self, now: float) -> Status:
+        if self.state == "Running" and now <= self.created:
+            return "Scheduled"
+        return self.state
+
+    @property
+    def done(self) -> bool:
+        return self.state != "Running"
+
+
+class QueryStore:
+    """Every query of every region, oldest first, within the budget above."""
+
+    __slots__ = ("_held_bytes", "_queries")
+
+    def __init__(self) -> None:
+        self._queries: dict[str, InsightsQuery] = {}
+        self._held_bytes = 0
+
+    def __iter__(self) -> Iterator[InsightsQuery]:
+        return iter(self._queries.values())
+
+    def get(self, query_id: str) -> InsightsQuery | None:
+        return self._queries.get(query_id)
+
+    def add(self, query: InsightsQuery) -> None:
+        self._queries[query.query_id] = query
+
+    def running(self, region: str) -> int:
+        return sum(1 for q in self._queries.values() if q.region == region and not q.done)
+
+    def finished(self, query: InsightsQuery, now: float) -> None:
+        """Count a query that has just finished, and forget what is past the budget or age."""
+        self._held_bytes += query.size
+        finished = [q for q in self._queries.values() if q.done]
+        excess = len(finished) - MAX_HELD
+        for old in finished:
+            assert old.finished is not None
+            expired = old.finished < now - RESULTS_KEPT
+            if old is query or not (expired or excess > 0 or self._held_bytes > HELD_BYTES):
+                continue
+            del self._queries[old.query_id]
+            self._held_bytes -= old.size
+            excess -= 1
+
+    def clear(self) -> None:
+        for query in self._queries.values():
+            if query.timer is not None:
+                query.timer.cancel()
+        self._queries.clear()
+        self._held_bytes = 0
