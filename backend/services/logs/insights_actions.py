@@ -155,7 +155,7 @@ class InsightsActions(LogsBase):
         outcome = engine.run(
             query.parsed, self.cloud.account, groups, query.start, query.end, query.limit
         )
-        query.rows, query.size = outcome.rows, outcome.size
+        query.results, query.size = outcome.results, outcome.results.size
         query.statistics = outcome.statistics()
         query.state = "Complete"
         self.queries.finished(query, now)
@@ -177,13 +177,14 @@ class InsightsActions(LogsBase):
         query = self._query(checks)
         first = 0 if token is None else read_position(token, query.query_id)
         last = first + (MAX_LIMIT if page is None else page)
+        results = query.results
         out: Response = {
             "queryLanguage": LANGUAGE,
-            "results": query.rows[first:last],
+            "results": [] if results is None else results.rows(first, last),
             "statistics": dict(query.statistics),
             "status": query.status(self.cloud.clock.now()),
         }
-        if last < len(query.rows):
+        if results is not None and last < len(results):
             out["nextToken"] = encode_token(query.query_id, last)
         return out
 

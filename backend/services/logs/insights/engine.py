@@ -15,9 +15,8 @@ such a field to a string first keeps only the messages that hold the string
 (or a backslash, which could escape it): the rest cannot match, and are not
 parsed.
 
-The result is AWS's: a list of rows, each a list of `{field, value}` with
-every value as text, fields without a value left out, and `@ptr` on every
-row that is an event (not a `stats` row). The statistics count the events in
+The result is the rows' fields as text (`results.py` writes them out as AWS
+does, a page at a time). The statistics count the events in
 the range (`recordsScanned`), their messages' UTF-8 bytes (`bytesScanned`),
 and the events that passed the filters or, for a `stats` query, the rows its
 first `stats` made (`recordsMatched`): AWS's `resultCount` is documented to
@@ -29,19 +28,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
 from backend.services.logs.group import LogGroup
 from backend.services.logs.insights import source
 from backend.services.logs.insights.errors import QueryError
+from backend.services.logs.insights.results import Results
 from backend.services.logs.insights.source import (
     EVENT_KEY,
     GROUP_INDEX,
     INGESTION_TIME,
     MESSAGE,
-    PTR,
     STREAM_NAME,
     SYSTEM_FIELDS,
     TIMESTAMP,
@@ -70,7 +69,6 @@ from backend.services.logs.insights.syntax import (
 )
 from backend.services.logs.insights.values import Compiler, Kind, Value
 
-Row = list[dict[str, str]]
 #: A string a JSON encoder may write other than as itself (quotes, escapes, controls),
 #: or that a number could be re-written as: the messages cannot be narrowed by it.
 _UNSAFE_NEEDLE: Final = re.compile(r'^[0-9.eE+\-]*$|["\\\x00-\x1f]')
@@ -78,13 +76,12 @@ _UNSAFE_NEEDLE: Final = re.compile(r'^[0-9.eE+\-]*$|["\\\x00-\x1f]')
 
 @dataclass(slots=True)
 class Outcome:
-    """What a finished query returns: its rows, statistics, and their size in bytes."""
+    """What a finished query returns: its rows and its statistics."""
 
-    rows: list[Row]
+    results: Results
     matched: int
     scanned: int
     scanned_bytes: int
-    size: int
 
     def statistics(self) -> dict[str, float]:
         return {
@@ -128,8 +125,19 @@ def run(
     for command in query.commands:
         state.apply(command)
     result = state.finish(limit)
-    rows, size = _rows(result, state, groups)
-    return Outcome(rows, state.matched or 0, frame.height, scanned_bytes, size)
+    names = state.columns()
+    texts = result.select(
+        _own(Value(pl.col(name), state.kinds.get(name, "text")).text()).alias(f"_{i}")
+        for i, name in enumerate(names)
+    )
+    whole = state.displayed is None and not state.shown and not state.aggregated
+    messages = result.select(_own(pl.col(MESSAGE))).to_series() if whole else None
+    pointers = None
+    if not state.aggregated:
+        pointers = result.select(GROUP_INDEX, _own(pl.col(STREAM_NAME)), EVENT_KEY)
+    arns = tuple(group.arn for group in groups)
+    results = Results(tuple(names), texts, messages, pointers, arns)
+    return Outcome(results, state.matched or 0, frame.height, scanned_bytes)
 
 
 @dataclass(slots=True)
@@ -342,6 +350,16 @@ class _Run:
         return [*SYSTEM_FIELDS, *self.extracted]
 
 
+def _own(text: pl.Expr) -> pl.Expr:
+    """`text` in buffers of its own.
+
+    A slice of a polars string column (the rows a query keeps) shares the
+    whole column's buffers and keeps them alive: kept as it is, a 20-row
+    result of a million messages would hold all million.
+    """
+    return pl.concat_str([text, pl.lit("")])
+
+
 def _aggregate(compiler: Compiler, expr: Expr) -> Value:
     assert isinstance(expr, Call)
     name, args = expr.name, expr.args
@@ -395,39 +413,3 @@ def _walk(expr: Expr) -> Iterator[Expr]:
     elif isinstance(expr, Call):
         for arg in expr.args:
             yield from _walk(arg)
-
-
-def _rows(frame: pl.DataFrame, run: _Run, groups: Sequence[LogGroup]) -> tuple[list[Row], int]:
-    """The result as AWS writes it, and its size (field names and values, in characters)."""
-    names = run.columns()
-    texts = frame.select(
-        Value(pl.col(name), run.kinds.get(name, "text")).text().alias(f"_{i}")
-        for i, name in enumerate(names)
-    )
-    columns: list[list[Any]] = [series.to_list() for series in texts.get_columns()]
-    rows: list[Row] = []
-    size = 0
-    whole = run.displayed is None and not run.shown and not run.aggregated
-    messages = frame.get_column(MESSAGE).to_list() if whole else []
-    pointers = (
-        frame.select(GROUP_INDEX, STREAM_NAME, EVENT_KEY).rows() if not run.aggregated else []
-    )
-    for index in range(frame.height):
-        row = [
-            {"field": name, "value": column[index]}
-            for name, column in zip(names, columns, strict=True)
-            if column[index] is not None
-        ]
-        if whole:
-            present = {cell["field"] for cell in row}
-            row += [
-                {"field": name, "value": value}
-                for name, value in source.discovered(messages[index])
-                if name not in present
-            ]
-        if pointers:
-            group, stream, key = pointers[index]
-            row.append({"field": PTR, "value": source.pointer(groups, group, stream, key)})
-        size += sum(len(cell["field"]) + len(cell["value"]) for cell in row)
-        rows.append(row)
-    return rows, size

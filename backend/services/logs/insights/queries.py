@@ -11,19 +11,22 @@ here per region; past that, StartQuery is LimitExceededException.
 
 AWS keeps results seven days. skydeck keeps them that long too, but within
 a budget, as all memory here is bounded: at most `MAX_HELD` finished
-queries and `HELD_BYTES` of their results (field names and values); past
-either, the oldest finished queries go first, and asking for one is
-ResourceNotFoundException (docs/deviations.md).
+queries and `HELD_BYTES` of their results (as `results.py` holds them), the
+newest query's aside; past either, the oldest finished queries go first, and
+asking for one is ResourceNotFoundException (docs/deviations.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from backend.clock import TimerHandle
 from backend.services.logs.insights.syntax import Query
+
+if TYPE_CHECKING:
+    from backend.services.logs.insights.results import Results
 
 Status = Literal["Scheduled", "Running", "Complete", "Failed", "Cancelled"]
 
@@ -55,13 +58,13 @@ class InsightsQuery:
     created: float
     state: Status = "Running"
     finished: float | None = None
-    rows: list[list[dict[str, str]]] = field(default_factory=list)
+    results: Results | None = None
     statistics: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(
             ("recordsMatched", "recordsScanned", "bytesScanned"), 0.0
         )
     )
-    #: Characters its rows hold: what it costs the store.
+    #: Bytes its results hold: what it costs the store.
     size: int = 0
     timer: TimerHandle | None = None
 

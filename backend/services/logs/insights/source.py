@@ -4,8 +4,8 @@ Every event of the queried groups timestamped in [startTime, endTime] is a
 row: the system fields `@timestamp` and `@ingestionTime` (ms since the
 epoch), `@message`, `@logStream` and `@log` (`account:group`, as AWS
 writes it), and three hidden columns that make `@ptr` for the rows a query
-returns. The columns are built from the streams' own arrays without a Python
-object per event: the times through the buffer protocol, the messages as one
+returns (`results.pointer`). The columns are built from the streams' own
+arrays without a Python object per event: the times through the buffer protocol, the messages as one
 list slice each.
 
 A JSON object message has fields of its own: its keys, nested ones joined by
@@ -17,7 +17,6 @@ of one message's for the rows a query shows whole.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
@@ -138,9 +137,3 @@ def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def pointer(groups: Sequence[LogGroup], group: int, stream: str, key: int) -> str:
-    """An event's `@ptr`: opaque to clients, naming its group, stream and key."""
-    text = f"{groups[group].arn}\n{stream}\n{key}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
