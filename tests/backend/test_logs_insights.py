@@ -404,6 +404,16 @@ async def test_describe_queries_filters_and_pages(app: Cloud) -> None:
     assert "nextToken" not in rest
 
 
+async def test_results_are_kept_seven_days(app: Cloud) -> None:
+    query_id = await start(app, "stats count(*)")
+    await app.clock.advance(RUN_TIME + 7 * 86_400)
+    assert len((await logs(app, "GetQueryResults", queryId=query_id))["results"]) == 1
+    await app.clock.advance(1)
+    error = await logs_error(app, "GetQueryResults", queryId=query_id)
+    assert error.code == "ResourceNotFoundException"
+    assert (await logs(app, "DescribeQueries"))["queries"] == []
+
+
 async def test_finished_queries_are_kept_within_a_count(
     app: Cloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -164,7 +164,7 @@ class InsightsActions(LogsBase):
         query_id = checks.string("queryId", required=True, min_len=1, max_len=256)
         done(checks)
         assert query_id is not None
-        query = self.queries.get(query_id)
+        query = self.queries.get(query_id, self.cloud.clock.now())
         if query is None:
             raise ResourceNotFoundException(f"Query {query_id} does not exist.")
         return query
@@ -214,7 +214,7 @@ class InsightsActions(LogsBase):
         now = self.cloud.clock.now()
         found = [
             query
-            for query in reversed(list(self.queries))
+            for query in reversed(self.queries.listed(now))
             if query.region == request.region
             and (group is None or group in query.groups)
             and (status is None or query.status(now) == status)

@@ -18,7 +18,6 @@ asking for one is ResourceNotFoundException (docs/deviations.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -87,10 +86,13 @@ class QueryStore:
         self._queries: dict[str, InsightsQuery] = {}
         self._held_bytes = 0
 
-    def __iter__(self) -> Iterator[InsightsQuery]:
-        return iter(self._queries.values())
+    def listed(self, now: float) -> list[InsightsQuery]:
+        """The queries whose results are still kept at `now`, oldest first."""
+        self._expire(now)
+        return list(self._queries.values())
 
-    def get(self, query_id: str) -> InsightsQuery | None:
+    def get(self, query_id: str, now: float) -> InsightsQuery | None:
+        self._expire(now)
         return self._queries.get(query_id)
 
     def add(self, query: InsightsQuery) -> None:
@@ -100,18 +102,26 @@ class QueryStore:
         return sum(1 for q in self._queries.values() if q.region == region and not q.done)
 
     def finished(self, query: InsightsQuery, now: float) -> None:
-        """Count a query that has just finished, and forget what is past the budget or age."""
+        """Count a query that has just finished, and forget the oldest past the budget."""
         self._held_bytes += query.size
-        finished = [q for q in self._queries.values() if q.done]
-        excess = len(finished) - MAX_HELD
+        self._expire(now)
+        finished = [q for q in self._queries.values() if q.done and q is not query]
+        excess = len(finished) + 1 - MAX_HELD
         for old in finished:
-            assert old.finished is not None
-            expired = old.finished < now - RESULTS_KEPT
-            if old is query or not (expired or excess > 0 or self._held_bytes > HELD_BYTES):
-                continue
-            del self._queries[old.query_id]
-            self._held_bytes -= old.size
+            if excess <= 0 and self._held_bytes <= HELD_BYTES:
+                break
+            self._forget(old)
             excess -= 1
+
+    def _expire(self, now: float) -> None:
+        for query in [q for q in self._queries.values() if q.done]:
+            assert query.finished is not None
+            if query.finished < now - RESULTS_KEPT:
+                self._forget(query)
+
+    def _forget(self, query: InsightsQuery) -> None:
+        del self._queries[query.query_id]
+        self._held_bytes -= query.size
 
     def clear(self) -> None:
         for query in self._queries.values():
