@@ -2,14 +2,17 @@
 
 An error carries what each AWS protocol needs to say it: the shape name (JSON
 `__type`), the legacy code of query-compatible services (`x-amzn-query-error`
-and the query protocol's `<Code>`), the HTTP status and who was at fault.
+and the query protocol's `<Code>`), the HTTP status, who was at fault, and
+the other members of the error's shape where it has some (`body`).
 Services declare their codes once as `ErrorCode` constants and raise
 `Code("message")`, so a code's status can never drift between call sites.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 #: Longest message an error carries. AWS messages quote the value they refuse,
 #: and a value can be megabytes: the error must not be.
@@ -27,6 +30,7 @@ class AwsError(Exception):
         status: int = 400,
         sender_fault: bool = True,
         legacy_code: str | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         if len(message) > MAX_MESSAGE:
             message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE:,} more characters)"
@@ -36,6 +40,9 @@ class AwsError(Exception):
         self.status = status
         self.sender_fault = sender_fault
         self.legacy_code = legacy_code or code
+        #: The error shape's members beyond its message, which the JSON protocols
+        #: write into the error body (MalformedQueryException's `queryCompileError`).
+        self.body: Mapping[str, Any] = body or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +55,17 @@ class ErrorCode:
     sender_fault: bool = True
 
     def __call__(self, message: str) -> AwsError:
+        return self.with_body(message, {})
+
+    def with_body(self, message: str, body: Mapping[str, Any]) -> AwsError:
+        """The error carrying its shape's other members (see `AwsError.body`)."""
         return AwsError(
             self.code,
             message,
             status=self.status,
             sender_fault=self.sender_fault,
             legacy_code=self.legacy_code,
+            body=body,
         )
 
 

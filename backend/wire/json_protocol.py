@@ -13,8 +13,10 @@ through: numbers are whole numbers of at most 19 digits or finite floats
 fits 32 bits and a `long` 64, and strings are Unicode text (a lone surrogate,
 which JSON can spell, is refused).
 
-Errors are `{"__type": code, "message": text}`; query-compatible services add
-the legacy code in `x-amzn-query-error` (the server sets the headers).
+Errors are `{"__type": code, "message": text}`, with the error shape's other
+members where it has them (MalformedQueryException's `queryCompileError`);
+query-compatible services add the legacy code in `x-amzn-query-error` (the
+server sets the headers).
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ def shape_writer(shape: Shape) -> Writer | None:
 
 
 def encode_error(error: AwsError) -> bytes:
-    return _JSON.encode({"__type": error.code, "message": error.message}).encode()
+    return _JSON.encode({**error.body, "__type": error.code, "message": error.message}).encode()
 
 
 # -- decoding -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Final
 from backend.bus import CloudEvent, Severity
 from backend.clock import TimerHandle
 from backend.cloud import Cloud
-from backend.kit.pages import fingerprint
+from backend.kit.pages import decode_token, fingerprint
 from backend.kit.validation import Checks, refused
 from backend.service import Params, Request, Service
 from backend.services.logs.errors import (
@@ -41,6 +41,7 @@ SWEEP_INTERVAL: Final = 3600.0
 GROUP_NAME_PATTERN: Final = "[\\.\\-_/#A-Za-z0-9]+"
 STREAM_NAME_PATTERN: Final = "[^:*]*"
 IDENTIFIER_PATTERN: Final = "[\\w#+=/:,.@-]*"
+INVALID_TOKEN: Final = "The specified nextToken is invalid."
 
 
 def done(checks: Checks) -> None:
@@ -71,6 +72,14 @@ def token_scope(action: str, params: Params, request: Request) -> str:
     with the same filters, would otherwise be read as a group's name.
     """
     return fingerprint(params, request.region, action, ignore=("limit", "nextToken"))
+
+
+def read_position(token: str, scope: str) -> int:
+    """The row or key a listing's nextToken holds, if it was issued for `scope`."""
+    position = decode_token(token, scope, InvalidParameterException, INVALID_TOKEN)
+    if not isinstance(position, int) or position < 0:
+        raise InvalidParameterException(INVALID_TOKEN)
+    return position
 
 
 def millis(seconds: float) -> int:

@@ -21,6 +21,8 @@ ResourceAlreadyExistsException = ErrorCode("ResourceAlreadyExistsException", 400
 LimitExceededException = ErrorCode("LimitExceededException", 400)
 InvalidOperationException = ErrorCode("InvalidOperationException", 400)
 ValidationException = ErrorCode("ValidationException", 400)
+#: A Logs Insights query that does not parse; it carries `queryCompileError`.
+MalformedQueryException = ErrorCode("MalformedQueryException", 400)
 
 
 def group_not_found() -> AwsError:

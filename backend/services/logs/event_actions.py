@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterator
 from itertools import compress, islice, pairwise
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token
+from backend.kit.pages import encode_token
 from backend.kit.validation import Checks
 from backend.service import Params, Request, Response, action
 from backend.services.logs.base import (
     LogsBase,
     done,
     read_group_name,
+    read_position,
     read_stream_name,
     token_scope,
 )
@@ -264,12 +265,7 @@ class EventActions(LogsBase):
         scope = token_scope("FilterLogEvents", params, request)
         after: int | None = None
         if token is not None:
-            position = decode_token(
-                token, scope, InvalidParameterException, "The specified nextToken is invalid."
-            )
-            if not isinstance(position, int):
-                raise InvalidParameterException("The specified nextToken is invalid.")
-            after = position
+            after = read_position(token, scope)
         end = None if last is None else last + 1
         found = heapq.merge(
             *(_matches(s, start, end, after, limit + 1, match) for s in streams),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from backend.kit.pages import decode_token, encode_token
+from backend.kit.pages import encode_token
 from backend.kit.validation import Checks
 from backend.metrics.units import UNITS
 from backend.service import Params, Request, Response, action
@@ -21,6 +21,7 @@ from backend.services.logs.base import (
     LogsBase,
     done,
     read_group_name,
+    read_position,
     read_stream_name,
     token_scope,
 )
@@ -158,14 +159,7 @@ class MetricFilterActions(LogsBase):
             and (namespace is None or found.transformation.namespace == namespace)
         ]
         scope = token_scope("DescribeMetricFilters", params, request)
-        start = 0
-        if token is not None:
-            position = decode_token(
-                token, scope, InvalidParameterException, "The specified nextToken is invalid."
-            )
-            if not isinstance(position, int) or position < 0:
-                raise InvalidParameterException("The specified nextToken is invalid.")
-            start = position
+        start = 0 if token is None else read_position(token, scope)
         page = rows[start : start + limit]
         out: Response = {"metricFilters": [filter_view(g, f) for g, f in page]}
         if start + limit < len(rows):

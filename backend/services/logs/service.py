@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from backend.services.logs.event_actions import EventActions
 from backend.services.logs.group_actions import GroupActions
+from backend.services.logs.insights_actions import InsightsActions
 from backend.services.logs.metric_filter_actions import MetricFilterActions
 from backend.services.logs.stream_actions import StreamActions
 from backend.services.logs.subscription_actions import SubscriptionActions
@@ -27,6 +28,7 @@ class LogsService(
     MetricFilterActions,
     SubscriptionActions,
     TagActions,
+    InsightsActions,
 ):
     """CloudWatch Logs: groups, streams, events, metric filters, subscription filters."""
 
