@@ -30,7 +30,7 @@ class LogsService(
     TagActions,
     InsightsActions,
 ):
-    """CloudWatch Logs: groups, streams, events, metric filters, subscription filters."""
+    """CloudWatch Logs: groups, streams, events, metric and subscription filters, Insights."""
 
     name: ClassVar[str] = "logs"
     event_source: ClassVar[str] = "logs.amazonaws.com"
