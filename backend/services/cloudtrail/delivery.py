@@ -106,14 +106,17 @@ async def _to_logs(cloud: Cloud, trail: CloudTrailTrail, records: list[dict[str,
     events.sort(key=lambda e: int(e["timestamp"]))
     params: dict[str, Any] = {"logGroupName": group, "logStreamName": stream}
     try:
-        try:
-            await cloud.call("logs", "CreateLogStream", params, caller=CLOUDTRAIL)
-        except AwsError as error:
-            if error.code != "ResourceAlreadyExistsException":
-                raise
         for chunk in _log_batches(events):
             batch = {**params, "logEvents": chunk}
-            await cloud.call("logs", "PutLogEvents", batch, caller=CLOUDTRAIL)
+            try:
+                await cloud.call("logs", "PutLogEvents", batch, caller=CLOUDTRAIL)
+            except AwsError as error:
+                # The stream is made on the first delivery (and again if it was deleted),
+                # not before each batch: the trail would record a refused create each time.
+                if error.code != "ResourceNotFoundException":
+                    raise
+                await cloud.call("logs", "CreateLogStream", params, caller=CLOUDTRAIL)
+                await cloud.call("logs", "PutLogEvents", batch, caller=CLOUDTRAIL)
     except AwsError as error:
         trail.latest_logs_error = error.code
         _say(cloud, trail, f"delivery to log group {group} failed: {error.code}")
