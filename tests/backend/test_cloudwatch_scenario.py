@@ -85,7 +85,7 @@ async def test_a_bad_alarm_says_where_and_why(change: tuple[str, str], problem: 
     assert problem in message
 
 
-async def test_the_demo_alarm_on_orders_goes_off_and_recovers_within_the_hour() -> None:
+async def test_the_demo_alarms_on_orders_go_off_and_recover_within_the_hour() -> None:
     summary = await run_headless(load_scenario("demo"), 3600)
     lines = format_summary(summary).splitlines()
     backlog = next(line for line in lines if line.startswith("orders-backlog"))
@@ -93,6 +93,10 @@ async def test_the_demo_alarm_on_orders_goes_off_and_recovers_within_the_hour() 
     # INSUFFICIENT_DATA -> OK, then ALARM and OK again at each traffic peak it catches.
     assert backlog.split()[1] == "OK" and int(backlog.split()[2]) >= 5
     assert throttled.split()[1] == "ALARM"
+    # The workers' log: the metric filter's errors trip orders-errors in the burst at
+    # minute 20 and it recovers after (INSUFFICIENT_DATA -> OK -> ALARM -> OK).
+    errors = next(line for line in lines if line.startswith("orders-errors"))
+    assert errors.split()[1:3] == ["OK", "3"]
 
 
 async def test_the_anomaly_scenario_alarm_waits_for_a_band_then_judges() -> None:
