@@ -63,7 +63,7 @@ START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 def test_the_section_reads_groups_streams_and_filters() -> None:
     scenario = parse_scenario(SHOP, "shop.toml", REGISTRY)
-    orders, quiet = scenario.sections["logs"]
+    orders, quiet = scenario.sections["logs"].groups
     assert (orders.retention_days, orders.group_class, orders.tags) == (
         7,
         "STANDARD",

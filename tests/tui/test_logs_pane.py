@@ -8,16 +8,21 @@ and filters in the cloud.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from rich.text import Text
 from textual.widgets import Input, Static
 
 from backend.scenarios import load_scenario
 from backend.services.logs import LogsService
+from backend.services.logs.agent import Source
 from backend.services.logs.group import LogGroup
 from tests.tui.helpers import (
     SIZE,
     AppPilot,
+    field_problem,
     fill,
     form,
     screen,
@@ -175,6 +180,41 @@ async def test_m_puts_a_metric_filter_that_counts_the_next_events() -> None:
         await step(pilot, 30)
         series = app.cloud.metrics.find("Skydeck/Logs", "Lines", {})
         assert series is not None and series.count == found.matched > 0
+
+
+async def test_a_tails_a_local_file_whose_new_lines_reach_the_group_and_its_filter(
+    app: SkydeckApp, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.log"
+    path.write_text('{"level": "INFO", "msg": "there before"}\n', "utf-8")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await app.action_show_pane("logs")
+        await pilot.pause()
+        pane = app.current_pane
+        assert isinstance(pane, LogsPane) and pane.go_to(GROUP)
+        await pilot.press("a")
+        await pilot.pause()
+        assert form(app).title_text == f"Tail a local file · {GROUP}"
+        await fill(pilot, file=str(tmp_path / "missing.log"), stream="laptop")
+        await submit(pilot)
+        assert field_problem(app, "file") == "no such file"
+        await fill(pilot, file=str(path))
+        await submit(pilot)
+        agent = app.cloud.service(LogsService).agent
+        assert agent.sources == [Source(str(path), GROUP, "laptop")]
+        assert f"orders.log → {GROUP} › laptop" in "\n".join(toasts(app))
+
+        # What the dashboard's live work does on each change the watch reports.
+        with path.open("a", encoding="utf-8") as file:
+            file.write('{"level": "ERROR", "msg": "appended"}\n')
+        assert agent.poll() == 2
+        await step(pilot, 5)
+        stream = group(app).streams["laptop"]
+        assert [json.loads(m)["msg"] for m in stream.messages] == ["there before", "appended"]
+        assert group(app).metric_filters["order-errors"].matched == 1
+        detail = pane.detail_view.content
+        text = detail.plain if isinstance(detail, Text) else str(detail)
+        assert f"agent tails {path} → stream laptop · reading orders.log" in text
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -12,6 +12,7 @@ in out of order, or the oldest dropped), when it tests them all again.
 from __future__ import annotations
 
 import json
+import os
 import re
 from array import array
 from collections.abc import Mapping, Sequence
@@ -240,6 +241,13 @@ class LogsPresenter(ResourcePresenter[LogGroup]):
             line.append(
                 f"\nmetric filter {found.name}: {found.pattern.text or '(all)'} → "
                 f"{spec.namespace} {spec.name} = {spec.value} · matched {found.matched:,}"
+            )
+        agent = self.logs.agent
+        for source in agent.sources_for(resource.name):
+            files = agent.tailed(source)
+            reading = ", ".join(os.path.basename(f) for f in files) if files else "no file yet"
+            line.append(
+                f"\nagent tails {source.pattern} → stream {source.stream} · reading {reading}"
             )
         for sub in resource.subscriptions.values():
             line.append(

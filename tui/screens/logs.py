@@ -2,14 +2,19 @@
 
 Every action is a CloudWatch Logs API call through `Cloud.call` as the
 `console` IAM user, so it is checked and recorded exactly as if it came from
-the AWS console. The tester (`t`) reads the group's newest events with the
-one filter-pattern parser as you type, without a call per key: what it shows
-is what TestMetricFilter and a metric filter would make of them.
+the AWS console, but one: `a` hands a local file to the host's CloudWatch
+agent, which makes its own calls as it ships the file's lines. The tester
+(`t`) reads the group's newest events with the one filter-pattern parser as
+you type, without a call per key: what it shows is what TestMetricFilter and
+a metric filter would make of them.
 """
 
 from __future__ import annotations
 
+import glob
 import heapq
+import os
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -24,6 +29,9 @@ from backend.cloud import Cloud
 from backend.errors import AwsError
 from backend.numbers import decimal_number
 from backend.scenarios import Scenario
+from backend.services.logs import LogsService
+from backend.services.logs.agent import Source, unreadable
+from backend.services.logs.base import STREAM_NAME_PATTERN
 from backend.services.logs.group import GROUP_CLASSES, RETENTION_DAYS, LogGroup
 from backend.services.logs.patterns import FilterPatternError, compile_pattern
 from tui.checks import decimal
@@ -48,10 +56,35 @@ tester (t) shows which of the group's newest events a pattern matches, and
 the value each would emit.
 
 Enter on a stream tails it, following new events: / filters with a
-pattern, g jumps to a time, f pauses and follows."""
+pattern, g jumps to a time, f pauses and follows.
+
+a tails a local file into the group, as the CloudWatch agent does: each
+line appended to it becomes an event within 5 s of the clock (timestamped
+when read) and feeds the metric filters; a rotated or truncated file is
+followed. The agent reads files only while the dashboard runs, and never
+writes them."""
 
 #: Newest events of a group the tester tries a pattern on.
 TESTED = 50
+
+
+def local_path(text: str) -> str:
+    """A path as typed (`~/app.log`, `logs/app.log`) made absolute."""
+    return os.path.abspath(os.path.expanduser(text.strip()))
+
+
+def tailable(text: str) -> str | None:
+    """Why the agent could not tail the file typed, or None when it can."""
+    return required(text) or unreadable(local_path(text))
+
+
+def stream_name(text: str) -> str | None:
+    name = text.strip()
+    if not name:
+        return "required"
+    if len(name) > 512 or re.fullmatch(STREAM_NAME_PATTERN, name) is None:
+        return "at most 512 characters, without : or *"
+    return None
 
 
 def newest_events(group: LogGroup, count: int) -> list[str]:
@@ -186,6 +219,13 @@ class LogsPane(ResourcePane[LogGroup]):
             tooltip="PutMetricFilter: a pattern that turns matching events into a metric",
         ),
         Binding(
+            "a",
+            "tail_file",
+            "Tail file",
+            id="logs.tail_file",
+            tooltip="Tail a local file into the selected group, as the CloudWatch agent",
+        ),
+        Binding(
             "t",
             "test_pattern",
             "Test",
@@ -235,6 +275,11 @@ class LogsPane(ResourcePane[LogGroup]):
             f"logs: add a metric filter to {name}", "PutMetricFilter", "metric_filter"
         )
         yield PaneCommand(f"logs: test a pattern on {name}", "TestMetricFilter", "test_pattern")
+        yield PaneCommand(
+            f"logs: tail a local file into {name}",
+            "the CloudWatch agent: PutLogEvents of the lines appended",
+            "tail_file",
+        )
         yield PaneCommand(f"logs: delete {name}", "DeleteLogGroup (asks first)", "delete_group")
 
     def _selected_stream(self) -> tuple[LogGroup, str] | None:
@@ -375,6 +420,32 @@ class LogsPane(ResourcePane[LogGroup]):
             return error
 
         self.ask(f"PutMetricFilter · {name}", fields, run, submit="Put")
+
+    def action_tail_file(self) -> None:
+        group = self.selected()
+        if group is None:
+            return
+        name = group.name
+        fields = [
+            Field("file", "file", placeholder="/var/log/app.log", check=tailable),
+            Field("stream", "logStreamName", placeholder="app", check=stream_name),
+        ]
+
+        async def run(values: dict[str, str]) -> AwsError | None:
+            folder, file = os.path.split(local_path(values["file"]))
+            stream = values["stream"].strip()
+            source = Source(os.path.join(folder, glob.escape(file)), name, stream)
+            added = self.cloud.service(LogsService).agent.add(source)
+            self.refresh_view()
+            self.app.notify(
+                "each line appended becomes an event within 5 s of the clock"
+                if added
+                else "the agent tails it already",
+                title=f"{file} → {name} › {stream}",
+            )
+            return None
+
+        self.ask(f"Tail a local file · {name}", fields, run, submit="Tail")
 
     def action_test_pattern(self) -> None:
         group = self.selected()

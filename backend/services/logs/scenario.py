@@ -1,4 +1,4 @@
-"""The `[logs]` section of scenario files: log groups, their streams and metric filters.
+"""The `[logs]` section of scenario files: groups, streams, metric filters, files to tail.
 
 ```toml
 [[logs.group]]
@@ -17,15 +17,30 @@ value = "1"                         # a number, "$.json.path" or "$field"
 default = 0                         # optional; not with dimensions
 unit = "Count"                      # optional
 dimensions = { Queue = "$.queue" }  # optional, at most 3
+
+[[logs.agent]]
+file = "/var/log/app/*.log"         # absolute; wildcards in the file's name only
+group = "/app/web"                  # made by the agent when missing, as is the stream
+stream = "web-1"
 ```
 
 Everything is made with the API (CreateLogGroup, PutRetentionPolicy,
 CreateLogStream, PutMetricFilter) by the scenario's set-up role, so a bad
 pattern or retention is refused with AWS's words, naming where it was.
+
+`[[logs.agent]]` hands files to the host's CloudWatch agent (`agent.py`),
+which reads them only while the dashboard or `skydeck serve` runs, never in
+a headless run, and never writes anywhere. A path must be absolute: a
+built-in scenario has no folder of its own, and a file is run from anywhere.
+Its wildcards may only be in the file's name, so the agent watches one
+folder. A file missing when the scenario starts is tailed once it appears.
 """
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +50,9 @@ from backend.errors import AwsError
 from backend.identity import SETUP_ROLE
 from backend.kit.scenario import Reader, ScenarioError
 from backend.registry import ScenarioSection
+from backend.services.logs.agent import COMPRESSED, Source
+from backend.services.logs.base import GROUP_NAME_PATTERN, STREAM_NAME_PATTERN
+from backend.services.logs.service import LogsService
 
 
 @dataclass(frozen=True)
@@ -54,11 +72,43 @@ class GroupSpec:
     metric_filters: tuple[MetricFilterSpec, ...]
 
 
-def parse(table: Reader, region: str) -> tuple[GroupSpec, ...]:
+@dataclass(frozen=True)
+class LogsSpec:
+    groups: tuple[GroupSpec, ...]
+    #: What the host's agent tails, once live.
+    agent: tuple[Source, ...]
+
+
+def parse(table: Reader, region: str) -> LogsSpec:
     groups = tuple(_group(group) for group in table.tables("group"))
+    agent = tuple(_agent_source(source) for source in table.tables("agent"))
     table.done()
     table.unique([g.name for g in groups], "group")
-    return groups
+    return LogsSpec(groups, agent)
+
+
+def _agent_source(table: Reader) -> Source:
+    path = table.required("file", str)
+    if not os.path.isabs(path):
+        raise table.fail(f"file must be an absolute path, not {path!r}")
+    if glob.has_magic(os.path.dirname(path)):
+        raise table.fail(f"file may have wildcards in its name only, not its folders: {path!r}")
+    if not os.path.basename(path):
+        raise table.fail(f"file must name a file, not a folder: {path!r}")
+    if path.endswith(COMPRESSED):
+        raise table.fail(f"file {path!r} is compressed: the agent passes over those")
+    group = _name(table, "group", GROUP_NAME_PATTERN)
+    stream = _name(table, "stream", STREAM_NAME_PATTERN)
+    table.done()
+    return Source(path, group, stream)
+
+
+def _name(table: Reader, key: str, pattern: str) -> str:
+    """A group or stream name, checked as CreateLogGroup and CreateLogStream would."""
+    name: str = table.required(key, str)
+    if not 1 <= len(name) <= 512 or re.fullmatch(pattern, name) is None:
+        raise table.fail(f"{key} must be 1 to 512 characters matching {pattern}, not {name!r}")
+    return name
 
 
 def _group(table: Reader) -> GroupSpec:
@@ -97,7 +147,14 @@ def _metric_filter(table: Reader) -> MetricFilterSpec:
     return MetricFilterSpec(name, pattern, transformation)
 
 
-async def apply(groups: tuple[GroupSpec, ...], cloud: Cloud, source: str) -> None:
+async def apply(spec: LogsSpec, cloud: Cloud, source: str) -> None:
+    await _apply_groups(spec.groups, cloud, source)
+    agent = cloud.service(LogsService).agent
+    for tailed in spec.agent:
+        agent.add(tailed)
+
+
+async def _apply_groups(groups: tuple[GroupSpec, ...], cloud: Cloud, source: str) -> None:
     for spec in groups:
         where = f"{source}: log group {spec.name!r}"
         params: dict[str, Any] = {"logGroupName": spec.name}
@@ -141,8 +198,8 @@ async def _call(cloud: Cloud, action: str, params: dict[str, Any], where: str) -
         raise ScenarioError(f"{where}: {error.code}: {error.message}") from None
 
 
-def names(groups: tuple[GroupSpec, ...]) -> Mapping[str, set[str]]:
-    return {"group": {g.name for g in groups}}
+def names(spec: LogsSpec) -> Mapping[str, set[str]]:
+    return {"group": {g.name for g in spec.groups}}
 
 
 SECTION = ScenarioSection("logs", parse, apply, names)
