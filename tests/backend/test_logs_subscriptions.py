@@ -9,23 +9,13 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
-from backend.errors import AwsError
+from tests.backend.logs_helpers import logs, logs_error
 from tests.backend.test_firehose_helpers import create_stream, objects
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/cwl-to-kinesis"
 KINESIS = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/logs-out"
 FIREHOSE = f"arn:aws:firehose:us-east-1:{ACCOUNT}:deliverystream/bkt-stream"
-
-
-async def logs(cloud: Cloud, action: str, **params: Any) -> dict[str, Any]:
-    return await cloud.call("logs", action, params)
-
-
-async def logs_error(cloud: Cloud, action: str, **params: Any) -> AwsError:
-    with pytest.raises(AwsError) as info:
-        await cloud.call("logs", action, params)
-    return info.value
 
 
 async def group_with_stream(cloud: Cloud) -> None:

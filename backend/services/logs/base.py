@@ -152,6 +152,16 @@ class LogsBase(Service):
         assert name is not None
         return self.find_group(name, request)
 
+    def named_filter(self, params: Params, request: Request) -> tuple[LogGroup, str]:
+        """The group and filter name of a request naming a filter (a metric or subscription
+        filter: DeleteMetricFilter, DeleteSubscriptionFilter)."""
+        checks = Checks(params)
+        name = read_group_name(checks)
+        filter_name = read_stream_name(checks, "filterName")
+        done(checks)
+        assert name is not None and filter_name is not None
+        return self.find_group(name, request), filter_name
+
     def find_group(self, name: str, request: Request) -> LogGroup:
         group = self.groups.get((request.region, name))
         if group is None:

@@ -117,12 +117,7 @@ class MetricFilterActions(LogsBase):
 
     @action("DeleteMetricFilter")
     def delete_metric_filter(self, params: Params, request: Request) -> Response:
-        checks = Checks(params)
-        group_name = read_group_name(checks)
-        name = read_stream_name(checks, "filterName")
-        done(checks)
-        assert group_name is not None and name is not None
-        group = self.find_group(group_name, request)
+        group, name = self.named_filter(params, request)
         if group.metric_filters.pop(name, None) is None:
             raise ResourceNotFoundException("The specified metric filter does not exist.")
         return {}

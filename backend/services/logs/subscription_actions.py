@@ -114,12 +114,7 @@ class SubscriptionActions(LogsBase):
 
     @action("DeleteSubscriptionFilter")
     def delete_subscription_filter(self, params: Params, request: Request) -> Response:
-        checks = Checks(params)
-        group_name = read_group_name(checks)
-        name = read_stream_name(checks, "filterName")
-        done(checks)
-        assert group_name is not None and name is not None
-        group = self.find_group(group_name, request)
+        group, name = self.named_filter(params, request)
         if group.subscriptions.pop(name, None) is None:
             raise ResourceNotFoundException("The specified subscription filter does not exist.")
         return {}
