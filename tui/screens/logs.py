@@ -117,6 +117,10 @@ class PatternTesterScreen(ModalScreen[None]):
         height: 1fr;
         overflow-y: auto;
     }
+    PatternTesterScreen .tester--label {
+        color: $text-muted;
+        padding: 0 1;
+    }
     PatternTesterScreen .tester--hint {
         color: $text-muted;
     }
@@ -138,8 +142,12 @@ class PatternTesterScreen(ModalScreen[None]):
                 classes="tester--title",
                 markup=False,
             )
-            yield Input(placeholder='filterPattern: ERROR  or  { $.level = "ERROR" }', id="pattern")
-            yield Input(value="1", placeholder="metricValue: 1, $.latencyMs or $field", id="value")
+            yield Static("filterPattern", classes="tester--label")
+            yield Input(
+                placeholder='ERROR  or  { $.level = "ERROR" }  (empty: every event)', id="pattern"
+            )
+            yield Static("metricValue", classes="tester--label")
+            yield Input(value="1", placeholder="1, $.latencyMs or $field", id="value")
             yield Static("", classes="tester--result", markup=False)
             yield Static(
                 "matches update as you type · esc closes", classes="tester--hint", markup=False
