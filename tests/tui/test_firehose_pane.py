@@ -174,7 +174,7 @@ async def test_n_creates_a_stream_from_the_form_and_selects_it(app: SkydeckApp) 
         role = f"arn:aws:iam::{app.cloud.account}:role/firehose-delivery"
         assert field_value(app, "RoleARN") == role
         assert "plausible default" in form(app).description
-        assert field_value(app, "bucket") == "documents-offload"
+        assert field_value(app, "bucket") == "cloudtrail-logs"
         await fill(
             pilot,
             name="audit",

@@ -108,10 +108,10 @@ def test_wrong_content_types(
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
-        ("Logs_20140328.DescribeLogGroups", "UnknownOperationException"),
+        ("Logs_20140328.CreateExportTask", "UnknownOperationException"),
         ("AmazonSQS.ReticulateSplines", "UnknownOperationException"),
         (
-            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.CreateTrail",
+            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.CreateEventDataStore",
             "UnknownOperationException",
         ),
         ("AmazonSQS", "UnknownOperationException"),

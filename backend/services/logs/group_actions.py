@@ -84,7 +84,6 @@ class GroupActions(LogsBase):
         group.kms_key_id = kms_key_id
         group.deletion_protection = protected
         self.groups[(request.region, name)] = group
-        self.publish("group-created", f"log group {name} created", name, "information")
         return {}
 
     @action("DeleteLogGroup")
@@ -96,7 +95,6 @@ class GroupActions(LogsBase):
                 f"Log group {name} has deletion protection enabled and cannot be deleted."
             )
         del self.groups[(request.region, name)]
-        self.publish("group-deleted", f"log group {name} deleted", name, "warning")
         return {}
 
     @action("DescribeLogGroups", read_only=True)
