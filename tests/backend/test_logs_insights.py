@@ -506,3 +506,13 @@ def test_the_service_imports_no_polars_until_a_query_runs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert found.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "query", ["fields a | limit ٣", "fields a | limit ¹", "stats count(*) by bin(\u0665m)"]
+)
+async def test_digits_of_other_scripts_are_no_numbers(app: Cloud, query: str) -> None:
+    error = await logs_error(
+        app, "StartQuery", logGroupName="app", startTime=0, endTime=1, queryString=query
+    )
+    assert error.code == "MalformedQueryException", query

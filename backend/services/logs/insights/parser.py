@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from backend.numbers import whole_number
 from backend.services.logs.insights.errors import QueryError
 from backend.services.logs.insights.functions import SIGNATURES
 from backend.services.logs.insights.scanner import Scanner, Token
@@ -62,7 +63,7 @@ _CALENDAR: Final = frozenset(
     ("mo", "mon", "mons", "month", "months", "q", "qtr", "qtrs", "quarter", "quarters")
 ).union(("y", "yr", "yrs", "year", "years"))
 _GROUP_NAME: Final = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
-_DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)")
+_DURATION: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)")
 
 
 def parse_query(text: str) -> Query:
@@ -140,9 +141,9 @@ class _Parser:
 
     def limit(self) -> Limit:
         token = self.scanner.take()
-        if token.kind != "number" or not token.value.isdigit():
+        count = whole_number(token.value) if token.kind == "number" else None
+        if count is None or count < 0:
             raise self.scanner.refuse(token)
-        count = int(token.value)
         if not 1 <= count <= MAX_LIMIT:
             raise QueryError(
                 f"limit must be between 1 and {MAX_LIMIT}: {count}", token.start, token.end - 1

@@ -19,7 +19,7 @@ TokenKind = Literal["name", "quoted", "string", "number", "duration", "symbol", 
 
 _SPACE: Final = re.compile(r"(?:\s+|#[^\n]*)*")
 _NAME: Final = re.compile(r"@*[A-Za-z_][A-Za-z0-9_.@$]*")
-_NUMBER: Final = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)?")
+_NUMBER: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)?")
 _SYMBOLS: Final = ("!=", "<=", ">=", "=~", "=", "<", ">", "|", ",", "(", ")", "[", "]", "+", "-")
 _SYMBOLS_MORE: Final = ("*", "/", "%", "^")
 _ESCAPES: Final = {"n": "\n", "t": "\t", "r": "\r"}

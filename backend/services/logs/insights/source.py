@@ -24,6 +24,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from backend.numbers import whole_number
 from backend.services.logs.group import LogGroup
 
 TIMESTAMP: Final = "@timestamp"
@@ -99,10 +100,15 @@ def discovered_column(name: str) -> pl.Expr:
         return pl.lit(None, dtype=pl.String)
     key = name[1:] if name.startswith("@@") else name
     path = "$" + "".join(
-        f"[{part}]" if part.isdigit() else "['" + part.replace("'", "\\'") + "']"
+        f"[{part}]" if _index(part) else "['" + part.replace("'", "\\'") + "']"
         for part in key.split(".")
     )
     return pl.col(MESSAGE).str.json_path_match(path)
+
+
+def _index(part: str) -> bool:
+    """Whether a dotted field name's part is an array index: ASCII digits only ('٣' is not)."""
+    return not part.startswith("-") and whole_number(part) is not None
 
 
 def discovered(message: str) -> Iterator[tuple[str, str]]:

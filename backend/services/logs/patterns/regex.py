@@ -22,7 +22,7 @@ _ALLOWED = frozenset(string.ascii_letters + string.digits + ":_#=@/;,- ^$?[]{}|\
 #: What may follow a backslash: a class, `xhh`, or a character the dialect allows.
 _ESCAPES = re.compile(r"\\(?:[dDsSwW]|x[0-9A-Fa-f]{2}|[:_#=@/;,\- ^$?\[\]{}|\\*+.])")
 #: `{m, n}` as AWS writes it; Python only reads `{m,n}` as a count.
-_SPACED_COUNT = re.compile(r"\{(\d*) *, *(\d*)\}")
+_SPACED_COUNT = re.compile(r"\{([0-9]*) *, *([0-9]*)\}")
 
 
 def compile_regex(body: str) -> re.Pattern[str]:
