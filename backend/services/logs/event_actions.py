@@ -52,7 +52,7 @@ TOO_OLD: Final = 14 * 86400 * 1000
 MAX_SPAN: Final = 24 * 3600 * 1000
 #: Bytes a page of events may carry (AWS_FACTS §5).
 MAX_PAGE_BYTES: Final = 1_048_576
-_TOKEN = re.compile(r"([fb])/(\d{56})/s")
+_TOKEN = re.compile(r"([fb])/([0-9]{56})/s")
 
 
 def _token(direction: str, key: int) -> str:
@@ -66,11 +66,11 @@ def _read_token(token: str) -> tuple[str, int]:
     return found[1], int(found[2])
 
 
-def _page_size(messages: list[str], lo: int, hi: int, limit: int) -> int:
-    """How many events from row `lo` fit a page: `limit` at most, and 1 MB."""
+def _page_size(messages: list[str], rows: range) -> int:
+    """How many of `rows` (walked from the page's first edge) fit a page of 1 MB, at least one."""
     used = 0
     count = 0
-    for index in range(lo, min(hi, lo + limit)):
+    for index in rows:
         used += len(messages[index].encode()) + EVENT_OVERHEAD
         if used > MAX_PAGE_BYTES and count:
             break
@@ -199,20 +199,11 @@ class EventActions(LogsBase):
             else:
                 hi = min(hi, stream.before(key))
         if direction == "f":
-            count = _page_size(stream.messages, lo, hi, limit)
+            count = _page_size(stream.messages, range(lo, min(hi, lo + limit)))
             first, last = lo, lo + count
         else:
-            count = min(limit, hi - lo)
+            count = _page_size(stream.messages, range(hi - 1, max(lo, hi - limit) - 1, -1))
             first, last = hi - count, hi
-            while (
-                count
-                and sum(
-                    len(stream.messages[i].encode()) + EVENT_OVERHEAD for i in range(first, last)
-                )
-                > MAX_PAGE_BYTES
-            ):
-                count -= 1
-                first += 1
         events = [
             {
                 "timestamp": stream.timestamps[i],
