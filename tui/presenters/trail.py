@@ -177,13 +177,14 @@ def trail_row(trail: CloudTrailTrail, waiting: int, due: float | None, now: floa
     if trail.spec.log_group_arn:
         destination += " + logs"
     countdown = "-" if due is None or not trail.logging else f"in {max(0, int(due - now))} s"
+    selects = selects_text(trail)
     return Row(
         key=trail.arn,
         cells=(
             trail.name,
             "yes" if trail.logging else "no",
             destination,
-            selects_text(trail),
+            selects,
             f"{waiting:,}",
             countdown,
             f"{trail.files_delivered:,}",
@@ -192,7 +193,7 @@ def trail_row(trail: CloudTrailTrail, waiting: int, due: float | None, now: floa
             trail.name,
             trail.logging,
             destination,
-            selects_text(trail),
+            selects,
             waiting,
             due or 0.0,
             trail.files_delivered,

@@ -35,7 +35,7 @@ DATA_EVENTS: Final = {
 
 
 @dataclass(frozen=True)
-class TrailSpec:
+class ScenarioTrail:
     name: str
     bucket: str
     prefix: str | None
@@ -43,19 +43,19 @@ class TrailSpec:
     data_events: tuple[str, ...]
 
 
-def parse(table: Reader, region: str) -> tuple[TrailSpec, ...]:
+def parse(table: Reader, region: str) -> tuple[ScenarioTrail, ...]:
     trails = tuple(_trail(t) for t in table.tables("trail"))
     table.done()
     table.unique([t.name for t in trails], "trail")
     return trails
 
 
-def _trail(table: Reader) -> TrailSpec:
+def _trail(table: Reader) -> ScenarioTrail:
     events = table.get("data_events", list, []) or []
     unknown = [e for e in events if e not in DATA_EVENTS]
     if unknown:
         raise table.fail(f"data_events may hold {', '.join(DATA_EVENTS)}, not {unknown!r}")
-    spec = TrailSpec(
+    spec = ScenarioTrail(
         table.required("name", str),
         table.required("bucket", str),
         table.get("prefix", str),
@@ -83,7 +83,7 @@ def selectors(data_events: tuple[str, ...]) -> list[dict[str, Any]]:
     return chosen
 
 
-async def apply(trails: tuple[TrailSpec, ...], cloud: Cloud, source: str) -> None:
+async def apply(trails: tuple[ScenarioTrail, ...], cloud: Cloud, source: str) -> None:
     for spec in trails:
         where = f"{source}: trail {spec.name!r}"
         params: dict[str, Any] = {"Name": spec.name, "S3BucketName": spec.bucket}
@@ -112,7 +112,7 @@ async def _call(cloud: Cloud, action: str, params: dict[str, Any], where: str) -
         raise ScenarioError(f"{where}: {error.code}: {error.message}") from None
 
 
-def names(trails: tuple[TrailSpec, ...]) -> Mapping[str, set[str]]:
+def names(trails: tuple[ScenarioTrail, ...]) -> Mapping[str, set[str]]:
     return {"trail": {t.name for t in trails}}
 
 

@@ -88,7 +88,6 @@ class CloudTrailTrail:
     cursor: int = 0
     basic: list[dict[str, Any]] | None = field(default_factory=lambda: list(DEFAULT_SELECTORS))
     advanced: list[dict[str, Any]] | None = None
-    next_delivery: float | None = None
     latest_delivery: float | None = None
     latest_error: str | None = None
     latest_logs_delivery: float | None = None
