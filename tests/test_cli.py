@@ -14,7 +14,26 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from backend.durations import format_duration
+from tui.cli import main
+
+
+def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """What `skydeck argv` says on stderr when it refuses, having exited with 2 and no output.
+
+    In-process through `main`, the function the `skydeck` script runs: the
+    refusals happen before anything starts, so a subprocess would only add
+    an interpreter's start-up to each.
+    """
+    with pytest.raises(SystemExit) as exit:
+        main(list(argv))
+    assert exit.value.code == 2, argv
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    return err
 
 
 def test_cli_prints_the_same_bytes_twice() -> None:
@@ -97,20 +116,11 @@ def test_cli_run_ctrl_c_prints_the_summary_so_far() -> None:
     assert int(total.group(1).replace(",", "")) >= int(shown.group(1).replace(b",", b""))
 
 
-def test_cli_rejects_bad_input_with_a_message_not_a_traceback() -> None:
-    bad = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "run", "--for", "soon"], capture_output=True, text=True
-    )
-    assert bad.returncode == 2
-    assert "--for: not a duration: 'soon'" in bad.stderr
-    assert "Traceback" not in bad.stderr
-    missing = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "run", "--scenario", "nope.toml"],
-        capture_output=True,
-        text=True,
-    )
-    assert missing.returncode == 2
-    assert "no such scenario file" in missing.stderr
+def test_cli_rejects_bad_input_with_a_message_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert "--for: not a duration: 'soon'" in refused(capsys, "run", "--for", "soon")
+    assert "no such scenario file" in refused(capsys, "run", "--scenario", "nope.toml")
 
 
 def test_cli_run_reports_a_scenario_aws_refuses_without_a_traceback(tmp_path: Path) -> None:
@@ -130,22 +140,16 @@ def test_cli_run_reports_a_scenario_aws_refuses_without_a_traceback(tmp_path: Pa
     assert "Traceback" not in run.stderr
 
 
-def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock() -> None:
+def test_cli_rejects_a_run_too_short_or_too_long_for_the_clock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for duration, message in (
         ("0s", "--for: a run must last longer than zero"),
         ("-5m", "--for: not a duration: '-5m'"),
         ("3000000d", "--for: a run from 2026-11-29 09:00:00 UTC can last at most"),
         ("9" * 400 + "d", "the clock stops at year 9999"),
     ):
-        bad = subprocess.run(
-            [sys.executable, "-m", "tui.cli", "run", f"--for={duration}"],
-            capture_output=True,
-            text=True,
-        )
-        assert bad.returncode == 2, duration
-        assert message in bad.stderr, bad.stderr
-        assert "Traceback" not in bad.stderr
-        assert bad.stdout == ""
+        assert message in refused(capsys, "run", f"--for={duration}"), duration
 
 
 def test_cli_serve_prints_the_endpoint_and_answers_until_stopped() -> None:
@@ -168,11 +172,6 @@ def test_cli_serve_prints_the_endpoint_and_answers_until_stopped() -> None:
         assert server.wait(timeout=10) == 0
 
 
-def test_cli_rejects_an_out_of_range_speed_or_port() -> None:
+def test_cli_rejects_an_out_of_range_speed_or_port(capsys: pytest.CaptureFixture[str]) -> None:
     for args in (["--speed", "5000"], ["serve", "--port", "70000"]):
-        bad = subprocess.run(
-            [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True
-        )
-        assert bad.returncode == 2
-        assert "Traceback" not in bad.stderr
-        assert "error: argument" in bad.stderr
+        assert "error: argument" in refused(capsys, *args), args

@@ -192,13 +192,13 @@ def _run(args: argparse.Namespace, scenario: Scenario) -> int:
     KeyboardInterrupt wherever the run is, and so does a first one while the
     scenario is still being set up: both end the run with no summary.
     """
-    tune_gc()
     try:
         seconds = parse_duration(args.duration)
         check_run_length(scenario, seconds)
     except ValueError as error:
         print(f"skydeck: --for: {error}", file=sys.stderr)
         return 2
+    tune_gc()
     try:
         with _run_progress(args.progress) as on_progress:
             summary = asyncio.run(
