@@ -117,3 +117,37 @@ async def test_the_anomaly_scenario_alarm_waits_for_a_band_then_judges() -> None
     text = format_summary(summary)
     assert "ad1 = ANOMALY_DETECTION_BAND(m1, 2)" in text
     assert "m1 = AWS/Kinesis IncomingRecords StreamName=clicks" in text
+
+
+async def test_a_composite_alarm_is_put_after_the_alarms_its_rule_names() -> None:
+    text = WATCHED + (
+        '\n[[cloudwatch.composite_alarm]]\nname = "jobs-trouble"\n'
+        'rule = \'ALARM("jobs-waiting")\'\nalarm_actions = ["ops"]\n'
+    )
+    scenario = parse_scenario(text, "watched.toml", REGISTRY)
+    summary = await run_headless(scenario, 600, registry=REGISTRY)
+    [composite] = summary.cloud.service(CloudWatchService).composites.values()
+    assert composite.state == "ALARM"
+    assert composite.actions_for("ALARM") == ["arn:aws:sns:us-east-1:123456789012:ops"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ("'ALARM(\"nobody\")'", "alarm 'jobs-trouble': ValidationError:"),
+        ("1", "rule must be a str"),
+    ],
+)
+async def test_a_bad_composite_alarm_says_where_and_why(rule: str, problem: str) -> None:
+    text = WATCHED + f'\n[[cloudwatch.composite_alarm]]\nname = "jobs-trouble"\nrule = {rule}\n'
+    with pytest.raises(ScenarioError) as info:
+        scenario = parse_scenario(text, "watched.toml", REGISTRY)
+        await apply(scenario, new_cloud(REGISTRY, start=scenario.start), REGISTRY)
+    assert problem in str(info.value)
+
+
+async def test_a_composite_may_not_share_a_metric_alarms_name() -> None:
+    text = WATCHED + '\n[[cloudwatch.composite_alarm]]\nname = "jobs-waiting"\nrule = "TRUE"\n'
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, "watched.toml", REGISTRY)
+    assert "jobs-waiting" in str(info.value)

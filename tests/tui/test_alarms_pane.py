@@ -679,3 +679,52 @@ async def test_the_rail_counts_alarms_in_alarm_and_a_change_toasts_once(
         await step(pilot, 1)
         rail = app.rail.items[RAIL_PLACE["alarms"]]
         assert (rail.badge, rail.alert) == ("1", True)
+
+
+# -- composite alarms ------------------------------------------------------------------------
+
+
+async def test_a_composite_lists_the_alarms_its_rule_names_and_enter_goes_to_one(
+    app: SkydeckApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await at(pilot, minute(10) + 40)
+        await put_orders(app, {8: 150, 9: 150, 10: 150})
+        await put_alarm(app, "berlin-rush")
+        await put_alarm(app, "paris-rush", store="paris")
+        rule = 'ALARM("berlin-rush") OR ALARM(paris-rush)'
+        params = {"AlarmName": "stores-rush", "AlarmRule": rule}
+        await app.cloud.call("cloudwatch", "PutCompositeAlarm", params, caller=PRODUCER)
+        await step(pilot, 20)
+        assert alarm_named(app, "berlin-rush").state == "ALARM"
+        pane = await show_alarms(pilot, "stores-rush")
+
+        row = cells(alarm_row(pane, "stores-rush"))
+        assert row[1] == "ALARM"
+        assert row[3] == rule
+        assert row[4] == "composite of 2 alarms"
+        assert row[6] == "●○"  # berlin-rush in ALARM, paris-rush not (no data)
+        assert detail(pane).startswith(
+            "ALARM since 09:11:00 · rule true: ALARM(berlin-rush) is true · "
+            "ALARM(paris-rush) is false · "
+        )
+        assert trace(pane) == [
+            ["berlin-rush", "ALARM", "ALARM", "09:11:00"],
+            ["paris-rush", "INSUFFICIENT_DATA", "ALARM", "09:10:40"],  # since it was put
+        ]
+        assert pane.child_table.title == "Rule · stores-rush · 2 alarms, in rule order"
+        assert str(pane.reason_view.render()).startswith("StateReason: arn:aws:cloudwatch:")
+
+        # Enter on the composite goes into its table; Enter on a row goes to that alarm.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pane.child_table.table.has_focus
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        selected = pane.selected()
+        assert selected is not None and selected.name == "paris-rush"
+        assert pane.resource_table.table.has_focus
+        # A composite judges alarms, not a metric: nothing to graph.
+        assert pane.go_to("stores-rush")
+        await pilot.pause()
+        assert pane.check_action("graph", ()) is None

@@ -1,10 +1,12 @@
 """CloudWatch alarms as rows: their state, their metric's recent periods, why they are so.
 
 `AlarmsPresenter` is the alarms pane's presenter (see `tui.presenters.resource`).
-What an alarm holds, for the pane, is its last evaluation: the periods it
-judged (`MetricAlarm.trace`), each with its value, whether it breached, and
-whether it was missing and how TreatMissingData counted it. That and the
-StateReason say why the alarm is in its state; the history says since when.
+What a metric alarm holds, for the pane, is its last evaluation: the periods
+it judged (`MetricAlarm.trace`), each with its value, whether it breached,
+and whether it was missing and how TreatMissingData counted it. What a
+composite alarm holds is the alarms its rule names, each with its state and
+the state the rule tests it for. That and the StateReason say why the alarm
+is in its state; the history says since when.
 
 State is said in words and colours both (ALARM in the error colour, OK in
 the success colour, INSUFFICIENT_DATA muted), so 16 colours and monochrome
@@ -15,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from rich.text import Text
 
 from backend.cloud import Cloud
 from backend.metrics import MetricId, merged_points
 from backend.services.cloudwatch.alarms import HistoryItem, MetricAlarm
+from backend.services.cloudwatch.composite import children
+from backend.services.cloudwatch.composite_alarms import CompositeAlarm
 from backend.services.cloudwatch.evaluation import ALARM, INSUFFICIENT_DATA, OK, Period
 from backend.services.cloudwatch.service import CloudWatchService
 from tui.presenters.cloudwatch import (
@@ -36,6 +41,9 @@ from tui.presenters.palette import Palette
 from tui.presenters.resource import ResourcePresenter, TableSpec
 from widgets.live_table import Column, Row
 from widgets.spark_row import BARS, bar_levels
+
+#: Either kind of alarm DescribeAlarms lists, as the pane lists them: together, by name.
+AnyAlarm: TypeAlias = MetricAlarm | CompositeAlarm
 
 #: Periods of the alarm's metric in its row's sparkline: the complete ones, then the one
 #: in progress, last, so a datapoint shows as soon as it is put, not a period later.
@@ -58,6 +66,13 @@ TRACE_COLUMNS = (
     Column("value", 12, "right"),
     Column("judged", 15),
     Column("missing data", 0, min_width=12, drop=1),
+)
+
+RULE_COLUMNS = (
+    Column("alarm", 0, min_width=16),
+    Column("state", 17),
+    Column("rule tests for", 17, drop=1),
+    Column("since", 8, drop=2),
 )
 
 HISTORY_COLUMNS = (
@@ -85,13 +100,16 @@ class Judged:
     unit: str | None = None
 
 
-def judged_metric(alarm: MetricAlarm) -> Judged | None:
+def judged_metric(alarm: AnyAlarm) -> Judged | None:
     """A single-metric alarm's metric, or the MetricStat query a metric-math alarm judges
-    (an anomaly detection alarm's metric, its band aside); None for an expression.
+    (an anomaly detection alarm's metric, its band aside); None for an expression, and
+    for a composite alarm, which judges alarms.
 
     The query judged is the one the alarm engine picks: the first that returns
     data and is not the ThresholdMetricId.
     """
+    if isinstance(alarm, CompositeAlarm):
+        return None
     metric = alarm_metric(alarm)
     if metric is not None:
         unit = alarm.config.get("Unit")
@@ -114,10 +132,15 @@ def judged_metric(alarm: MetricAlarm) -> Judged | None:
     )
 
 
+def state_style(state: str, palette: Palette) -> str:
+    """ALARM in bold error colour, OK in the success colour, the rest muted."""
+    colour = {ALARM: palette.error, OK: palette.success}.get(state, palette.gone)
+    return f"bold {colour}" if state == ALARM and colour else colour
+
+
 def state_text(state: str, palette: Palette) -> Text:
     """The state in AWS's word, in its colour."""
-    colour = {ALARM: palette.error, OK: palette.success}.get(state, palette.gone)
-    return Text(state, f"bold {colour}" if state == ALARM and colour else colour)
+    return Text(state, state_style(state, palette))
 
 
 def metric_text(alarm: MetricAlarm) -> str:
@@ -233,8 +256,14 @@ def verdict(alarm: MetricAlarm) -> str:
     return words
 
 
-class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
-    """The region's metric alarms keyed by ARN; the highlighted one's last evaluation."""
+def rule_text(alarm: CompositeAlarm) -> str:
+    """The AlarmRule as put, on one line."""
+    return " ".join(str(alarm.config.get("AlarmRule", "")).split())
+
+
+class AlarmsPresenter(ResourcePresenter[AnyAlarm]):
+    """The region's metric and composite alarms keyed by ARN; the highlighted one's last
+    evaluation, or the alarms its rule names."""
 
     table = TableSpec(
         "Alarms", ALARM_COLUMNS, "no alarms yet: n here, or a on a metric in the metrics pane"
@@ -245,12 +274,28 @@ class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
         super().__init__(cloud)
         self.cloudwatch = cloud.service(CloudWatchService)
 
-    def alarms(self) -> list[MetricAlarm]:
-        """The region's alarms by name, as DescribeAlarms lists them."""
+    def alarms(self) -> list[AnyAlarm]:
+        """The region's alarms of both kinds, by name."""
         region = self.cloud.region
-        return [a for (where, _), a in sorted(self.cloudwatch.alarms.items()) if where == region]
+        found: list[AnyAlarm] = [
+            a for (where, _), a in self.cloudwatch.alarms.items() if where == region
+        ]
+        found += [a for (where, _), a in self.cloudwatch.composites.items() if where == region]
+        return sorted(found, key=lambda a: a.name)
 
-    def recent(self, alarm: MetricAlarm) -> list[float | None]:
+    def rule_children(self, alarm: CompositeAlarm) -> list[AnyAlarm]:
+        """The alarms `alarm`'s rule names that exist, each once, in rule order."""
+        kids = self.cloudwatch.composite_engine.children_of(self.cloud.region, alarm)
+        return [kid for kid in kids if isinstance(kid, MetricAlarm | CompositeAlarm)]
+
+    def tested_for(self, alarm: CompositeAlarm, child: AnyAlarm) -> list[str]:
+        """The states `alarm`'s rule tests `child` for (`ALARM`, `OK`, ...), in rule order."""
+        engine = self.cloudwatch.composite_engine
+        region = self.cloud.region
+        tests = (c.state for c in children(alarm.rule) if engine.find(region, c.name) is child)
+        return list(dict.fromkeys(tests))
+
+    def recent(self, alarm: AnyAlarm) -> list[float | None]:
         """The judged metric's statistic over its last `SPARK_PERIODS` periods, None where
         empty; [] when the alarm judges an expression.
 
@@ -273,62 +318,97 @@ class AlarmsPresenter(ResourcePresenter[MetricAlarm]):
         points = merged_points(series, start, end, period, now, judged.statistic)
         return [points.get(t) for t in range(start, end, period)]
 
-    def alarm_row(self, alarm: MetricAlarm, palette: Palette) -> Row:
+    def alarm_row(self, alarm: AnyAlarm, palette: Palette) -> Row:
         actions = "on" if alarm.actions_enabled else "off"
+        if isinstance(alarm, CompositeAlarm):
+            kids = self.rule_children(alarm)
+            condition, watched = rule_text(alarm), f"composite of {len(kids)} alarms"
+            recent = self.children_states(kids, palette)
+        else:
+            condition, watched = condition_text(alarm), metric_text(alarm)
+            recent = spark(self.recent(alarm), palette, partial=True)
         return Row(
             key=alarm.arn,
             cells=(
                 alarm.name,
                 state_text(alarm.state, palette),
                 clock(alarm.transitioned),
-                condition_text(alarm),
-                metric_text(alarm),
+                condition,
+                watched,
                 actions,
-                spark(self.recent(alarm), palette, partial=True),
+                recent,
             ),
-            sort=(
-                alarm.name,
-                alarm.state,
-                alarm.transitioned,
-                condition_text(alarm),
-                metric_text(alarm),
-                actions,
-                None,
-            ),
+            sort=(alarm.name, alarm.state, alarm.transitioned, condition, watched, actions, None),
         )
+
+    @staticmethod
+    def children_states(kids: Sequence[AnyAlarm], palette: Palette) -> Text:
+        """A composite's "recent": a dot per alarm its rule names, in that alarm's state colour."""
+        text = Text(no_wrap=True)
+        for kid in kids[:SPARK_PERIODS]:
+            text.append("●" if kid.state == ALARM else "○", state_style(kid.state, palette))
+        return text
 
     def rows(self, palette: Palette) -> list[Row]:
         return [self.alarm_row(a, palette) for a in self.alarms()]
 
-    def find(self, key: str) -> MetricAlarm | None:
+    def find(self, key: str) -> AnyAlarm | None:
         return next((a for a in self.alarms() if a.arn == key), None)
 
-    def name(self, resource: MetricAlarm) -> str:
+    def name(self, resource: AnyAlarm) -> str:
         return resource.name
 
     def key_of(self, name: str) -> str | None:
-        alarm = self.cloudwatch.alarms.get((self.cloud.region, name))
+        key = (self.cloud.region, name)
+        alarm = self.cloudwatch.alarms.get(key) or self.cloudwatch.composites.get(key)
         return alarm.arn if alarm is not None else None
 
-    def detail(self, resource: MetricAlarm) -> str:
+    def detail(self, resource: AnyAlarm) -> str:
         """Its state since when, and why in words (AWS's StateReason is the pane's, wrapped)."""
         disabled = "" if resource.actions_enabled else " · actions disabled"
+        if isinstance(resource, CompositeAlarm):
+            tests = " · ".join(
+                f"{test}({kid.name}) is {'true' if kid.state == test else 'false'}"
+                for kid in self.rule_children(resource)
+                for test in self.tested_for(resource, kid)
+            )
+            return (
+                f"{resource.state} since {clock(resource.transitioned)} · rule "
+                f"{'true' if resource.state == ALARM else 'false'}: {tests or 'names no alarm'}"
+                f"{disabled} · {rule_text(resource)}"
+            )
         return (
             f"{resource.state} since {clock(resource.transitioned)} · {verdict(resource)}"
             f"{disabled} · {condition_text(resource)}"
         )
 
-    def child_rows(self, resource: MetricAlarm, palette: Palette) -> list[Row]:
+    def child_columns(self, resource: AnyAlarm) -> Sequence[Column]:
+        return RULE_COLUMNS if isinstance(resource, CompositeAlarm) else TRACE_COLUMNS
+
+    def child_rows(self, resource: AnyAlarm, palette: Palette) -> list[Row]:
+        if isinstance(resource, CompositeAlarm):
+            return [self.rule_row(resource, kid, palette) for kid in self.rule_children(resource)]
         treat = resource.rule.treat_missing
         return [trace_row(p, treat, palette) for p in reversed(resource.trace)]
 
-    def child_title(self, resource: MetricAlarm, shown: int) -> str:
+    def rule_row(self, alarm: CompositeAlarm, kid: AnyAlarm, palette: Palette) -> Row:
+        """An alarm `alarm`'s rule names, keyed by its name (Enter goes to it)."""
+        tests = ", ".join(self.tested_for(alarm, kid))
+        return Row(
+            key=kid.name,
+            cells=(kid.name, state_text(kid.state, palette), tests, clock(kid.transitioned)),
+            sort=(kid.name, kid.state, tests, kid.transitioned),
+        )
+
+    def child_title(self, resource: AnyAlarm, shown: int) -> str:
+        if isinstance(resource, CompositeAlarm):
+            return f"Rule · {resource.name} · {shown} alarms, in rule order"
         return (
             f"Evaluation · {resource.name} · {shown} × {span_text(resource.rule.period)}, "
             "newest first"
         )
 
-    def history(self, alarm: MetricAlarm) -> list[Row]:
+    def history(self, alarm: AnyAlarm) -> list[Row]:
         """DescribeAlarmHistory's items for `alarm`, newest first, at most `HISTORY_LIMIT`."""
         found: list[Row] = []
         for item in reversed(self.cloudwatch.history(self.cloud.region).items):

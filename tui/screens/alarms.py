@@ -1,9 +1,10 @@
-"""The alarms pane: every metric alarm with its state, and why it is in it.
+"""The alarms pane: every alarm, metric and composite, with its state and why it is in it.
 
 For the highlighted alarm: its state since when and, in words, the verdict
 of its last evaluation; AWS's StateReason; the evaluation itself, period by
 period (value, breaching or not, missing and how TreatMissingData counted
-it); and its history (DescribeAlarmHistory's items).
+it), or for a composite alarm the alarms its rule names with their states
+(Enter goes to one); and its history (DescribeAlarmHistory's items).
 
 Every action is a CloudWatch call through `Cloud.call` as the console:
 SetAlarmState, Enable/DisableAlarmActions, DeleteAlarms, PutMetricAlarm. A
@@ -24,9 +25,9 @@ from textual.widgets import Static
 
 from backend.cloud import Cloud
 from backend.errors import AwsError
-from backend.services.cloudwatch.alarms import MetricAlarm
+from backend.services.cloudwatch.composite_alarms import CompositeAlarm
 from backend.services.cloudwatch.evaluation import STATES
-from tui.presenters.alarms import HISTORY_COLUMNS, AlarmsPresenter, judged_metric
+from tui.presenters.alarms import HISTORY_COLUMNS, AlarmsPresenter, AnyAlarm, judged_metric
 from tui.screens.alarm_form import AlarmTarget, ask_put_metric_alarm
 from tui.screens.metrics import MetricsPane
 from tui.screens.pane import PaneCommand
@@ -50,10 +51,15 @@ On a change of state the alarm's actions run (AlarmActions, OKActions,
 InsufficientDataActions), unless they are disabled (e). s sets the state by
 hand (SetAlarmState), to try the actions: the next evaluation sets it back.
 n creates an alarm (a does too, on a metric in the metrics pane); g shows
-the alarm's metric with its threshold; d deletes (asks first)."""
+the alarm's metric with its threshold; d deletes (asks first).
+
+A composite alarm (PutCompositeAlarm) judges alarms, not a metric: its
+rule, e.g. ALARM(orders-backlog) OR ALARM(orders-errors), is re-read each
+time one of the alarms it names changes state. Its table lists those
+alarms with their states; Enter on one goes to it."""
 
 
-class AlarmsPane(ResourcePane[MetricAlarm]):
+class AlarmsPane(ResourcePane[AnyAlarm]):
     pane_id: ClassVar[str] = "alarms"
     label: ClassVar[str] = "Alarms"
     help_text: ClassVar[str] = HELP
@@ -133,7 +139,7 @@ class AlarmsPane(ResourcePane[MetricAlarm]):
             "Open",
             show=False,
             id="alarms.open",
-            tooltip="Open: the periods of an alarm's last evaluation",
+            tooltip="Open: an alarm's last evaluation; on a composite's alarm, go to it",
         ),
     ]
 
@@ -297,3 +303,8 @@ class AlarmsPane(ResourcePane[MetricAlarm]):
         if alarm is not None:
             self.app.copy_to_clipboard(alarm.arn)
             self.app.notify(alarm.arn, title=f"Copied the ARN of {alarm.name}")
+
+    async def open_child(self, resource: AnyAlarm, key: str) -> None:
+        """On a composite's table, its rows are the alarms its rule names: go to one."""
+        if isinstance(resource, CompositeAlarm) and self.go_to(key):
+            self.focus_main()

@@ -19,6 +19,14 @@ ok_actions = ["ops"]
 ```
 
 ```toml
+[[cloudwatch.composite_alarm]]
+name = "orders-degraded"
+rule = 'ALARM("orders-backlog") OR ALARM("orders-errors")'
+description = "orders are late or failing"
+alarm_actions = ["ops"]                   # as for an alarm
+```
+
+```toml
 [[cloudwatch.dashboard]]
 name = "orders"                           # A-Z a-z 0-9 - _
 body = { widgets = [{ type = "text", properties = { markdown = "# Orders" } }] }
@@ -30,8 +38,9 @@ detection alarm, put as AWS consoles put one: Metrics `m1` (the metric) and
 `ad1` (`ANOMALY_DETECTION_BAND(m1, k)`), ThresholdMetricId `ad1`, with a
 band comparison (`LessThanLowerOrGreaterThanUpperThreshold`, ...).
 
-Alarms are put with PutMetricAlarm by the scenario's set-up role, so a
-scenario is refused with the API's own words; topic names become topic ARNs
+Alarms are put with PutMetricAlarm, composite alarms with PutCompositeAlarm
+after them (their rule names alarms that must exist), by the scenario's
+set-up role, so a scenario is refused with the API's own words; topic names become topic ARNs
 in the scenario's region and account. Dashboards go through PutDashboard
 the same way; their body is read when the scenario loads, so a widget out
 of the grid fails there, saying where (`body: /widgets/0/width: Should be <= 24`).
@@ -77,15 +86,18 @@ class DashboardSpec:
 class CloudWatchSpec:
     alarms: tuple[AlarmSpec, ...]
     dashboards: tuple[DashboardSpec, ...]
+    #: Put after `alarms`, as PutCompositeAlarm with the action ARNs made alike.
+    composites: tuple[AlarmSpec, ...] = ()
 
 
 def parse(table: Reader, region: str) -> CloudWatchSpec:
     alarms = tuple(_alarm(alarm) for alarm in table.tables("alarm"))
+    composites = tuple(_composite(alarm) for alarm in table.tables("composite_alarm"))
     dashboards = tuple(_dashboard(dashboard) for dashboard in table.tables("dashboard"))
     table.done()
-    table.unique([a.name for a in alarms], "alarm")
+    table.unique([a.name for a in (*alarms, *composites)], "alarm")
     table.unique([d.name for d in dashboards], "dashboard")
-    return CloudWatchSpec(alarms, dashboards)
+    return CloudWatchSpec(alarms, dashboards, composites)
 
 
 def _dashboard(table: Reader) -> DashboardSpec:
@@ -128,6 +140,16 @@ def _alarm(table: Reader) -> AlarmSpec:
         params["ExtendedStatistic" if statistic.startswith("p") else "Statistic"] = statistic
     else:
         _band_alarm(params, statistic, float(band))
+    return _described(table, name, params)
+
+
+def _composite(table: Reader) -> AlarmSpec:
+    name = table.required("name", str)
+    return _described(table, name, {"AlarmName": name, "AlarmRule": table.required("rule", str)})
+
+
+def _described(table: Reader, name: str, params: dict[str, Any]) -> AlarmSpec:
+    """What both kinds of alarm take alike: a description and the three action lists."""
     description = table.get("description", str)
     if description is not None:
         params["AlarmDescription"] = description
@@ -153,7 +175,8 @@ def _band_alarm(params: dict[str, Any], statistic: str, width: float) -> None:
 
 
 async def apply(spec: CloudWatchSpec, cloud: Cloud, source: str) -> None:
-    await _apply_alarms(spec.alarms, cloud, source)
+    await _apply_alarms(spec.alarms, cloud, source, "PutMetricAlarm")
+    await _apply_alarms(spec.composites, cloud, source, "PutCompositeAlarm")
     for dashboard in spec.dashboards:
         params = {"DashboardName": dashboard.name, "DashboardBody": dashboard.body}
         try:
@@ -164,7 +187,9 @@ async def apply(spec: CloudWatchSpec, cloud: Cloud, source: str) -> None:
             ) from None
 
 
-async def _apply_alarms(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str) -> None:
+async def _apply_alarms(
+    alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str, action: str
+) -> None:
     for spec in alarms:
         params = dict(spec.params)
         for member, targets in spec.actions.items():
@@ -175,7 +200,7 @@ async def _apply_alarms(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str
                 for target in targets
             ]
         try:
-            await cloud.call("cloudwatch", "PutMetricAlarm", params, caller=SETUP_ROLE)
+            await cloud.call("cloudwatch", action, params, caller=SETUP_ROLE)
         except AwsError as error:
             raise ScenarioError(
                 f"{source}: alarm {spec.name!r}: {error.code}: {error.message}"
@@ -183,7 +208,10 @@ async def _apply_alarms(alarms: tuple[AlarmSpec, ...], cloud: Cloud, source: str
 
 
 def names(spec: CloudWatchSpec) -> Mapping[str, set[str]]:
-    return {"alarm": {a.name for a in spec.alarms}, "dashboard": {d.name for d in spec.dashboards}}
+    return {
+        "alarm": {a.name for a in (*spec.alarms, *spec.composites)},
+        "dashboard": {d.name for d in spec.dashboards},
+    }
 
 
 SECTION = ScenarioSection("cloudwatch", parse, apply, names)
