@@ -97,6 +97,10 @@ async def test_the_demo_alarms_on_orders_go_off_and_recover_within_the_hour() ->
     # minute 20 and it recovers after (INSUFFICIENT_DATA -> OK -> ALARM -> OK).
     errors = next(line for line in lines if line.startswith("orders-errors"))
     assert errors.split()[1:3] == ["OK", "3"]
+    # The composite follows both: ALARM while either is, OK once neither is.
+    degraded = next(line for line in lines if line.startswith("orders-degraded"))
+    assert degraded.split()[1] == "OK" and int(degraded.split()[2]) >= 3
+    assert degraded.endswith('rule ALARM("orders-backlog") OR ALARM("orders-errors")')
 
 
 async def test_the_anomaly_scenario_alarm_waits_for_a_band_then_judges() -> None:
