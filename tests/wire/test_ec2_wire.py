@@ -58,9 +58,7 @@ def test_run_stop_start_terminate_with_the_state_machine(live: Live) -> None:
         MinCount=2,
         MaxCount=2,
         InstanceType="t3.micro",
-        TagSpecifications=[
-            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}
-        ],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}],
     )
     instances = reservation["Instances"]
     assert [i["State"] for i in instances] == [{"Code": 0, "Name": "pending"}] * 2

@@ -75,8 +75,8 @@ class Permission:
             return peer in self.cidr
         return self.group_id is not None and self.group_id in peer_groups
 
-    def shown(self) -> str:
-        """The rule as the dashboard says it: `tcp 22 from 0.0.0.0/0`."""
+    def shown(self, egress: bool) -> str:
+        """The rule as the dashboard says it: `tcp 22 from 0.0.0.0/0` (`to` when `egress`)."""
         if self.number == ALL:
             ports = "all traffic"
         elif self.from_port is None or self.from_port == ALL:
@@ -85,7 +85,7 @@ class Permission:
             ports = f"{self.protocol} {self.from_port}"
         else:
             ports = f"{self.protocol} {self.from_port}-{self.to_port}"
-        return f"{ports} {self.cidr or self.group_id}"
+        return f"{ports} {'to' if egress else 'from'} {self.cidr or self.group_id}"
 
 
 @dataclass(eq=False)
