@@ -1,4 +1,4 @@
-"""VPCs and subnets: Create, Delete and DescribeVpcs; Create, Delete and DescribeSubnets.
+"""VPCs and subnets: Create, Delete and DescribeVpcs; Create, Modify, Delete and DescribeSubnets.
 
 A new VPC comes with its main route table, default security group and
 default network ACL (`Ec2Base.make_vpc`), and is `pending` in CreateVpc's
@@ -136,6 +136,19 @@ class VpcActions(Ec2Base):
         for link in links:
             for assoc in [a for a, s in link.items() if s == subnet.id]:
                 del link[assoc]
+        return {}
+
+    @action("ModifySubnetAttribute")
+    def modify_subnet_attribute(self, params: Params, request: Request) -> Response:
+        """Only `MapPublicIpOnLaunch`: the switch that makes a subnet's instances public."""
+        subnet = self.find(self.subnets, "subnet", self.required(params, "SubnetId"))
+        self.check_dry_run(params)
+        public = params.get("MapPublicIpOnLaunch")
+        if public is None or not isinstance(public.get("Value"), bool):
+            raise InvalidParameterValue(
+                "skydeck's ModifySubnetAttribute changes MapPublicIpOnLaunch only."
+            )
+        subnet.map_public_ip_on_launch = public["Value"]
         return {}
 
     @action("DescribeSubnets", read_only=True)
