@@ -181,9 +181,7 @@ def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None
 
 
 def test_the_ec2_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
-    [vpc] = aws(aws_env, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")[
-        "Vpcs"
-    ]
+    [vpc] = aws(aws_env, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"]
     assert vpc["CidrBlock"] == "172.31.0.0/16"
     launched = aws(
         aws_env,

@@ -66,10 +66,6 @@ _ID_KINDS = {
 }
 
 
-def table_kind(ids: str) -> str:
-    return _ID_KINDS[ids]
-
-
 class Ec2Base(Service):
     """The service state and lookups the action groups share."""
 
@@ -219,10 +215,6 @@ class Ec2Base(Service):
             None,
         )
 
-    def visible_instances(self) -> list[Instance]:
-        """Instances Describe* shows: all, terminated ones until they are gone."""
-        return list(self.instances.values())
-
     # -- lookups --------------------------------------------------------------------------
 
     def find(self, table: Mapping[str, T], kind: str, resource_id: object) -> T:
@@ -297,7 +289,7 @@ class Ec2Base(Service):
     ) -> dict[str, Any]:
         """A plain Describe* reply: `ids` picked (all-or-nothing), filtered, paged, shaped."""
         self.check_dry_run(params)
-        chosen = self.chosen(table, table_kind(ids), params.get(ids))
+        chosen = self.chosen(table, _ID_KINDS[ids], params.get(ids))
         found = Filters(params.get("Filters"), filters, own_tags).apply(chosen)
         page, token = self.page(params, found, key)
         out: dict[str, Any] = {key: [shape(item) for item in page]}

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from backend.services.ec2.errors import InvalidFilter
+from backend.services.ec2.errors import InvalidParameterValue
 
 T = TypeVar("T")
 #: A filter name's values for one resource.
@@ -87,4 +87,4 @@ def _values_of(
             return lambda r: list(tags(r))
         if name == "tag-value":
             return lambda r: list(tags(r).values())
-    raise InvalidFilter(f"The filter '{name[:200]}' is invalid")
+    raise InvalidParameterValue(f"The filter '{name[:200]}' is invalid")
