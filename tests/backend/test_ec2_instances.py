@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.bus import CloudEvent
 from backend.cloud import Cloud
 from backend.services.ec2.lifecycle import (
     BOOT_SECONDS,
@@ -175,3 +176,21 @@ async def test_metrics_every_five_minutes_or_every_minute_and_none_when_stopped(
     await cloud.clock.advance(600)
     assert len(list(cpu_detailed.bins(0, 2**40))) == before
     assert len(list(cpu_basic.bins(0, 2**40))) == 4
+
+
+async def test_each_state_change_is_published_on_the_bus(cloud: Cloud) -> None:
+    seen: list[CloudEvent] = []
+    cloud.bus.subscribe(seen.append)
+    [instance] = await run(
+        cloud,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}],
+    )
+    await cloud.clock.advance(BOOT_SECONDS)
+    await ec2(cloud, "TerminateInstances", InstanceIds=[instance["InstanceId"]])
+    await cloud.clock.advance(SHUTDOWN_SECONDS)
+    instance_id = instance["InstanceId"]
+    assert [e.summary for e in seen] == [
+        f"{instance_id} (web): {state}"
+        for state in ("pending", "running", "shutting-down", "terminated")
+    ]
+    assert seen[0].resource == f"arn:aws:ec2:us-east-1:{cloud.account}:instance/{instance_id}"

@@ -6,7 +6,9 @@ terminated instance stays visible for `TERMINATED_VISIBLE` (about an hour,
 as in AWS) and is then forgotten. Each call that moves an instance cancels
 the transition it overtakes, so a late timer never undoes a newer state.
 Running instances tick once a minute, on the minute, for their metrics
-(`instance_metrics.py`).
+(`instance_metrics.py`). Every change of state is published on the cloud's
+bus (`InstanceStateChange`), where AWS sends its "EC2 Instance State-change
+Notification".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from backend.bus import CloudEvent
 from backend.services.ec2.base import Ec2Base
 from backend.services.ec2.instance import Instance
 from backend.services.ec2.instance_metrics import STATUS_PERIOD, InstanceMetrics
@@ -32,9 +35,24 @@ class Lifecycle(Ec2Base):
             instance.timer.cancel()
         instance.timer = self.cloud.clock.call_later(delay, self._arrive, instance, state)
 
+    def _enter(self, instance: Instance, state: str) -> None:
+        """Move to `state` and say so on the bus: each change is an AWS state-change event."""
+        instance.state = state
+        name = instance.tags.get("Name")
+        shown = f"{instance.id} ({name})" if name else instance.id
+        self.cloud.bus.publish(
+            CloudEvent(
+                self.cloud.clock.now(),
+                "ec2",
+                "InstanceStateChange",
+                f"{shown}: {state}",
+                resource=self.arn("instance", instance.id),
+            )
+        )
+
     def _arrive(self, instance: Instance, state: str) -> None:
         instance.timer = None
-        instance.state = state
+        self._enter(instance, state)
         if state == "running":
             instance.has_run = True
             self._tick_next(instance)
@@ -47,7 +65,7 @@ class Lifecycle(Ec2Base):
 
     def boot(self, instance: Instance) -> None:
         """`pending`, running after `BOOT_SECONDS`."""
-        instance.state = "pending"
+        self._enter(instance, "pending")
         instance.transition_reason = ""
         instance.state_reason = None
         self._later(instance, BOOT_SECONDS, "running")
@@ -61,11 +79,11 @@ class Lifecycle(Ec2Base):
         instance.transition_reason = f"User initiated ({now:%Y-%m-%d %H:%M:%S} GMT)"
         instance.state_reason = "Client.UserInitiatedShutdown"
         if terminate:
-            instance.state = "shutting-down"
+            self._enter(instance, "shutting-down")
             self._later(instance, SHUTDOWN_SECONDS, "terminated")
         else:
-            instance.state = "stopping"
             instance.interface.public_ip = None
+            self._enter(instance, "stopping")
             self._later(instance, STOP_SECONDS, "stopped")
 
     def _drop_interface(self, instance: Instance) -> None:
