@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from backend.services.ec2 import Ec2Service
 from tests.wire.live import ACCOUNT, Live
+from tests.wire.rawhttp import form
 
 
 def test_describe_vpcs_shows_the_default_vpc_and_filters_by_is_default(live: Live) -> None:
@@ -158,3 +159,34 @@ def test_dry_run_and_tags(live: Live) -> None:
     assert tags == [{"Key": "env", "Value": "dev", "ResourceId": vpc, "ResourceType": "vpc"}]
     model = live.call(lambda: live.cloud.service(Ec2Service).vpcs[vpc].tags)
     assert model == {"env": "dev"}
+
+
+def test_the_xml_as_ec2_writes_it(live: Live) -> None:
+    """Unsigned forms find EC2 by their Version; replies and errors are EC2's own XML."""
+    version = {"Version": "2016-11-15"}
+    made = form(
+        live.url, {"Action": "CreateVpc", "CidrBlock": "10.0.0.0/16", **version}, service=None
+    )
+    assert made.status == 200
+    text = made.body.decode()
+    assert text.startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<CreateVpcResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>'
+    )
+    assert "<vpc>" in text and "<vpcId>vpc-" in text
+    assert "<cidrBlockAssociationSet><item>" in text
+    assert "<isDefault>false</isDefault>" in text
+    vpc_id = text.split("<vpcId>")[1].split("</vpcId>")[0]
+    deleted = form(live.url, {"Action": "DeleteVpc", "VpcId": vpc_id, **version}, service=None)
+    assert deleted.body.decode().endswith("</requestId><return>true</return></DeleteVpcResponse>")
+    missing = form(live.url, {"Action": "DeleteVpc", "VpcId": vpc_id, **version}, service="ec2")
+    assert missing.status == 400
+    body = missing.body.decode()
+    assert body.startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+        f"<Code>InvalidVpcID.NotFound</Code><Message>The vpc ID '{vpc_id}' does not exist"
+        "</Message></Error></Errors><RequestID>"
+    )
+    unknown = form(live.url, {"Action": "CreateFlowerPot", **version}, service="ec2")
+    assert unknown.status == 400
+    assert "<Response><Errors><Error><Code>InvalidAction</Code>" in unknown.body.decode()

@@ -53,8 +53,10 @@ class Flow:
     """A connection as its first packet has it.
 
     `src_eni`/`dst_eni` name the interfaces at each end; None means that end
-    is on the internet at `src_ip`/`dst_ip`. An interface's own address
-    (private or public) may be left out: it is read from the model.
+    is on the internet at `src_ip`/`dst_ip`. An interface end's address is
+    read from the model (its private one, which is what groups and ACLs see
+    even of traffic sent to its public one), so `src_ip`/`dst_ip` are only
+    for internet ends.
     """
 
     protocol: int

@@ -3,8 +3,9 @@
 A rule (`Permission`) allows one protocol and port range from (ingress) or
 to (egress) some CIDRs or other groups. There are no deny rules: what no
 rule allows is dropped, and a reply to an allowed flow always passes
-(`reachability.py` relies on that). Protocols are kept as the client gave
-their names (`tcp`, `-1`, `50`): DescribeSecurityGroups echoes them so.
+(`reachability.py` relies on that). Protocols are kept as the client named
+them (`tcp`, `-1`, `50`; names in lower case): DescribeSecurityGroups echoes
+them so.
 """
 
 from __future__ import annotations
