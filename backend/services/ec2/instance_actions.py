@@ -260,12 +260,20 @@ class InstanceActions(Lifecycle):
         return found
 
     @staticmethod
-    def _change(instance: Instance, before: tuple[str, int]) -> dict[str, Any]:
-        return {
-            "InstanceId": instance.id,
-            "CurrentState": shapes.state(instance.state, instance.state_code),
-            "PreviousState": shapes.state(*before),
-        }
+    def _moved(targets: list[Instance], moves: Callable[[Instance], bool]) -> list[dict[str, Any]]:
+        """Each instance's CurrentState and PreviousState after `moves` (False: left as it was)."""
+        changes = []
+        for instance in targets:
+            before = shapes.state(instance.state, instance.state_code)
+            moves(instance)
+            changes.append(
+                {
+                    "InstanceId": instance.id,
+                    "CurrentState": shapes.state(instance.state, instance.state_code),
+                    "PreviousState": before,
+                }
+            )
+        return changes
 
     @action("StopInstances")
     def stop_instances(self, params: Params, request: Request) -> Response:
@@ -280,13 +288,7 @@ class InstanceActions(Lifecycle):
                 raise IncorrectInstanceState(
                     f"This instance '{instance.id}' is not in a state from which it can be stopped."
                 )
-        changes = []
-        for instance in targets:
-            before = (instance.state, instance.state_code)
-            if instance.state == "running":
-                self.halt(instance, terminate=False)
-            changes.append(self._change(instance, before))
-        return {"StoppingInstances": changes}
+        return {"StoppingInstances": self._moved(targets, self._stop)}
 
     @action("StartInstances")
     def start_instances(self, params: Params, request: Request) -> Response:
@@ -296,23 +298,27 @@ class InstanceActions(Lifecycle):
                 raise IncorrectInstanceState(
                     f"The instance '{instance.id}' is not in a state from which it can be started."
                 )
-        changes = []
-        for instance in targets:
-            before = (instance.state, instance.state_code)
-            if instance.state == "stopped":
-                subnet = self.subnets.get(instance.subnet_id)
-                if subnet is not None and subnet.map_public_ip_on_launch:
-                    instance.interface.public_ip = self.public_address()
-                self.boot(instance)
-            changes.append(self._change(instance, before))
-        return {"StartingInstances": changes}
+        return {"StartingInstances": self._moved(targets, self._start)}
 
     @action("TerminateInstances")
     def terminate_instances(self, params: Params, request: Request) -> Response:
-        changes = []
-        for instance in self._targets(params):
-            before = (instance.state, instance.state_code)
-            if instance.state not in ("shutting-down", "terminated"):
-                self.halt(instance, terminate=True)
-            changes.append(self._change(instance, before))
-        return {"TerminatingInstances": changes}
+        return {"TerminatingInstances": self._moved(self._targets(params), self._terminate)}
+
+    def _stop(self, instance: Instance) -> None:
+        """Only a running instance stops; a stopping or stopped one stays as it is."""
+        if instance.state == "running":
+            self.halt(instance, terminate=False)
+
+    def _start(self, instance: Instance) -> None:
+        """Only a stopped instance starts (with a new public address in a public subnet)."""
+        if instance.state != "stopped":
+            return
+        subnet = self.subnets.get(instance.subnet_id)
+        if subnet is not None and subnet.map_public_ip_on_launch:
+            instance.interface.public_ip = self.public_address()
+        self.boot(instance)
+
+    def _terminate(self, instance: Instance) -> None:
+        """Terminating is idempotent: a terminated instance stays as it is."""
+        if instance.state not in ("shutting-down", "terminated"):
+            self.halt(instance, terminate=True)
