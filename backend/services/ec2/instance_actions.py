@@ -260,8 +260,8 @@ class InstanceActions(Lifecycle):
         return found
 
     @staticmethod
-    def _moved(targets: list[Instance], moves: Callable[[Instance], bool]) -> list[dict[str, Any]]:
-        """Each instance's CurrentState and PreviousState after `moves` (False: left as it was)."""
+    def _moved(targets: list[Instance], moves: Callable[[Instance], None]) -> list[dict[str, Any]]:
+        """Each instance's CurrentState and PreviousState around `moves` (which may leave it)."""
         changes = []
         for instance in targets:
             before = shapes.state(instance.state, instance.state_code)
