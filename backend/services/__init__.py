@@ -11,7 +11,18 @@ from typing import Any
 
 from backend.cloud import Cloud
 from backend.registry import Registration
-from backend.services import cloudtrail, cloudwatch, firehose, kinesis, logs, s3, sns, sqs, sts
+from backend.services import (
+    cloudtrail,
+    cloudwatch,
+    ec2,
+    firehose,
+    kinesis,
+    logs,
+    s3,
+    sns,
+    sqs,
+    sts,
+)
 
 REGISTRY: tuple[Registration, ...] = (
     sqs.REGISTRATION,
@@ -23,6 +34,7 @@ REGISTRY: tuple[Registration, ...] = (
     logs.REGISTRATION,
     cloudtrail.REGISTRATION,
     sts.REGISTRATION,
+    ec2.REGISTRATION,
 )
 
 

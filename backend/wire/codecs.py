@@ -3,7 +3,7 @@
 A codec turns a routed request into a service's params and its result (or
 its `AwsError`) back into an HTTP answer, reading only the botocore model:
 the server has no per-protocol branches, and a protocol that comes with a
-later service (RPC v2 CBOR came with CloudWatch; `ec2` will with EC2) is one
+later service (RPC v2 CBOR came with CloudWatch, `ec2` with EC2) is one
 more entry in `CODECS`. A codec is made per service and keeps what it builds
 from the model (decoders, encoders) by operation name, so nothing is cached
 by object identity and nothing outlives its endpoint.
@@ -20,7 +20,14 @@ from botocore.model import OperationModel
 from backend.errors import AwsError, ErrorCode, InvalidAction, UnknownOperationException
 from backend.service import Params
 from backend.streams import ByteStream, FileSlice
-from backend.wire import cbor_protocol, eventstream, json_protocol, query_protocol, rest_xml
+from backend.wire import (
+    cbor_protocol,
+    ec2_protocol,
+    eventstream,
+    json_protocol,
+    query_protocol,
+    rest_xml,
+)
 from backend.wire.models import WireService
 from backend.wire.routing import Route
 
@@ -246,6 +253,39 @@ class QueryCodec(Codec):
         return Outgoing(error.status, headers, body)
 
 
+class Ec2Codec(QueryCodec):
+    """EC2's dialect of the query form, and its own XML answers (`ec2_protocol`)."""
+
+    protocol = "ec2"
+
+    async def decode(self, route: Route, op: OperationModel, incoming: Incoming) -> Params:
+        decoder = self._once("in", op, _ec2_decoder)
+        return query_protocol.decode_with(decoder, route.fields)
+
+    def encode(self, op: OperationModel, result: Params, request_id: str) -> Outgoing:
+        writer = self._once("out", op, query_protocol.bare_writer)
+        body = ec2_protocol.encode_with(
+            op.name, writer, result, self.service.xml_namespace, request_id
+        )
+        return Outgoing(200, {"Content-Type": "text/xml", REQUEST_ID: request_id}, body)
+
+    @classmethod
+    def error(
+        cls,
+        service: WireService | None,
+        error: AwsError,
+        request_id: str,
+        method: str,
+        op: OperationModel | None = None,
+    ) -> Outgoing:
+        body = ec2_protocol.encode_error(error, request_id)
+        return Outgoing(error.status, {"Content-Type": "text/xml", REQUEST_ID: request_id}, body)
+
+
+def _ec2_decoder(op: OperationModel) -> query_protocol.Decoder | None:
+    return query_protocol.request_decoder(op, ec2=True)
+
+
 class RestXmlCodec(Codec):
     protocol = "rest-xml"
 
@@ -285,5 +325,6 @@ class RestXmlCodec(Codec):
 
 #: The codecs by botocore protocol name.
 CODECS: dict[str, type[Codec]] = {
-    codec.protocol: codec for codec in (JsonCodec, RpcV2CborCodec, QueryCodec, RestXmlCodec)
+    codec.protocol: codec
+    for codec in (JsonCodec, RpcV2CborCodec, QueryCodec, Ec2Codec, RestXmlCodec)
 }

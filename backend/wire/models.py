@@ -41,7 +41,8 @@ class WireService:
     name: str
     #: The model as botocore ships it; the JSON codec reads this one.
     model: ServiceModel
-    #: The model with query-protocol traits (native or restored); None if no query.
+    #: The model form requests are read against: query traits (native or restored),
+    #: or EC2's own model (its protocol is a dialect of the query form); None if neither.
     query_model: ServiceModel | None
     #: What current SDKs send: the first of the model's protocols.
     protocol: str
@@ -138,7 +139,7 @@ def wire_service(name: str) -> WireService | None:
     wire = _traits(name)
     traits = wire.legacy_query
     query_model: ServiceModel | None = None
-    if "query" in protocols:
+    if "query" in protocols or "ec2" in protocols:
         query_model = model
     elif traits is not None:
         query_model = ServiceModel(restore_query_traits(raw, traits), service_name=botocore_name)

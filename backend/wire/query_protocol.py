@@ -104,10 +104,17 @@ def decode_with(decoder: Decoder | None, fields: Mapping[str, str]) -> Params:
     return params
 
 
-def request_decoder(op: OperationModel) -> Decoder | None:
-    """`op`'s decoder; building it walks the shapes, so the codec keeps it per operation."""
+def request_decoder(op: OperationModel, *, ec2: bool = False) -> Decoder | None:
+    """`op`'s decoder; building it walks the shapes, so the codec keeps it per operation.
+
+    `ec2` reads EC2's dialect of the same form (`ec2_protocol`): a member is
+    named by its `queryName` or its capitalised `locationName`, never by a
+    list member's name.
+    """
     shape = op.input_shape
-    return None if shape is None else _decoder(shape, {})
+    if shape is None:
+        return None
+    return _decoder(shape, {}, _ec2_member_names if ec2 else _member_names)
 
 
 # -- decoding -----------------------------------------------------------------------
@@ -121,6 +128,19 @@ def _invalid(path: str, value: str, reason: str) -> AwsError:
 
 def _shape_key(shape: Shape) -> str:
     return f"{shape.name}{sorted(shape.serialization.items())}"
+
+
+def _ec2_member_names(name: str, member: Shape) -> list[str]:
+    """Every spelling an EC2 client may use for member `name` (botocore's `EC2Serializer`)."""
+    names: list[str] = []
+    query_name = member.serialization.get("queryName")
+    if query_name:
+        names.append(query_name)
+    location = member.serialization.get("name")
+    if location:
+        names.append(location[:1].upper() + location[1:])
+    names.append(name)
+    return list(dict.fromkeys(names))
 
 
 def _member_names(name: str, member: Shape) -> list[str]:
@@ -170,7 +190,9 @@ def _unwrap(node: Node, path: str, wrappers: Iterable[str]) -> tuple[Node, str]:
     return node, path
 
 
-def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
+def _decoder(
+    shape: Shape, memo: dict[str, Decoder], spell: Callable[[str, Shape], list[str]]
+) -> Decoder:
     key = _shape_key(shape)
     found = memo.get(key)
     if found is not None:
@@ -195,10 +217,10 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
             # MetricDatum has both `Value` and `Values`, and `Value` is not one of `Values`.
             spellings = [
                 spelling
-                for spelling in _member_names(name, member)
+                for spelling in spell(name, member)
                 if spelling == name or spelling not in shape.members
             ]
-            members.append((name, spellings, [_decoder(member, memo)]))
+            members.append((name, spellings, [_decoder(member, memo, spell)]))
         return structure
     if type_name == "list":
         wrappers = list(dict.fromkeys((shape.member.serialization.get("name", "member"), "member")))
@@ -213,7 +235,7 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
             return [element[0](item, f"{path}.{index}") for index, item in items]
 
         memo[key] = list_
-        element.append(_decoder(shape.member, memo))
+        element.append(_decoder(shape.member, memo, spell))
         return list_
     if type_name == "map":
         key_name = shape.key.serialization.get("name", "key")
@@ -235,7 +257,7 @@ def _decoder(shape: Shape, memo: dict[str, Decoder]) -> Decoder:
             return out
 
         memo[key] = map_
-        values.append(_decoder(shape.value, memo))
+        values.append(_decoder(shape.value, memo, spell))
         return map_
     convert = _SCALARS.get(type_name, _string)
 
@@ -346,6 +368,15 @@ def response_writer(op: OperationModel) -> tuple[Writer, str] | None:
     return _writer(shape, {}), shape.serialization.get("resultWrapper", f"{op.name}Result")
 
 
+def bare_writer(op: OperationModel) -> Writer | None:
+    """A writer of `op`'s output members with no element around them (called with tag "").
+
+    EC2 writes them straight under `<OpResponse>`, beside its `<requestId>`.
+    """
+    shape = op.output_shape
+    return None if shape is None else _writer(shape, {})
+
+
 def encode_error(error: AwsError, namespace: str, request_id: str) -> bytes:
     kind = "Sender" if error.sender_fault else "Receiver"
     xmlns = f' xmlns="{namespace}"' if namespace else ""
@@ -377,12 +408,14 @@ def _writer(shape: Shape, memo: dict[str, Writer]) -> Writer:
         def structure(value: Any, tag: str, parts: list[str]) -> None:
             if not isinstance(value, dict):
                 return
-            parts.append(f"<{tag}>")
+            if tag:
+                parts.append(f"<{tag}>")
             for name, element, write in members:
                 item = value.get(name)
                 if item is not None:
                     write[0](item, element, parts)
-            parts.append(f"</{tag}>")
+            if tag:
+                parts.append(f"</{tag}>")
 
         memo[key] = structure
         for name, member in shape.members.items():

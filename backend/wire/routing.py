@@ -9,13 +9,14 @@ The order follows what AWS clients send (AWS_FACTS §0):
    protocol requires refusing such a request that also has an `X-Amz-Target`.
 1. An `X-Amz-Target: <prefix>.<Action>` header is JSON 1.0/1.1; the prefix
    names the service (`AmazonSQS`, `com.amazonaws.cloudtrail.v20131101...`).
-2. A form body (or a GET query string) with `Action=` is the query protocol,
-   unless the request is signed for a REST service (an S3 object may well be
-   uploaded as a form). Its service is the SigV4 credential scope's service
-   name when the request is signed; else a path a service claims in its wire
-   traits (`/<account>/<queue>` is SQS); else the `Version` field (2012-11-05
-   is SQS, 2011-06-15 is STS); else the one query service that has an action
-   of that name.
+2. A form body (or a GET query string) with `Action=` is the query protocol
+   (or EC2's dialect of it, when the service is EC2), unless the request is
+   signed for a REST service (an S3 object may well be uploaded as a form).
+   Its service is the SigV4 credential scope's service name when the request
+   is signed; else a path a service claims in its wire traits
+   (`/<account>/<queue>` is SQS); else the `Version` field (2012-11-05 is
+   SQS, 2011-06-15 is STS, 2016-11-15 is EC2); else the one query service
+   that has an action of that name.
 3. A REST protocol (rest-xml: S3) names its action by method and path alone:
    the service is the signed one, or the only REST service there is (except
    for a POST that none of its `requestUri` templates match: an unsigned
@@ -45,9 +46,11 @@ from backend.wire.errors import MethodNotAllowed, MissingAction
 from backend.wire.models import WireService
 from backend.wire.sigv4 import Credentials
 
-#: A botocore protocol name: "json", "query", "rest-xml", "smithy-rpc-v2-cbor".
+#: A botocore protocol name: "json", "query", "ec2", "rest-xml", "smithy-rpc-v2-cbor".
 Protocol = str
 RPC_V2_CBOR: Protocol = "smithy-rpc-v2-cbor"
+#: EC2's dialect of the query form, routed as rule 2 says and answered in its own XML.
+EC2: Protocol = "ec2"
 #: Protocols whose action is the method and path: no target, no Action field.
 REST: frozenset[str] = frozenset({"rest-xml"})
 
@@ -282,13 +285,14 @@ def _query_route(
             MissingAction("The request must contain the parameter Action."), "query", None
         )
     service = _query_service(registry, path, fields, action, signer)
+    protocol = EC2 if service is not None and service.protocol == EC2 else "query"
     if service is None or service.query_model is None:
         raise RoutingError(
             InvalidAction(f"The action {action[:100]} is not valid for this web service."),
-            "query",
+            protocol,
             service,
         )
-    return Route(service, "query", action, fields)
+    return Route(service, protocol, action, fields)
 
 
 def _query_service(

@@ -178,3 +178,21 @@ def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None
     assert [(e["logStreamName"], e["timestamp"], e["message"]) for e in found] == [
         ("web", now - 1, "ERROR boom")
     ]
+
+
+def test_the_ec2_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
+    [vpc] = aws(aws_env, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"]
+    assert vpc["CidrBlock"] == "172.31.0.0/16"
+    launched = aws(
+        aws_env,
+        "ec2",
+        "run-instances",
+        "--image-id",
+        "ami-12345678",
+        "--count",
+        "2",
+        "--instance-type",
+        "t3.micro",
+    )["Instances"]
+    assert [i["State"]["Name"] for i in launched] == ["pending", "pending"]
+    assert {i["VpcId"] for i in launched} == {vpc["VpcId"]}

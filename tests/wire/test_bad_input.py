@@ -45,6 +45,11 @@ def aws_error(reply: Reply) -> tuple[int, str]:
         return reply.status, str(document["__type"])
     assert content_type == "text/xml", content_type
     root = ElementTree.fromstring(reply.body)
+    if root.tag == "Response":  # EC2's <Response><Errors><Error>, with a capital RequestID
+        assert root.findtext("RequestID"), reply.body
+        code = root.findtext("Errors/Error/Code")
+        assert code
+        return reply.status, code
     assert root.tag.endswith("ErrorResponse")
     code = root.findtext("{*}Error/{*}Code") or root.findtext("Error/Code")
     assert code

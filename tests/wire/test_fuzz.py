@@ -4,7 +4,8 @@ The cases come from the registry, not from a list here: each service of a
 default `Cloud` that `wire_service` describes, each action the service
 implements, in JSON (`X-Amz-Target`) where the model has a target prefix, in
 RPC v2 CBOR where the model lists it (CloudWatch), and in the query protocol
-where the service has a query model (native, or SQS's restored legacy query).
+where the service has a query model (native, or SQS's restored legacy query),
+and in EC2's dialect of the query form for EC2.
 A service registered later gets this test for free.
 
 Each example builds a request of the right shape from the botocore input
@@ -82,17 +83,19 @@ from tests.wire.test_bad_input import aws_error
 # -- the cases: what the endpoint serves ------------------------------------------------
 
 CBOR = "smithy-rpc-v2-cbor"
+#: The protocols whose requests are forms: the query protocol and EC2's dialect of it.
+FORMS = ("query", "ec2")
 
 
 @dataclass(frozen=True)
 class Case:
     service: WireService
     action: str
-    protocol: str  # "json", "smithy-rpc-v2-cbor", "query" or "rest-xml"
+    protocol: str  # "json", "smithy-rpc-v2-cbor", "query", "ec2" or "rest-xml"
 
     @property
     def op(self) -> OperationModel:
-        op = self.service.operation(self.action, query=self.protocol == "query")
+        op = self.service.operation(self.action, query=self.protocol in FORMS)
         assert op is not None
         return op
 
@@ -113,7 +116,7 @@ def _cases() -> list[Case]:
             if CBOR in wire.protocols and wire.operation(action):
                 cases.append(Case(wire, action, CBOR))
             if wire.query_model and wire.operation(action, query=True):
-                cases.append(Case(wire, action, "query"))
+                cases.append(Case(wire, action, "ec2" if wire.protocol == "ec2" else "query"))
             if wire.protocol == "rest-xml" and wire.operation(action):
                 cases.append(Case(wire, action, "rest-xml"))
     return cases
@@ -676,7 +679,8 @@ def _check(case: Case, reply: Reply, fuzz: Fuzz, method: str) -> None:
         _, code = aws_error(reply)
         fuzz.codes[code] += 1
         envelopes = {case.service.content_type: "json", "application/cbor": CBOR}
-        assert envelopes.get(content_type or "", "query") == case.protocol, _shown(reply)
+        form = case.protocol if case.protocol in FORMS else "query"
+        assert envelopes.get(content_type or "", form) == case.protocol, _shown(reply)
         return
     if case.protocol == "json":
         assert content_type == case.service.content_type
