@@ -16,9 +16,10 @@ interface the flow log monitors that saw no traffic at all in the window gets
 one `NODATA` record spanning the window.
 
 Memory is bounded by `max_entries`, the distinct keys a window may hold
-(about 400 bytes each, so the default 100,000 is some 40 MB at most; windows
-are freed as they close and at most two are open when the clock closes each
-at its end). A flow with a new key past the budget is not captured, and its
+(about 600 bytes each with the first flow a key keeps, so the default 100,000
+is some 60 MB at most; bench/flow_log_aggregation.py measures it). Windows are
+freed as they close; with flows added as they happen only the current window
+is open, and the one before until the clock closes it. A flow with a new key past the budget is not captured, and its
 interface's records for the window end with one `SKIPDATA` record, as AWS
 writes one when it "can't capture flow log data during an aggregation
 interval because it exceeds internal capacity"; flows of keys already held
@@ -152,7 +153,8 @@ class Aggregator:
                 entry[3] = time
             elif time < entry[2]:
                 entry[2] = time
-            entry[4] |= flags
+            if flags:
+                entry[4] |= flags
 
     def _window(self, time: float) -> _Open | None:
         """The open window `time` falls in (opened if need be), or None if it is closed."""
