@@ -19,12 +19,13 @@ Memory is bounded by `max_entries`, the distinct keys a window may hold
 (about 600 bytes each with the first flow a key keeps, so the default 100,000
 is some 60 MB at most; bench/flow_log_aggregation.py measures it). Windows are
 freed as they close; with flows added as they happen only the current window
-is open, and the one before until the clock closes it. A flow with a new key past the budget is not captured, and its
-interface's records for the window end with one `SKIPDATA` record, as AWS
-writes one when it "can't capture flow log data during an aggregation
-interval because it exceeds internal capacity"; flows of keys already held
-keep adding up. A flow for a window already closed (one the clock has passed)
-cannot be delivered any more and is counted in `late`.
+is open, and the one before until the clock closes it. A flow with a new
+key past the budget is not captured, and its interface's records for the
+window end with one `SKIPDATA` record, as AWS writes one when it "can't
+capture flow log data during an aggregation interval because it exceeds
+internal capacity"; flows of keys already held keep adding up. A flow for a
+window already closed (one the clock has passed) cannot be delivered any more
+and is counted in `late`.
 """
 
 from __future__ import annotations
