@@ -27,23 +27,21 @@ from backend.services.ec2.flow_logs.delivery import (
     put_log_events,
     send,
 )
-from backend.services.ec2.flow_logs.format import DEFAULT_FORMAT, LogFormat, parse_log_format
+from backend.services.ec2.flow_logs.format import DEFAULT_FORMAT, parse_log_format
 from tests.backend.test_flow_logs_helpers import ENI, OTHER, flow
 from tests.backend.test_s3_helpers import get, keys
 
 FL = "fl-1234abcd"
 
 
-def outbox(
-    destination: LogGroupDestination | BucketDestination, fmt: LogFormat = DEFAULT_FORMAT
-) -> Outbox:
+def outbox(destination: LogGroupDestination | BucketDestination, seed: int = 7) -> Outbox:
     return Outbox(
         destination,
-        fmt,
+        DEFAULT_FORMAT,
         flow_log_id=FL,
         account="123456789010",
         region="us-east-1",
-        rng=random.Random(7),
+        rng=random.Random(seed),
     )
 
 
@@ -199,6 +197,10 @@ async def test_s3_gets_a_file_per_five_minutes_about_ten_minutes_after_they_begi
         ]
     assert await keys(cloud, "flow-bucket") == sorted(key for _, key, _ in sent)
     assert await get(cloud, "flow-bucket", sent[0][1]) == sent[0][2]
+    writes = [e.record() for e in cloud.trail.data if e.action == "PutObject"]
+    assert [w["userIdentity"] for w in writes] == [
+        {"type": "AWSService", "invokedBy": "delivery.logs.amazonaws.com"}
+    ] * 2
 
 
 async def test_a_refused_delivery_stops_and_says_why(cloud: Cloud) -> None:
@@ -211,3 +213,19 @@ async def test_a_refused_delivery_stops_and_says_why(cloud: Cloud) -> None:
     calls = box.take(cloud.clock.now())
     error = await send(cloud, calls, LOG_DELIVERY, "us-east-1")
     assert error is not None and error.code == "NoSuchBucket"
+
+
+def test_the_same_seed_draws_the_same_delivery_times() -> None:
+    def dues(seed: int) -> list[float | None]:
+        aggregator = Aggregator(0.0, 60)
+        box = outbox(LogGroupDestination("g"), seed=seed)
+        found: list[float | None] = []
+        for window in aggregator.close(600.0, [ENI]):
+            box.add(window)
+            found.append(box.next_due())
+            box.take(float("inf"))
+        return found
+
+    assert dues(7) == dues(7)
+    assert dues(7) != dues(8)
+    assert len(set(dues(7))) == 10
