@@ -1,0 +1,207 @@
+"""Capture windows: a flow log's flows summed per interface and 5-tuple, window by window.
+
+AWS aggregates each network interface's traffic by 5-tuple (source and
+destination address and port, protocol) within an aggregation interval, the
+*capture window*, of at most `MaxAggregationInterval` (60 or 600 s). Here the
+windows of a flow log follow one another from the moment it starts capturing
+(`origin`): window k is [origin + k·interval, origin + (k+1)·interval). A
+record's key is the interface, the 5-tuple and the action (a flow whose rules
+changed mid-window gives an ACCEPT and a REJECT record); packets and bytes are
+summed, TCP flags OR-ed, `start`/`end` are the first and last packet's times in
+whole seconds. Flows the flow log's `TrafficType` leaves out make no record.
+
+Closing a window (`close`, driven by the clock at window ends) gives its
+records grouped by interface id, in the order each key was first seen. An
+interface the flow log monitors that saw no traffic at all in the window gets
+one `NODATA` record spanning the window.
+
+Memory is bounded by `max_entries`, the distinct keys a window may hold
+(about 600 bytes each with the first flow a key keeps, so the default 100,000
+is some 60 MB at most; bench/flow_log_aggregation.py measures it). Windows are
+freed as they close; with flows added as they happen only the current window
+is open, and the one before until the clock closes it. A flow with a new
+key past the budget is not captured, and its interface's records for the
+window end with one `SKIPDATA` record, as AWS writes one when it "can't
+capture flow log data during an aggregation interval because it exceeds
+internal capacity"; flows of keys already held keep adding up. A flow for a
+window already closed (one the clock has passed) cannot be delivered any more
+and is counted in `late`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from backend.services.ec2.flow_logs.records import (
+    Action,
+    Flow,
+    Interface,
+    Record,
+    TrafficType,
+    flow_record,
+    status_record,
+)
+
+#: The two MaxAggregationInterval values AWS accepts (600 is its default).
+INTERVALS: Final = (60, 600)
+#: Distinct keys one window may hold before flows with new keys are skipped.
+DEFAULT_MAX_ENTRIES: Final = 100_000
+
+#: The action each TrafficType leaves out (None: it keeps both).
+_LEFT_OUT: Final[dict[TrafficType, Action | None]] = {
+    "ACCEPT": "REJECT",
+    "REJECT": "ACCEPT",
+    "ALL": None,
+}
+
+
+#: A key's running sums: [packets, bytes, first time, last time, tcp flags, first flow].
+_Sums = list[Any]
+
+
+@dataclass(slots=True)
+class _Open:
+    """A window still capturing."""
+
+    start: float
+    end: float
+    #: Running sums by key `flow[:7]` (interface, 5-tuple, action).
+    sums: dict[tuple[object, ...], _Sums] = field(default_factory=dict)
+    #: Interfaces with traffic the filter left out (they are not NODATA).
+    quiet: set[Interface] = field(default_factory=set)
+    #: Interfaces that had flows skipped over the budget.
+    skipped: dict[Interface, None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A closed capture window's records, by interface id."""
+
+    start: float
+    end: float
+    records: dict[str, list[Record]]
+
+
+class Aggregator:
+    """One flow log's open capture windows.
+
+    Feed it with `add` (flows in any order within open windows); call
+    `close(now, interfaces)` at or after window ends with the interfaces the
+    flow log monitors now.
+    """
+
+    def __init__(
+        self,
+        origin: float,
+        interval: int = 600,
+        traffic_type: TrafficType = "ALL",
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+    ) -> None:
+        if interval not in INTERVALS:
+            raise ValueError(f"MaxAggregationInterval must be 60 or 600, not {interval}")
+        self.origin = float(origin)
+        self.interval = interval
+        self.traffic_type = traffic_type
+        self.max_entries = max_entries
+        #: Start of the first window not yet closed: flows before it are late.
+        self.closed_until = self.origin
+        #: Flows that came for a window already closed.
+        self.late = 0
+        self._left_out = _LEFT_OUT[traffic_type]
+        self._open: dict[int, _Open] = {}
+
+    def next_close(self) -> float:
+        """When the oldest window not yet closed ends: when the clock should call `close`."""
+        return self.closed_until + self.interval
+
+    def add(self, flows: Iterable[Flow]) -> None:
+        """Capture `flows` in their windows."""
+        left_out = self._left_out
+        budget = self.max_entries
+        window: _Open | None = None
+        sums: dict[tuple[object, ...], _Sums] = {}
+        find = sums.get
+        low = high = 0.0
+        for flow in flows:
+            eni, src, dst, sport, dport, protocol, action, packets, nbytes, time, flags = flow[:11]
+            if not low <= time < high:
+                window = self._window(time)
+                if window is None:
+                    self.late += 1
+                    low = high = 0.0
+                    continue
+                low, high = window.start, window.end
+                sums = window.sums
+                find = sums.get
+            if action == left_out:
+                assert window is not None
+                window.quiet.add(eni)
+                continue
+            key = (eni, src, dst, sport, dport, protocol, action)
+            entry = find(key)
+            if entry is None:
+                if len(sums) >= budget:
+                    assert window is not None
+                    window.skipped[eni] = None
+                    continue
+                sums[key] = [packets, nbytes, time, time, flags, flow]
+                continue
+            entry[0] += packets
+            entry[1] += nbytes
+            if time > entry[3]:
+                entry[3] = time
+            elif time < entry[2]:
+                entry[2] = time
+            if flags:
+                entry[4] |= flags
+
+    def _window(self, time: float) -> _Open | None:
+        """The open window `time` falls in (opened if need be), or None if it is closed."""
+        if time < self.closed_until:
+            return None
+        index = int((time - self.origin) // self.interval)
+        window = self._open.get(index)
+        if window is None:
+            start = self.origin + index * self.interval
+            window = self._open[index] = _Open(start, start + self.interval)
+        return window
+
+    def close(self, now: float, interfaces: Iterable[Interface]) -> list[Window]:
+        """Close every window that has ended by `now`, oldest first.
+
+        `interfaces` are the ones the flow log monitors: each that saw no traffic
+        in a window gets its `NODATA` record there, windows without any flow too.
+        """
+        monitored = list(interfaces)
+        closed: list[Window] = []
+        while self.closed_until + self.interval <= now:
+            index = int((self.closed_until - self.origin) // self.interval)
+            window = self._open.pop(index, None)
+            start = self.closed_until
+            self.closed_until = start + self.interval
+            closed.append(_records(window, start, self.closed_until, monitored))
+        return closed
+
+
+def _records(window: _Open | None, start: float, end: float, monitored: list[Interface]) -> Window:
+    first, last = int(start), int(end)
+    by_eni: dict[str, list[Record]] = {}
+    heard: set[Interface] = set()
+    if window is not None:
+        for packets, nbytes, t0, t1, flags, flow in window.sums.values():
+            eni = flow[0]
+            found = by_eni.get(eni.id)
+            if found is None:
+                found = by_eni[eni.id] = []
+                heard.add(eni)
+            found.append(flow_record(flow, packets, nbytes, int(t0), int(t1), flags))
+        for eni in window.skipped:
+            by_eni.setdefault(eni.id, []).append(status_record(eni, "SKIPDATA", first, last))
+            heard.add(eni)
+        heard |= window.quiet
+    for eni in monitored:
+        if eni not in heard:
+            by_eni[eni.id] = [status_record(eni, "NODATA", first, last)]
+    return Window(start, end, by_eni)
