@@ -31,6 +31,7 @@ from tests.tui.helpers import (
 )
 from tui.app import TOAST_RACK, SkydeckApp
 from tui.help import HelpScreen, reflow
+from tui.panes import numbered
 from widgets.confirm import ConfirmScreen
 from widgets.form import FormScreen
 from widgets.jump import JumpScreen
@@ -61,6 +62,13 @@ async def test_number_keys_switch_panes_and_move_focus(app: SkydeckApp) -> None:
         assert app.switcher.current == "sqs"
         assert app.rail.highlighted == RAIL_PLACE["sqs"]
         assert app.focused is sqs_pane(app).resource_table.table
+        # Every number key, each to its pane, the focus inside it.
+        for key, pane in numbered():
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.switcher.current == pane.pane_id, key
+            assert app.rail.highlighted == RAIL_PLACE[pane.pane_id]
+            assert app.focused is not None and app.current_pane in app.focused.ancestors
 
 
 async def test_the_rail_switches_panes_by_mouse_and_keyboard(app: SkydeckApp) -> None:

@@ -56,13 +56,16 @@ PANE_DEPENDENT = ("help", "command_palette", "jump")
 
 
 def app_keys(pane_dependent: bool = False) -> list[str]:
-    """Each key of the app's bindings, but quit; or only those acting on the pane shown."""
+    """Each key of the app's bindings, but quit and the number keys (which leave the pane:
+    `test_app` presses those); or only those acting on the pane shown."""
     found = bindings(SkydeckApp.BINDINGS)
     return list(
         dict.fromkeys(
             b.key
             for b in found
-            if b.action != "quit" and (not pane_dependent or b.action in PANE_DEPENDENT)
+            if b.action != "quit"
+            and not b.action.startswith("show_pane(")
+            and (not pane_dependent or b.action in PANE_DEPENDENT)
         )
     )
 
