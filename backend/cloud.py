@@ -176,6 +176,7 @@ class Cloud:
             spec.data_event,
             request_id,
             svc.trail_hidden,
+            svc.trail_error_fault,
         )
         self._count(svc, action, now)
         if error is not None:

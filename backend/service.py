@@ -79,6 +79,9 @@ class Service:
     usage_name: ClassVar[str]
     #: Request members CloudTrail writes as HIDDEN_DUE_TO_SECURITY_REASONS.
     trail_hidden: ClassVar[frozenset[str]] = frozenset()
+    #: Whether CloudTrail writes this service's error codes with their fault first,
+    #: `Client.InvalidInstanceID.NotFound` or `Server.InternalError`, as it does EC2's.
+    trail_error_fault: ClassVar[bool] = False
     actions: ClassVar[dict[str, Action]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -276,6 +276,7 @@ class TrailEntry:
         data_event: bool,
         request_id: str | None,
         hidden: frozenset[str],
+        error_fault: bool = False,
     ) -> None:
         self.trail = trail
         self.seq = seq
@@ -297,7 +298,8 @@ class TrailEntry:
         if error is None:
             self.error_code = self.error_message = ""
         else:
-            self.error_code = error.code
+            fault = ("Client." if error.sender_fault else "Server.") if error_fault else ""
+            self.error_code = fault + error.code
             self.error_message = cut(error.message)
             size += len(self.error_message)
         self.caller = caller
@@ -427,8 +429,10 @@ class Trail:
         data_event: bool,
         request_id: str | None,
         hidden: frozenset[str] = frozenset(),
+        error_fault: bool = False,
     ) -> TrailEntry:
-        """Keep one call; `hidden` names the request members AWS does not record."""
+        """Keep one call; `hidden` names the request members AWS does not record, and
+        `error_fault` writes the error code with its fault first (`Service.trail_error_fault`)."""
         self._seq += 1
         entry = TrailEntry(
             self,
@@ -445,6 +449,7 @@ class Trail:
             data_event,
             request_id,
             hidden,
+            error_fault,
         )
         # Kept inline rather than in a Ring method: this runs on every call.
         ring = self.data if data_event else self.management

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.bus import CloudEvent
 from backend.cloud import Cloud
+from backend.errors import AwsError
 from backend.services.ec2.lifecycle import (
     BOOT_SECONDS,
     SHUTDOWN_SECONDS,
@@ -122,6 +125,18 @@ async def test_incorrect_states_and_all_or_nothing_ids(cloud: Cloud) -> None:
     late = await ec2_error(cloud, "StartInstances", InstanceIds=ids)
     assert late.code == "IncorrectInstanceState"
     assert await state(cloud, ids[1]) == ("running", 16)
+
+
+async def test_cloudtrail_writes_ec2_error_codes_with_their_fault(cloud: Cloud) -> None:
+    """`Client.InvalidInstanceID.NotFound`, as CloudTrail records EC2's errors (AWS_FACTS §18)."""
+    await ec2_error(cloud, "StopInstances", InstanceIds=["i-0123456789abcdef0"])
+    [entry] = cloud.trail.history(cloud.clock.now())
+    assert entry.record()["errorCode"] == "Client.InvalidInstanceID.NotFound"
+    # Other services' codes stay as they are.
+    with pytest.raises(AwsError):
+        await cloud.call("sqs", "GetQueueUrl", {"QueueName": "nope"})
+    newest = next(iter(cloud.trail.history(cloud.clock.now())))
+    assert newest.record()["errorCode"] == "QueueDoesNotExist"
 
 
 async def test_describe_instances_filters_and_reservations(cloud: Cloud) -> None:

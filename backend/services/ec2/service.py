@@ -33,4 +33,5 @@ class Ec2Service(
 
     name: ClassVar[str] = "ec2"
     event_source: ClassVar[str] = "ec2.amazonaws.com"
+    trail_error_fault: ClassVar[bool] = True
     usage_name: ClassVar[str] = "EC2"
