@@ -43,13 +43,24 @@ groups = ["web"]                       # default: the VPC's default group
 type = "t3.micro"                      # default: m1.small
 count = 2                              # default: 1
 monitoring = true                      # detailed (1-minute) metrics
+
+[[ec2.flow_log]]
+resource = "shop"                      # a VPC's, a subnet's or an instance's name
+traffic_type = "ALL"                   # or ACCEPT, REJECT
+log_group = "/skydeck/vpc-flow-logs"   # or bucket = "flow-logs" (+ prefix = "vpc/")
+interval = 60                          # MaxAggregationInterval: 60 or 600 (default)
+format = "${version} ${interface-id} ${srcaddr} ${dstaddr} ${action}"  # default: v2's
 ```
 
 Protocols are `tcp`, `udp`, `icmp`, `all` or an IANA number; `ports` a port
 or `"low-high"` (needed for tcp and udp); a rule's `from`/`to` is a CIDR or a
-group's name in the same VPC. Names are checked when the file loads; the
-resources are made through `cloud.call` by the scenario's set-up role, so
-AWS's own refusals (an overlapping subnet) fail the scenario with their
+group's name in the same VPC. A flow log to a log group is made with
+`DeliverLogsPermissionArn` `arn:aws:iam::<account>:role/skydeck-flow-logs`;
+the `[logs]` and `[s3]` sections are applied before `[ec2]`, so the group or
+bucket it names may be one of theirs (a missing bucket fails the scenario; a
+missing group is made at the first delivery). Names are checked when the
+file loads; the resources are made through `cloud.call` by the scenario's
+set-up role, so AWS's own refusals (an overlapping subnet) fail the scenario with their
 words. A public subnet's VPC gets one internet gateway and one route table
 sending 0.0.0.0/0 to it, shared by its public subnets.
 """
@@ -65,6 +76,9 @@ from backend.errors import AwsError
 from backend.identity import SETUP_ROLE
 from backend.kit.scenario import Reader, ScenarioError
 from backend.registry import ScenarioSection
+from backend.services.ec2.flow_log_actions import TRAFFIC_TYPES
+from backend.services.ec2.flow_logs import parse_log_format
+from backend.services.ec2.flow_logs.aggregate import INTERVALS
 from backend.services.ec2.security_group import ALL, PORTED, protocol_number
 
 DEFAULT = ""  # the default VPC, for resources that name none
@@ -138,12 +152,24 @@ class InstanceSpec:
 
 
 @dataclass(frozen=True)
+class FlowLogSpec:
+    resource: str
+    traffic_type: str
+    log_group: str | None
+    bucket: str | None
+    prefix: str
+    interval: int
+    format: str | None
+
+
+@dataclass(frozen=True)
 class Ec2Spec:
     vpcs: tuple[VpcSpec, ...]
     subnets: tuple[SubnetSpec, ...]
     groups: tuple[GroupSpec, ...]
     acls: tuple[AclSpec, ...]
     instances: tuple[InstanceSpec, ...]
+    flow_logs: tuple[FlowLogSpec, ...] = ()
 
 
 def parse(table: Reader, region: str) -> Ec2Spec:
@@ -159,8 +185,9 @@ def parse(table: Reader, region: str) -> Ec2Spec:
         table.unique([g.name for g in groups if g.vpc == vpc], "security_group")
     instances = tuple(_instance(t) for t in table.tables("instance"))
     table.unique([i.name for i in instances], "instance")
+    flow_logs = tuple(_flow_log(t) for t in table.tables("flow_log"))
     table.done()
-    spec = Ec2Spec(vpcs, subnets, groups, acls, instances)
+    spec = Ec2Spec(vpcs, subnets, groups, acls, instances, flow_logs)
     _check_references(table, spec)
     return spec
 
@@ -297,6 +324,31 @@ def _instance(table: Reader) -> InstanceSpec:
     return spec
 
 
+def _flow_log(table: Reader) -> FlowLogSpec:
+    traffic_type = table.get("traffic_type", str, "ALL")
+    if traffic_type not in TRAFFIC_TYPES:
+        raise table.fail(f"traffic_type must be one of {', '.join(TRAFFIC_TYPES)}")
+    group, bucket = table.get("log_group", str), table.get("bucket", str)
+    if (group is None) == (bucket is None):
+        raise table.fail("give either log_group or bucket")
+    prefix = table.get("prefix", str, "")
+    if prefix and bucket is None:
+        raise table.fail("prefix goes with bucket")
+    interval = int(table.number("interval", 600, 60, 600))
+    if interval not in INTERVALS:
+        raise table.fail(f"interval must be 60 or 600, not {interval}")
+    text = table.get("format", str)
+    try:
+        parse_log_format(text)
+    except AwsError as error:
+        raise table.fail(f"format: {error.message}") from None
+    spec = FlowLogSpec(
+        table.required("resource", str), traffic_type, group, bucket, prefix, interval, text
+    )
+    table.done()
+    return spec
+
+
 def _check_references(table: Reader, spec: Ec2Spec) -> None:
     """Every name a resource gives must be one the section defines, in the right VPC."""
     acls = {a.name: a.vpc for a in spec.acls}
@@ -330,6 +382,14 @@ def _check_references(table: Reader, spec: Ec2Spec) -> None:
                     f"{where}: security group {name!r} is not defined in "
                     f"[[ec2.security_group]] for the instance's VPC"
                 )
+    named = names(spec)
+    known = named["vpc"] | named["subnet"] | named["instance"]
+    for index, flow_log in enumerate(spec.flow_logs):
+        if flow_log.resource not in known:
+            raise ScenarioError(
+                f"{table.source}: ec2.flow_log[{index}]: resource {flow_log.resource!r} is not "
+                "a VPC, subnet or instance the [ec2] section defines"
+            )
 
 
 # -- applying ------------------------------------------------------------------------------
@@ -345,6 +405,8 @@ class _Applier:
         self.subnet_vpcs: dict[str, str] = {}
         self.groups: dict[tuple[str, str], str] = {}
         self.acls: dict[str, str] = {}
+        #: Each instance name's network interfaces.
+        self.interfaces: dict[str, list[str]] = {}
 
     async def call(self, action: str, params: dict[str, Any], where: str) -> dict[str, Any]:
         try:
@@ -370,6 +432,8 @@ class _Applier:
             await self._rules(group)
         for instance in spec.instances:
             await self._instance(instance)
+        for flow_log in spec.flow_logs:
+            await self._flow_log(flow_log)
 
     async def _acl(self, acl: AclSpec) -> None:
         where = f"network_acl {acl.name!r}"
@@ -496,7 +560,41 @@ class _Applier:
             params["SecurityGroupIds"] = [self.groups[(vpc, name)] for name in instance.groups]
         if instance.monitoring:
             params["Monitoring"] = {"Enabled": True}
-        await self.call("RunInstances", params, f"instance {instance.name!r}")
+        made = await self.call("RunInstances", params, f"instance {instance.name!r}")
+        self.interfaces[instance.name] = [
+            eni["NetworkInterfaceId"] for i in made["Instances"] for eni in i["NetworkInterfaces"]
+        ]
+
+    async def _flow_log(self, flow_log: FlowLogSpec) -> None:
+        where = f"flow_log on {flow_log.resource!r}"
+        name = flow_log.resource
+        if name in self.vpcs:
+            kind, ids = "VPC", [self.vpcs[name]]
+        elif name in self.subnets:
+            kind, ids = "Subnet", [self.subnets[name]]
+        else:
+            kind, ids = "NetworkInterface", self.interfaces[name]
+        params: dict[str, Any] = {
+            "ResourceIds": ids,
+            "ResourceType": kind,
+            "TrafficType": flow_log.traffic_type,
+            "MaxAggregationInterval": flow_log.interval,
+        }
+        if flow_log.format is not None:
+            params["LogFormat"] = flow_log.format
+        if flow_log.log_group is not None:
+            params["LogGroupName"] = flow_log.log_group
+            params["DeliverLogsPermissionArn"] = (
+                f"arn:aws:iam::{self.cloud.account}:role/skydeck-flow-logs"
+            )
+        else:
+            prefix = f"/{flow_log.prefix.strip('/')}" if flow_log.prefix.strip("/") else ""
+            params["LogDestinationType"] = "s3"
+            params["LogDestination"] = f"arn:aws:s3:::{flow_log.bucket}{prefix}"
+        made = await self.call("CreateFlowLogs", params, where)
+        for failed in made["Unsuccessful"]:
+            error = failed["Error"]
+            raise ScenarioError(f"{self.source}: {where}: {error['Code']}: {error['Message']}")
 
 
 def _default_filter() -> list[dict[str, Any]]:
