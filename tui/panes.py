@@ -18,6 +18,7 @@ from tui.screens.firehose import FirehosePane
 from tui.screens.kinesis import KinesisPane
 from tui.screens.logs import LogsPane
 from tui.screens.metrics import MetricsPane
+from tui.screens.network import NetworkPane
 from tui.screens.pane import Pane
 from tui.screens.s3 import S3Pane
 from tui.screens.sqs import SqsPane
@@ -33,6 +34,7 @@ PANES: tuple[type[Pane], ...] = (
     DashboardsPane,
     LogsPane,
     TrailPane,
+    NetworkPane,
 )
 
 #: The keys that show the first ten panes, in the rail's order (0 is the tenth).

@@ -32,7 +32,8 @@ For the dashboard, within byte budgets:
     traffic.recent                deque[Observed], newest last (RECENT_BUDGET bytes)
     traffic.counts(eni_id)        (accepted, rejected, bytes_in, bytes_out) of the
                                   last complete minute; `current=True`: this minute so far
-    traffic.rejected_last_minute()  connections refused in the region's last complete minute
+    traffic.rejected_last_minute()  connections refused in the region's last complete
+                                  minute; `rejected_last_minute(vpc_id)`: in one VPC
 
 A connection counts as rejected when either leg was refused (a reply the
 network ACL drops fails the connection as surely as a refused request), and
@@ -128,8 +129,10 @@ class Traffic:
         #: Per ENI: [accepted, rejected, bytes_in, bytes_out], this minute and the last.
         self._now: dict[str, list[int]] = {}
         self._last: dict[str, list[int]] = {}
-        self._rejected_now = 0
-        self._rejected_last = 0
+        #: Connections refused, by VPC (both ends of one are in the same VPC): this minute
+        #: and the last.
+        self._rejected_now: dict[str, int] = {}
+        self._rejected_last: dict[str, int] = {}
 
     def invalidate(self) -> None:
         """Forget cached decisions and coverage: the model may have changed."""
@@ -143,7 +146,7 @@ class Traffic:
         self._recent_bytes = 0
         self._minute = -1
         self._now, self._last = {}, {}
-        self._rejected_now = self._rejected_last = 0
+        self._rejected_now, self._rejected_last = {}, {}
 
     # -- the dashboard's counts -------------------------------------------------------
 
@@ -155,10 +158,11 @@ class Traffic:
             return 0, 0, 0, 0
         return found[0], found[1], found[2], found[3]
 
-    def rejected_last_minute(self) -> int:
-        """Connections refused in the region in the last complete minute."""
+    def rejected_last_minute(self, vpc_id: str | None = None) -> int:
+        """Connections refused in the last complete minute, in the region or in `vpc_id`."""
         self._roll(self.network.cloud.clock.now())
-        return self._rejected_last
+        found = self._rejected_last
+        return sum(found.values()) if vpc_id is None else found.get(vpc_id, 0)
 
     def _roll(self, now: float) -> None:
         minute = int(now // _MINUTE)
@@ -166,9 +170,9 @@ class Traffic:
             return
         following = minute == self._minute + 1
         self._last = self._now if following else {}
-        self._rejected_last = self._rejected_now if following else 0
+        self._rejected_last = self._rejected_now if following else {}
         self._now = {}
-        self._rejected_now = 0
+        self._rejected_now = {}
         self._minute = minute
 
     # -- connections ------------------------------------------------------------------
@@ -229,7 +233,9 @@ class Traffic:
                 self._moved(dst_eni, bytes_back, packets_back, bytes_out, packets_out)
             packets, nbytes = packets_out + packets_back, bytes_out + bytes_back
         else:
-            self._rejected_now += 1
+            end = src_eni if src_eni is not None else dst_eni
+            vpc_id = end.vpc_id if end is not None else ""
+            self._rejected_now[vpc_id] = self._rejected_now.get(vpc_id, 0) + 1
             if src_eni is not None:
                 self._count(src_eni, 1, 0, 0)
             if dst_eni is not None:
