@@ -162,6 +162,7 @@ async def test_enter_on_an_instance_shows_its_rules_and_why_each_connection_went
         # The scanner's newest probe, and the web instance it hit.
         ec2 = app.cloud.service(Ec2Service)
         probe = next(c for c in reversed(ec2.traffic.recent) if c.dstport == 22)
+        assert probe.dst_eni is not None
         target = ec2.interfaces[probe.dst_eni].instance_id
         assert target is not None
         name = ec2.instances[target].tags["Name"]
