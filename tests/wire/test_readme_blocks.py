@@ -88,6 +88,8 @@ def _check_blocks(live: Live, reader: Path, shell: str, python: str, fan_out: st
     assert '"DashboardValidationMessages": []' in result.stdout
     assert '[\n    "ERROR disk full"\n]' in result.stdout  # filter-log-events: the ERROR line alone
     assert '"$level": "ERROR"' in result.stdout
+    assert '"pending",\n    "172.31.' in result.stdout  # run-instances, in the default VPC
+    assert '"ACTIVE",\n        "/shell/flow-logs"' in result.stdout  # describe-flow-logs
     trails = live.cloud.service(CloudTrailService)
     assert live.call(lambda: [(t.name, t.logging) for t in trails.trail_list()]) == [
         ("shell-trail", True)
