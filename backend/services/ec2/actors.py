@@ -188,10 +188,10 @@ def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
     options: dict[str, Any] = {
         "sources_from": _names(table, "from", defined),
         "targets": _names(table, "to", defined),
-        "port": int(table.number("port", 0, 1, 65535)),
     }
     if "port" not in table.table:
         raise table.fail("port is required (the port the targets listen on)")
+    options["port"] = int(table.number("port", 0, 1, 65535))
     protocol = table.get("protocol", str, "tcp")
     if protocol not in PROTOCOLS:
         raise table.fail(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
