@@ -93,6 +93,37 @@ async def test_recent_connections_stay_within_their_byte_budget(shop: Shop) -> N
     assert traffic.recent[-1].srcaddr == f"198.51.100.{5999 % 250}"
 
 
+async def test_a_pool_adds_its_connections_up_in_one_record_a_port(cloud: Cloud) -> None:
+    pooled = (
+        SHOP
+        + """
+[[ec2.flow_log]]
+resource = "web-1"
+log_group = "flows"
+interval = 60
+
+[[actor]]
+kind = "ec2-traffic"
+name = "pooled"
+from = "web-1"
+to = "app-1"
+port = 8080
+rate = 2
+pool = 1
+bytes = { min = 1000, max = 1000 }
+"""
+    )
+    await apply(parse_scenario(pooled, "pooled.toml"), cloud)
+    await cloud.clock.advance(180)
+    shop = Shop(cloud)
+    [flow_log] = shop.ec2.flow_logs.values()
+    windows = [r for r in flow_log.recent_records if r.log_status == "OK"]
+    requests = [r for r in windows if r.dstport == 8080]
+    assert len(requests) == len({r.start // 60 for r in requests}) >= 2  # one a window
+    assert len({r.srcport for r in requests}) == 1
+    assert sum(int(r.packets) for r in requests) > len(requests) * 3
+
+
 @pytest.mark.parametrize(
     ("actor", "message"),
     [
