@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
+from backend.headless import format_summary, run_headless
 from backend.scenarios import apply, parse_scenario
 from backend.services import new_cloud
 from backend.services.ec2 import Ec2Service
@@ -563,3 +564,17 @@ async def test_the_same_seed_writes_the_same_records() -> None:
     first = await records("same")
     assert first and first == await records("same")
     assert first != await records("other")
+
+
+async def test_the_headless_summary_has_a_line_per_flow_log() -> None:
+    summary = format_summary(await run_headless(parse_scenario(SCANNED, "scanned.toml"), 900))
+    lines = summary.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("flow log "))
+    assert lines[header].split() == [
+        "flow", "log", "resource", "to", "records", "accept", "reject", "deliveries",
+    ]  # fmt: skip
+    fields = lines[header + 1].split()
+    assert fields[0].startswith("fl-") and fields[1:3] == ["shop", "/skydeck/vpc-flow-logs"]
+    records, accepted, rejected, deliveries = (int(f.replace(",", "")) for f in fields[3:])
+    assert accepted > 0 and rejected > 20 and records >= accepted + rejected
+    assert deliveries > 0
