@@ -276,6 +276,8 @@ async def test_a_client_token_repeats_the_first_reply(cloud: Cloud) -> None:
     first = await ec2(cloud, "CreateFlowLogs", **params)
     assert await ec2(cloud, "CreateFlowLogs", **params) == first
     assert first["ClientToken"] == "once" and len(model(cloud).flow_logs) == 1
+    error = await ec2_error(cloud, "CreateFlowLogs", **{**params, "TrafficType": "REJECT"})
+    assert error.code == "IdempotentParameterMismatch"
 
 
 async def test_describe_filters_pages_and_delete(shop: Shop) -> None:
