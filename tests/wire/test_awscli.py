@@ -196,3 +196,19 @@ def test_the_ec2_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
     )["Instances"]
     assert [i["State"]["Name"] for i in launched] == ["pending", "pending"]
     assert {i["VpcId"] for i in launched} == {vpc["VpcId"]}
+    logged = aws(
+        aws_env,
+        "ec2",
+        "create-flow-logs",
+        "--resource-ids",
+        vpc["VpcId"],
+        "--resource-type",
+        "VPC",
+        "--traffic-type",
+        "ALL",
+        "--log-group-name",
+        "flows",
+        "--deliver-logs-permission-arn",
+        "arn:aws:iam::123456789012:role/flow-logs",
+    )
+    assert logged["FlowLogIds"][0].startswith("fl-") and logged["Unsuccessful"] == []

@@ -190,3 +190,38 @@ def test_the_xml_as_ec2_writes_it(live: Live) -> None:
     unknown = form(live.url, {"Action": "CreateFlowerPot", **version}, service="ec2")
     assert unknown.status == 400
     assert "<Response><Errors><Error><Code>InvalidAction</Code>" in unknown.body.decode()
+
+
+def test_flow_logs_over_the_wire(live: Live) -> None:
+    """ResourceId.N and Filter.N in; flowLogIdSet, unsuccessful and flowLogSet items out."""
+    ec2 = live.client("ec2")
+    [vpc] = ec2.describe_vpcs()["Vpcs"]
+    made = ec2.create_flow_logs(
+        ResourceIds=[vpc["VpcId"], "vpc-0000000000000000a"],
+        ResourceType="VPC",
+        TrafficType="REJECT",
+        LogGroupName="flows",
+        DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/flow-logs",
+        MaxAggregationInterval=60,
+        TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": [{"Key": "k", "Value": "v"}]}],
+        ClientToken="wire-1",
+    )
+    [flow_log_id] = made["FlowLogIds"]
+    assert made["ClientToken"] == "wire-1"
+    assert made["Unsuccessful"][0]["ResourceId"] == "vpc-0000000000000000a"
+    assert made["Unsuccessful"][0]["Error"]["Code"] == "InvalidVpcID.NotFound"
+    [shown] = ec2.describe_flow_logs(Filters=[{"Name": "traffic-type", "Values": ["REJECT"]}])[
+        "FlowLogs"
+    ]
+    assert shown["FlowLogId"] == flow_log_id
+    assert (shown["LogGroupName"], shown["MaxAggregationInterval"]) == ("flows", 60)
+    assert shown["DeliverLogsStatus"] == "SUCCESS" and shown["Tags"] == [{"Key": "k", "Value": "v"}]
+    with pytest.raises(ClientError) as info:
+        ec2.create_flow_logs(
+            ResourceIds=[vpc["VpcId"]], ResourceType="VPC", TrafficType="ALL", LogGroupName="g"
+        )
+    assert info.value.response["Error"]["Code"] == "InvalidParameter"
+    assert ec2.delete_flow_logs(FlowLogIds=[flow_log_id])["Unsuccessful"] == []
+    with pytest.raises(ClientError) as info:
+        ec2.delete_flow_logs(FlowLogIds=[flow_log_id])
+    assert info.value.response["Error"]["Code"] == "InvalidFlowLogId.NotFound"

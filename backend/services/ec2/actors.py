@@ -11,6 +11,7 @@ protocol = "tcp"             # or "udp"
 rate = 3                     # connections per second, or {base, amplitude, period, surges}
 bytes = { min = 2000, max = 60000 }   # what the server sends back, per connection
 sources = 50                 # distinct internet addresses the connections come from
+pool = 0                     # source ports reused (a connection pool); 0: a new one each
 ```
 
 Connections arrive at Poisson times of the virtual clock, each from a
@@ -22,7 +23,10 @@ the flow logs. The request is an eighth of the reply's bytes (at least a
 SYN's worth); packets are the bytes in 1,448-byte segments plus the
 handshake's and the close's. Internet sources are drawn once from the
 actor's rng among public unicast addresses (no RFC 1918, loopback,
-link-local, CGNAT or multicast). Instances are looked up again every
+link-local, CGNAT or multicast). With `pool` set, connections go out from
+that many source ports drawn once, as a service's connection pool keeps its
+connections open: its flows then add up in one record per port and window
+where fresh ports give a record each. Instances are looked up again every
 `REFRESH` simulated seconds, so those launched or terminated later join or
 leave the traffic (a stopped one is still drawn, and its connections dropped).
 """
@@ -92,6 +96,7 @@ class TrafficActor(Actor):
         min_bytes: int = 1000,
         max_bytes: int = 20000,
         sources: int = 20,
+        pool: int = 0,
     ) -> None:
         super().__init__(cloud, name)
         self.sources_from = sources_from
@@ -103,6 +108,7 @@ class TrafficActor(Actor):
         self.min_bytes = min_bytes
         self.max_bytes = max_bytes
         self.addresses = [internet_address(self.rng) for _ in range(sources)]
+        self.ports = [EPHEMERAL_LOW + below(self.rng, EPHEMERAL_COUNT) for _ in range(pool)]
         self.connections = 0
         self.rejected = 0
 
@@ -135,6 +141,7 @@ class TrafficActor(Actor):
         looked = started
         tcp = self.protocol == 6
         spread = self.max_bytes - self.min_bytes + 1
+        ports = self.ports
         while True:
             await self.arrival(self.rate, started)
             now = clock.now()
@@ -154,7 +161,7 @@ class TrafficActor(Actor):
                 origin,
                 target,
                 self.protocol,
-                EPHEMERAL_LOW + below(rng, EPHEMERAL_COUNT),
+                pick(rng, ports) if ports else EPHEMERAL_LOW + below(rng, EPHEMERAL_COUNT),
                 self.port,
                 packets_out=packets_for(out, tcp),
                 bytes_out=out,
@@ -188,10 +195,10 @@ def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
     options: dict[str, Any] = {
         "sources_from": _names(table, "from", defined),
         "targets": _names(table, "to", defined),
-        "port": int(table.number("port", 0, 1, 65535)),
     }
     if "port" not in table.table:
         raise table.fail("port is required (the port the targets listen on)")
+    options["port"] = int(table.number("port", 0, 1, 65535))
     protocol = table.get("protocol", str, "tcp")
     if protocol not in PROTOCOLS:
         raise table.fail(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
@@ -206,6 +213,7 @@ def _options(table: Reader, defined: Mapping[str, set[str]]) -> dict[str, Any]:
             raise table.fail(f"bytes: max ({high}) must be at least min ({low})")
         options["min_bytes"], options["max_bytes"] = low, high
     options["sources"] = int(table.number("sources", 20, 1, 10_000))
+    options["pool"] = int(table.number("pool", 0, 0, 1_000))
     return options
 
 

@@ -8,7 +8,8 @@ their flow log. An S3 bucket that does not exist fails every resource the same
 way (`"400"`, "LogDestination: <bucket> does not exist"); it is looked up with
 HeadBucket as `delivery.logs.amazonaws.com`, which the trail shows. A log group
 need not exist yet: delivery makes it, as the flow log's role may. A repeated
-`ClientToken` gets the first call's reply and makes nothing.
+`ClientToken` gets the first call's reply and makes nothing; with other
+parameters it is `IdempotentParameterMismatch`.
 
 Each flow log captures from its creation: a clock timer closes each window at
 its end (`Aggregator.next_close`) over the ENIs the resource covers *then*
@@ -27,6 +28,7 @@ from typing import Any, Final
 from backend.cloud import Cloud
 from backend.errors import AwsError, ErrorCode
 from backend.identity import role
+from backend.kit.pages import fingerprint
 from backend.service import Params, Request, Response, action
 from backend.services.ec2 import shapes
 from backend.services.ec2.base import Ec2Base
@@ -52,6 +54,7 @@ from backend.services.ec2.traffic import Traffic
 
 FlowLogAlreadyExists = ErrorCode("FlowLogAlreadyExists")
 InvalidFlowLogIdNotFound = ErrorCode("InvalidFlowLogId.NotFound")
+IdempotentParameterMismatch = ErrorCode("IdempotentParameterMismatch")
 
 #: The resource types skydeck's flow logs watch, and the table and ID kind of each.
 RESOURCE_TYPES: Final = {"VPC": "vpc", "Subnet": "subnet", "NetworkInterface": "eni"}
@@ -94,7 +97,8 @@ class FlowLogActions(Ec2Base):
         #: Every flow log, by id, in creation order.
         self.flow_logs: dict[str, FlowLog] = {}
         self.traffic = Traffic(self, self.flow_logs, self.flow_interface)
-        self._client_tokens: dict[str, Response] = {}
+        #: Each ClientToken's parameters (their fingerprint) and the reply they got.
+        self._client_tokens: dict[str, tuple[str, Response]] = {}
 
     def reset(self) -> None:
         for flow_log in self.flow_logs.values():
@@ -133,8 +137,14 @@ class FlowLogActions(Ec2Base):
     async def create_flow_logs(self, params: Params, request: Request) -> Response:
         self.check_dry_run(params)
         token = params.get("ClientToken")
+        bound = fingerprint(params, "CreateFlowLogs", ignore=("DryRun",))
         if isinstance(token, str) and token in self._client_tokens:
-            return self._client_tokens[token]
+            first, answered = self._client_tokens[token]
+            if first != bound:
+                raise IdempotentParameterMismatch(
+                    f"Client token {token[:64]} was used with other parameters."
+                )
+            return answered
         resource_ids = [str(r) for r in self.required(params, "ResourceIds")]
         resource_type = str(self.required(params, "ResourceType"))
         if resource_type not in RESOURCE_TYPES:
@@ -225,7 +235,7 @@ class FlowLogActions(Ec2Base):
         reply: Response = {"FlowLogIds": made, "Unsuccessful": unsuccessful}
         if isinstance(token, str):
             reply["ClientToken"] = token
-            self._client_tokens[token] = reply
+            self._client_tokens[token] = (bound, reply)
         return reply
 
     @action("DescribeFlowLogs", read_only=True)

@@ -13,8 +13,8 @@ decides the connection with `reachability.decide` (cached, below), then:
   SYN-ACK+FIN; a TCP connection that never completes is its SYN (one packet,
   `SYN_BYTES`), and the refused SYN-ACK if the reply was what was blocked.
 - adds a completed connection's packets and bytes to each instance's ENI
-  (`NetworkInterface.record`), which NetworkIn/Out and NetworkPacketsIn/Out
-  report.
+  (the counters `NetworkInterface.record` adds to), which NetworkIn/Out and
+  NetworkPacketsIn/Out report.
 
 An end whose instance is not running (stopped, terminated, not yet booted)
 gets nothing: the connection is dropped before any interface sees it,
@@ -24,8 +24,9 @@ Decisions cost some 50 µs (bench/ec2_reachability.py), so they are cached by
 the ends, the protocol, the destination port and the source port's *class*:
 the stretch of ports between two network ACL port-range bounds, which every
 ACL entry treats alike (the source port only matters to the reply's ACL
-checks). `invalidate` drops the cache; the service calls it after every EC2
-action that may change the model (anything but Describe*).
+checks), at most `MAX_VERDICTS` of them. `invalidate` drops the cache; the
+service calls it after every EC2 action that may change the model (anything
+but Describe*).
 
 For the dashboard, within byte budgets:
 
@@ -62,6 +63,8 @@ TCP: Final = 6
 SYN_BYTES: Final = 60
 #: Bytes `recent` may hold, counting each `Observed` as OBSERVED_OVERHEAD + its strings.
 RECENT_BUDGET: Final = 512 * 1024
+#: Cached decisions held at most (each internet address is its own key): past it, all go.
+MAX_VERDICTS: Final = 20_000
 OBSERVED_OVERHEAD: Final = 250
 _MINUTE: Final = 60
 
@@ -241,19 +244,22 @@ class Traffic:
             if dst_eni is not None:
                 self._count(dst_eni, 1, 0, 0)
             packets, nbytes = out
-        seen = Observed(
-            now,
-            None if src_eni is None else src_eni.id,
-            None if dst_eni is None else dst_eni.id,
-            src,
-            dst,
-            src_port,
-            dst_port,
-            protocol,
-            verdict.action,
-            verdict.reason,
-            packets,
-            nbytes,
+        seen = _new_observed(
+            Observed,
+            (
+                now,
+                None if src_eni is None else src_eni.id,
+                None if dst_eni is None else dst_eni.id,
+                src,
+                dst,
+                src_port,
+                dst_port,
+                protocol,
+                verdict.action,
+                verdict.reason,
+                packets,
+                nbytes,
+            ),
         )
         self._remember(seen)
         return seen
@@ -262,7 +268,10 @@ class Traffic:
         self, eni: NetworkInterface, sent: int, packets_sent: int, got: int, packets_got: int
     ) -> None:
         """A completed connection's traffic at one of its ENIs: its metrics and this minute's."""
-        eni.record(bytes_in=got, bytes_out=sent, packets_in=packets_got, packets_out=packets_sent)
+        eni.bytes_in += got
+        eni.bytes_out += sent
+        eni.packets_in += packets_got
+        eni.packets_out += packets_sent
         self._count(eni, 0, got, sent)
 
     def _count(self, eni: NetworkInterface, rejected: int, got: int, sent: int) -> None:
@@ -309,6 +318,8 @@ class Traffic:
         key = (src_key, dst_key, protocol, dst_port, bisect_right(bounds, src_port))
         found = self._verdicts.get(key)
         if found is None:
+            if len(self._verdicts) >= MAX_VERDICTS:
+                self._verdicts.clear()
             found = self._verdicts[key] = _work_out(
                 source, target, protocol, src_port, dst_port, self.network
             )
@@ -320,6 +331,8 @@ class Traffic:
 _Leg = tuple[object, ...]
 #: `Flow`'s own `__new__` takes 17 arguments in Python; flows are made as the tuples they are.
 _new_flow = tuple.__new__
+#: The same for `Observed`, made once a connection.
+_new_observed = tuple.__new__
 _UNSET: Final = (None, None, None, None, None)
 
 
