@@ -16,11 +16,13 @@ import pytest
 from tests.tui.helpers import (
     PRODUCER,
     SIZE,
+    AppPilot,
     form,
     queue,
     screen,
     send,
     settle,
+    skydeck,
     sqs_service,
     step,
     toasts,
@@ -39,11 +41,18 @@ async def poison(app: SkydeckApp, body: str) -> None:
         await app.cloud.call("sqs", "ReceiveMessage", params, caller=PRODUCER)
 
 
+async def forget_the_start(pilot: AppPilot) -> None:
+    """Empty the event log of what the demo's set-up made happen (its composite alarm is
+    judged as it is put, INSUFFICIENT_DATA -> OK): the test's events are then all there is."""
+    await step(pilot, 0)
+    skydeck(pilot).event_log.clear()
+
+
 async def test_a_burst_of_dlq_moves_is_one_folded_line_in_the_strip_not_toasts(
     app: SkydeckApp,
 ) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        assert "no cloud events yet" in app.strip.render().plain
+        await forget_the_start(pilot)
         for n in range(12):
             await poison(app, f"poison {n}")
         await step(pilot, 1)
@@ -57,6 +66,7 @@ async def test_a_burst_of_dlq_moves_is_one_folded_line_in_the_strip_not_toasts(
 
 async def test_bang_opens_the_whole_log_live_and_closes_again(app: SkydeckApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
+        await forget_the_start(pilot)
         await poison(app, "first")
         await step(pilot, 1)
         url = sqs_service(app).queue_url(queue(app, "orders-dlq"))

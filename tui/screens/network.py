@@ -135,8 +135,7 @@ class FlowRecordsScreen(ModalScreen[None]):
                 "Top talkers", TALKER_COLUMNS, id="flow-talkers", empty="no traffic recorded"
             )
             yield Static(
-                "/ filter: eni-…, an address, ':22 ' for port 22 · a REJECT, ACCEPT or both · "
-                "esc closes",
+                "/ filter (eni-…, an address, ':22 ') · a REJECT/ACCEPT/both · esc closes",
                 classes="flows--hint",
             )
 
