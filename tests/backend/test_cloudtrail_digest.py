@@ -8,11 +8,14 @@ import json
 import re
 from typing import Any
 
+import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from backend.cloud import Cloud
+from backend.scenarios import ScenarioError, apply, parse_scenario
+from backend.services import new_cloud
 from backend.services.cloudtrail.digest import public_key
 
 ACCOUNT = "123456789012"
@@ -160,3 +163,26 @@ async def test_stopping_validation_breaks_the_chain(cloud: Cloud) -> None:
     await cloud.clock.advance(3600)
     *_, (_, digest, _) = await digests(cloud)
     assert digest["previousDigestS3Object"] is None
+
+
+SCENARIO = (
+    '[scenario]\nname = "audited"\n[[s3.bucket]]\nname = "audit"\n[[cloudtrail.trail]]\n'
+    'name = "main"\nbucket = "audit"\nlog_file_validation = VALUE\n'
+)
+
+
+async def test_a_scenario_trail_may_validate_its_log_files() -> None:
+    cloud = new_cloud(seed="tests")
+    await apply(parse_scenario(SCENARIO.replace("VALUE", "true"), "t.toml"), cloud)
+    got = await cloud.call("cloudtrail", "GetTrail", {"Name": "main"})
+    assert got["Trail"]["LogFileValidationEnabled"] is True
+    await cloud.clock.advance(3600)
+    assert len(await digests(cloud)) == 1
+
+
+def test_a_scenario_says_log_file_validation_is_true_or_false() -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(SCENARIO.replace("VALUE", '"yes"'), "t.toml")
+    assert str(info.value) == (
+        "t.toml: cloudtrail.trail[0]: log_file_validation must be a bool, not 'yes'"
+    )
