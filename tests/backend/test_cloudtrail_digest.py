@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from backend.cloud import Cloud
+from backend.errors import AwsError
 from backend.scenarios import ScenarioError, apply, parse_scenario
 from backend.services import new_cloud
-from backend.services.cloudtrail.digest import public_key
 
 ACCOUNT = "123456789012"
 DIGEST_KEY = re.compile(
@@ -49,9 +49,12 @@ async def digests(cloud: Cloud) -> list[tuple[str, dict[str, Any], dict[str, Any
     return out
 
 
-def verifies(cloud: Cloud, key: str, digest: dict[str, Any], got: dict[str, Any]) -> bool:
-    """The check `aws cloudtrail validate-logs` makes of a digest's signature."""
-    loaded = serialization.load_der_public_key(public_key(cloud.seed, "us-east-1"))
+async def verifies(cloud: Cloud, key: str, digest: dict[str, Any], got: dict[str, Any]) -> bool:
+    """The checks `aws cloudtrail validate-logs` makes of a digest: its place, and its
+    signature with the ListPublicKeys key of its fingerprint."""
+    listed = await cloud.call("cloudtrail", "ListPublicKeys", {})
+    keys = {k["Fingerprint"]: k["Value"] for k in listed["PublicKeyList"]}
+    loaded = serialization.load_der_public_key(keys[digest["digestPublicKeyFingerprint"]])
     assert isinstance(loaded, rsa.RSAPublicKey)
     text = "{}\n{}/{}\n{}\n{}".format(
         digest["digestEndTime"],
@@ -85,7 +88,7 @@ async def test_an_hour_of_logging_gives_a_signed_digest_of_its_log_files(cloud: 
     assert digest["previousDigestS3Bucket"] is None
     assert digest["previousDigestSignature"] is None
     assert got["Metadata"]["signature-algorithm"] == "SHA256withRSA"
-    assert verifies(cloud, key, digest, got)
+    assert await verifies(cloud, key, digest, got)
 
     logs = digest["logFiles"]
     assert logs, "the hour's deliveries are named"
@@ -114,7 +117,7 @@ async def test_each_digest_names_and_hashes_the_one_before(cloud: Cloud) -> None
         == hashlib.sha256(gzip.decompress(first_got["Body"])).hexdigest()
     )
     assert second["previousDigestSignature"] == first_got["Metadata"]["signature"]
-    assert verifies(cloud, key, second, got)
+    assert await verifies(cloud, key, second, got)
 
 
 async def test_an_hour_without_log_files_still_gets_a_digest(cloud: Cloud) -> None:
@@ -141,7 +144,7 @@ async def test_an_hour_without_log_files_still_gets_a_digest(cloud: Cloud) -> No
     *_, (key, digest, got) = await digests(cloud)
     assert digest["logFiles"] == []
     assert digest["newestEventTime"] is None and digest["oldestEventTime"] is None
-    assert verifies(cloud, key, digest, got)
+    assert await verifies(cloud, key, digest, got)
 
 
 async def test_no_digest_without_log_file_validation(cloud: Cloud) -> None:
@@ -186,3 +189,14 @@ def test_a_scenario_says_log_file_validation_is_true_or_false() -> None:
     assert str(info.value) == (
         "t.toml: cloudtrail.trail[0]: log_file_validation must be a bool, not 'yes'"
     )
+
+
+async def test_list_public_keys_gives_the_regions_key_for_a_time_range(cloud: Cloud) -> None:
+    [key] = (await cloud.call("cloudtrail", "ListPublicKeys", {}))["PublicKeyList"]
+    assert key["ValidityStartTime"] <= cloud.clock.now() <= key["ValidityEndTime"]
+    assert key["Fingerprint"] == hashlib.md5(key["Value"], usedforsecurity=False).hexdigest()
+    later = {"StartTime": key["ValidityEndTime"] + 1, "EndTime": key["ValidityEndTime"] + 2}
+    assert (await cloud.call("cloudtrail", "ListPublicKeys", later))["PublicKeyList"] == []
+    with pytest.raises(AwsError) as info:
+        await cloud.call("cloudtrail", "ListPublicKeys", {"StartTime": 2e9, "EndTime": 1e9})
+    assert info.value.code == "InvalidTimeRangeException"

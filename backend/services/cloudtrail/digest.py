@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 ALGORITHM: Final = "SHA256withRSA"
 HASH_ALGORITHM: Final = "SHA-256"
+#: The region key's validity (2020-01-01 to 2040-01-01): fixed, so the same seed gives
+#: the same ListPublicKeys answer; AWS rotates its keys, skydeck's never change.
+KEY_VALID_FROM: Final = 1_577_836_800.0
+KEY_VALID_UNTIL: Final = 2_208_988_800.0
 
 
 def signing_key(seed: str, region: str) -> rsa.RSAPrivateKey:
