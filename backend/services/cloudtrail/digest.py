@@ -79,9 +79,10 @@ def digest_key(trail: CloudTrailTrail, account: str, end: float) -> str:
     return prefix + folder + name
 
 
-def signing_string(end: str, bucket: str, key: str, content: bytes, previous: str | None) -> str:
-    """AWS's data signing string of a digest (the previous signature "null" for the first)."""
-    return f"{end}\n{bucket}/{key}\n{hashlib.sha256(content).hexdigest()}\n{previous or 'null'}"
+def signing_string(end: str, bucket: str, key: str, sha256: str, previous: str | None) -> str:
+    """AWS's data signing string of a digest whose uncompressed content has hex SHA-256
+    `sha256` (the previous signature "null" for the first of a chain)."""
+    return f"{end}\n{bucket}/{key}\n{sha256}\n{previous or 'null'}"
 
 
 async def deliver_digest(cloud: Cloud, trail: CloudTrailTrail) -> None:
@@ -121,8 +122,9 @@ async def deliver_digest(cloud: Cloud, trail: CloudTrailTrail) -> None:
         ],
     }
     content = json.dumps(document).encode()
+    sha256 = hashlib.sha256(content).hexdigest()
     text = signing_string(
-        document["digestEndTime"], bucket, key, content, previous.signature if previous else None
+        document["digestEndTime"], bucket, key, sha256, previous.signature if previous else None
     )
     key_of_region = signing_key(cloud.seed, trail.region)
     signature = key_of_region.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256()).hex()
@@ -139,9 +141,7 @@ async def deliver_digest(cloud: Cloud, trail: CloudTrailTrail) -> None:
         return
     del trail.undigested[: len(logs)]
     trail.digest_start = end
-    trail.previous_digest = SignedDigest(
-        bucket, key, hashlib.sha256(content).hexdigest(), signature
-    )
+    trail.previous_digest = SignedDigest(bucket, key, sha256, signature)
     trail.latest_digest = end
     trail.latest_digest_error = None
 
