@@ -9,9 +9,12 @@ gives it CLI v2's behaviour (docs/wire.md); the commands stay verbatim.
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +46,8 @@ def aws_env(live: Live, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def aws(env: dict[str, str], *args: str) -> Any:
-    """Run `aws <args>` and return its JSON output (None when it prints nothing)."""
-    done = subprocess.run(
+def run_aws(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "awscli", *args],
         env=env,
         capture_output=True,
@@ -53,6 +55,11 @@ def aws(env: dict[str, str], *args: str) -> Any:
         timeout=TIMEOUT,
         check=False,
     )
+
+
+def aws(env: dict[str, str], *args: str) -> Any:
+    """Run `aws <args>` and return its JSON output (None when it prints nothing)."""
+    done = run_aws(env, *args)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
 
@@ -140,6 +147,40 @@ def test_lookup_events_and_caller_identity(live: Live, aws_env: dict[str, str]) 
     assert record["userIdentity"]["accessKeyId"] == ACCESS_KEY
     assert record["userAgent"].startswith("aws-cli/")
     assert record["requestParameters"] == {"queueName": "c"}
+
+
+def test_validate_logs_checks_the_digest_chain(live: Live, aws_env: dict[str, str]) -> None:
+    aws(aws_env, "s3api", "create-bucket", "--bucket", "audit")
+    arn = aws(
+        aws_env,
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "main",
+        "--s3-bucket-name",
+        "audit",
+        "--enable-log-file-validation",
+    )["TrailARN"]
+    aws(aws_env, "cloudtrail", "start-logging", "--name", "main")
+    start = _iso(live.cloud.clock.now())
+    live.advance(7200)
+    window = ("--start-time", start, "--end-time", _iso(live.cloud.clock.now() + 60))
+    validate = ("cloudtrail", "validate-logs", "--trail-arn", arn, *window, "--verbose")
+    done = run_aws(aws_env, *validate)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2/2 digest files valid" in done.stdout
+    assert re.search(r"(\d+)/\1 log files valid", done.stdout), done.stdout
+
+    log_key = re.findall(r"Log file\ts3://audit/(\S+)\tvalid", done.stdout)[0]
+    put = {"Bucket": "audit", "Key": log_key, "Body": gzip.compress(b'{"Records": []}')}
+    live.run(live.cloud.call("s3", "PutObject", put))
+    tampered = run_aws(aws_env, *validate)
+    assert tampered.returncode == 1
+    assert f"s3://audit/{log_key}\tINVALID: hash value doesn't match" in tampered.stderr
+
+
+def _iso(when: float) -> str:
+    return f"{datetime.fromtimestamp(when, UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:

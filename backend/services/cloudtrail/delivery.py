@@ -8,7 +8,8 @@ PutObject through `cloud.call` as `cloudtrail.amazonaws.com`, at AWS's key
     <prefix>/AWSLogs/<account>/CloudTrail/<region>/<YYYY>/<MM>/<DD>/
         <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 characters>.json.gz
 
-(the time is the delivery's) holding `{"Records": [...]}`, and, with a log group
+(the time is the delivery's) holding `{"Records": [...]}` (noted for the
+hour's digest while log file validation is on, `digest.py`), and, with a log group
 configured, puts the same records as log events into its stream
 `<account>_CloudTrail_<region>`. A refused delivery is the trail's
 LatestDeliveryError and is tried again with the next batch; the records wait.
@@ -17,6 +18,7 @@ LatestDeliveryError and is tried again with the next batch; the records wait.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import string
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from backend.bus import CloudEvent
 from backend.errors import AwsError
 from backend.identity import service_principal
-from backend.services.cloudtrail.trails import CloudTrailTrail, Delivered
+from backend.services.cloudtrail.trails import CloudTrailTrail, Delivered, DigestedLog
 from backend.trail import TrailEntry
 
 if TYPE_CHECKING:
@@ -75,24 +77,41 @@ async def deliver(cloud: Cloud, trail: CloudTrailTrail, rng: Random) -> None:
     records = [entry.record() for entry in entries]
     for start in range(0, len(records), RECORDS_PER_FILE):
         part = records[start : start + RECORDS_PER_FILE]
-        body = gzip.compress(json.dumps({"Records": part}).encode(), mtime=0)
+        content = json.dumps({"Records": part}).encode()
+        body = gzip.compress(content, mtime=0)
         key = object_key(trail, cloud.account, now, rng)
         params = {"Bucket": trail.spec.bucket, "Key": key, "Body": body}
-        try:
-            await cloud.call("s3", "PutObject", params, caller=CLOUDTRAIL)
-        except AwsError as error:
-            trail.latest_error = error.code
-            _say(cloud, trail, f"delivery to s3://{trail.spec.bucket} failed: {error.code}")
+        refused = await put(cloud, trail, params, "delivery")
+        if refused is not None:
+            trail.latest_error = refused
             return
         trail.deliveries.append(Delivered(now, trail.spec.bucket, key, len(part), len(body)))
         trail.files_delivered += 1
         trail.records_delivered += len(part)
+        if trail.spec.log_file_validation and trail.digest_start is not None:
+            times = [r["eventTime"] for r in part]
+            digested = DigestedLog(
+                trail.spec.bucket, key, hashlib.sha256(content).hexdigest(), min(times), max(times)
+            )
+            trail.undigested.append(digested)
     trail.latest_delivery = now
     trail.latest_error = None
     if trail.spec.log_group_arn is not None:
         await _to_logs(cloud, trail, records)
     trail.cursor = upto
-    _say(cloud, trail, f"delivered {len(records):,} records to s3://{trail.spec.bucket}")
+    say(cloud, trail, f"delivered {len(records):,} records to s3://{trail.spec.bucket}")
+
+
+async def put(
+    cloud: Cloud, trail: CloudTrailTrail, params: dict[str, Any], what: str
+) -> str | None:
+    """S3 PutObject as CloudTrail: None, or the refusal's code (told on the event log)."""
+    try:
+        await cloud.call("s3", "PutObject", params, caller=CLOUDTRAIL)
+    except AwsError as error:
+        say(cloud, trail, f"{what} to s3://{params['Bucket']} failed: {error.code}")
+        return error.code
+    return None
 
 
 async def _to_logs(cloud: Cloud, trail: CloudTrailTrail, records: list[dict[str, Any]]) -> None:
@@ -119,7 +138,7 @@ async def _to_logs(cloud: Cloud, trail: CloudTrailTrail, records: list[dict[str,
                 await cloud.call("logs", "PutLogEvents", batch, caller=CLOUDTRAIL)
     except AwsError as error:
         trail.latest_logs_error = error.code
-        _say(cloud, trail, f"delivery to log group {group} failed: {error.code}")
+        say(cloud, trail, f"delivery to log group {group} failed: {error.code}")
         return
     trail.latest_logs_delivery = cloud.clock.now()
     trail.latest_logs_error = None
@@ -152,7 +171,8 @@ def _log_batches(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return batches
 
 
-def _say(cloud: Cloud, trail: CloudTrailTrail, summary: str) -> None:
+def say(cloud: Cloud, trail: CloudTrailTrail, summary: str) -> None:
+    """Tell the event log of a delivery (a failed one as a warning)."""
     cloud.bus.publish(
         CloudEvent(
             cloud.clock.now(),

@@ -7,6 +7,7 @@ bucket = "audit-logs"                 # a bucket of [[s3.bucket]]
 prefix = "trails"                     # optional S3KeyPrefix
 log_group = "/skydeck/cloudtrail"     # optional: also into this group of [[logs.group]]
 data_events = ["s3", "sqs"]           # optional: s3 objects, sqs, kinesis data events too
+log_file_validation = true            # optional: hourly signed digest files too
 ```
 
 Each trail is made with CreateTrail (and PutEventSelectors when it takes data
@@ -41,6 +42,7 @@ class ScenarioTrail:
     prefix: str | None
     log_group: str | None
     data_events: tuple[str, ...]
+    log_file_validation: bool
 
 
 def parse(table: Reader, region: str) -> tuple[ScenarioTrail, ...]:
@@ -61,6 +63,7 @@ def _trail(table: Reader) -> ScenarioTrail:
         table.get("prefix", str),
         table.get("log_group", str),
         tuple(events),
+        bool(table.get("log_file_validation", bool, False)),
     )
     table.done()
     return spec
@@ -89,6 +92,8 @@ async def apply(trails: tuple[ScenarioTrail, ...], cloud: Cloud, source: str) ->
         params: dict[str, Any] = {"Name": spec.name, "S3BucketName": spec.bucket}
         if spec.prefix is not None:
             params["S3KeyPrefix"] = spec.prefix
+        if spec.log_file_validation:
+            params["EnableLogFileValidation"] = True
         if spec.log_group is not None:
             params["CloudWatchLogsLogGroupArn"] = (
                 f"arn:aws:logs:{cloud.region}:{cloud.account}:log-group:{spec.log_group}:*"

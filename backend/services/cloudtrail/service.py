@@ -6,6 +6,7 @@ one lookup attribute at most, an inclusive time range, pages of at most 50,
 and a `NextToken` that is only good for the same query. Data events (SQS
 messages, Kinesis records) are not in the event history, as in AWS: only
 trails with data-event selectors record them (`trail_actions.py`, `delivery.py`).
+ListPublicKeys gives the region's key that signs the trails' digests (`digest.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 from backend.kit.pages import decode_token, encode_token, fingerprint
 from backend.params import optional_list, optional_str
 from backend.service import Params, Request, Response, action
+from backend.services.cloudtrail import digest
 from backend.services.cloudtrail.errors import (
     InvalidEventCategoryException,
     InvalidLookupAttributesException,
@@ -113,6 +115,23 @@ class CloudTrailService(TrailActions):
         if more:
             response["NextToken"] = encode_token(scope, last)
         return response
+
+    @action("ListPublicKeys", read_only=True)
+    def list_public_keys(self, params: Params, request: Request) -> Response:
+        start = _time(params, "StartTime", request.now)
+        end = _time(params, "EndTime", request.now)
+        if start > end:
+            raise InvalidTimeRangeException("Start time must be earlier than end time.")
+        if end < digest.KEY_VALID_FROM or start > digest.KEY_VALID_UNTIL:
+            return {"PublicKeyList": []}
+        seed, region = self.cloud.seed, request.region
+        key = {
+            "Value": digest.public_key(seed, region),
+            "ValidityStartTime": digest.KEY_VALID_FROM,
+            "ValidityEndTime": digest.KEY_VALID_UNTIL,
+            "Fingerprint": digest.fingerprint(seed, region),
+        }
+        return {"PublicKeyList": [key]}
 
 
 def _lookup_match(attributes: list[Any]) -> Match | None:

@@ -4,8 +4,11 @@ StartLogging, StopLogging, Put/GetEventSelectors, ListTrails and tags (AWS_FACTS
 A trail names a bucket that must exist (S3BucketDoesNotExistException; skydeck
 has no bucket policies, so none is ever insufficient), at most five a region.
 A new trail is not logging until StartLogging, as in AWS. While any trail logs,
-a delivery runs every five simulated minutes (`delivery.py`); GetTrailStatus
-says when the last one was and whether it failed.
+a delivery runs every five simulated minutes (`delivery.py`), and while one
+also has log file validation on, a digest every hour from when both began
+(`digest.py`); GetTrailStatus says when the last of each was and whether it
+failed. Stopping logging or validation breaks the digests' chain: the next
+digest after they start again names no previous one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from backend.errors import AwsError
 from backend.kit import tags as tag_rules
 from backend.service import Params, Request, Response, Service, action
 from backend.services.cloudtrail.delivery import CLOUDTRAIL, deliver, pending
+from backend.services.cloudtrail.digest import deliver_digest
 from backend.services.cloudtrail.errors import (
     InvalidEventSelectorsException,
     InvalidParameterCombinationException,
@@ -33,6 +37,7 @@ from backend.services.cloudtrail.errors import (
 from backend.services.cloudtrail.trails import (
     DEFAULT_SELECTORS,
     DELIVERY_INTERVAL,
+    DIGEST_INTERVAL,
     FIELDS,
     OPERATORS,
     READ_WRITE_TYPES,
@@ -106,6 +111,8 @@ class TrailActions(Service):
         #: Every trail, by ARN.
         self.trails: dict[str, CloudTrailTrail] = {}
         self._timer: TimerHandle | None = None
+        #: The next digest of each trail that logs with validation on, by ARN.
+        self._digest_timers: dict[str, TimerHandle] = {}
         self._rng = cloud.rng("cloudtrail/delivery")
 
     def reset(self) -> None:
@@ -113,6 +120,9 @@ class TrailActions(Service):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for timer in self._digest_timers.values():
+            timer.cancel()
+        self._digest_timers.clear()
 
     def trail_list(self, region: str | None = None) -> list[CloudTrailTrail]:
         region = region or self.cloud.region
@@ -184,12 +194,15 @@ class TrailActions(Service):
         trail.spec = self._spec(params, trail.spec)
         if trail.spec.bucket != before:
             await self._check_bucket(trail.spec.bucket)
+        self._digests(trail)
         return {k: v for k, v in trail_view(trail).items() if k in _CREATED}
 
     @action("DeleteTrail")
     def delete_trail(self, params: Params, request: Request) -> Response:
         trail = self._find(params.get("Name"), request)
         del self.trails[trail.arn]
+        trail.logging = False
+        self._digests(trail)
         return {}
 
     @action("DescribeTrails", read_only=True)
@@ -232,6 +245,10 @@ class TrailActions(Service):
             out["LatestDeliveryError"] = trail.latest_error
         if trail.latest_logs_error is not None:
             out["LatestCloudWatchLogsDeliveryError"] = trail.latest_logs_error
+        if trail.latest_digest is not None:
+            out["LatestDigestDeliveryTime"] = float(int(trail.latest_digest))
+        if trail.latest_digest_error is not None:
+            out["LatestDigestDeliveryError"] = trail.latest_digest_error
         return out
 
     @action("StartLogging")
@@ -242,6 +259,7 @@ class TrailActions(Service):
             trail.started = request.now
             trail.cursor = max(trail.cursor, self.cloud.trail.recorded)
             self._arm()
+            self._digests(trail)
         return {}
 
     @action("StopLogging")
@@ -250,6 +268,7 @@ class TrailActions(Service):
         if trail.logging:
             trail.logging = False
             trail.stopped = request.now
+            self._digests(trail)
         return {}
 
     @action("PutEventSelectors")
@@ -320,6 +339,29 @@ class TrailActions(Service):
             self.cloud.clock.spawn(deliver(self.cloud, trail, self._rng), name="trail delivery")
         if logging:
             self._arm()
+
+    def _digests(self, trail: CloudTrailTrail) -> None:
+        """Start the trail's hourly digests if it now logs with validation on, or stop
+        them (and break their chain) if it no longer does."""
+        wanted = trail.logging and trail.spec.log_file_validation
+        timer = self._digest_timers.get(trail.arn)
+        if wanted and timer is None:
+            trail.digest_start = self.cloud.clock.now()
+            self._digest_timers[trail.arn] = self.cloud.clock.call_later(
+                DIGEST_INTERVAL, self._digest_due, trail
+            )
+        elif not wanted and timer is not None:
+            timer.cancel()
+            del self._digest_timers[trail.arn]
+            trail.digest_start = None
+            trail.undigested.clear()
+            trail.previous_digest = None
+
+    def _digest_due(self, trail: CloudTrailTrail) -> None:
+        self.cloud.clock.spawn(deliver_digest(self.cloud, trail), name="trail digest")
+        self._digest_timers[trail.arn] = self.cloud.clock.call_later(
+            DIGEST_INTERVAL, self._digest_due, trail
+        )
 
     def next_delivery(self) -> float | None:
         """When the next batch is due, or None while no trail logs."""

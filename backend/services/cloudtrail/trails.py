@@ -40,6 +40,8 @@ READ_WRITE_TYPES: Final = ("ReadOnly", "WriteOnly", "All")
 DELIVERY_INTERVAL: Final = 300.0
 #: Delivered files a trail remembers for the dashboard.
 DELIVERIES_KEPT: Final = 50
+#: Seconds a digest file covers: CloudTrail delivers one an hour while validation is on.
+DIGEST_INTERVAL: Final = 3600.0
 DEFAULT_SELECTORS: Final = (
     {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []},
 )
@@ -54,6 +56,29 @@ class Delivered:
     key: str
     records: int
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestedLog:
+    """A log file the trail's next digest names: where it is, its hash, its events' span."""
+
+    bucket: str
+    key: str
+    #: Hex SHA-256 of the file's uncompressed content, as `aws cloudtrail validate-logs`
+    #: computes it.
+    sha256: str
+    oldest: str
+    newest: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedDigest:
+    """The digest a trail delivered last: what the next one names as its previous."""
+
+    bucket: str
+    key: str
+    sha256: str
+    signature: str
 
 
 @dataclass(slots=True)
@@ -96,6 +121,13 @@ class CloudTrailTrail:
     deliveries: deque[Delivered] = field(default_factory=lambda: deque(maxlen=DELIVERIES_KEPT))
     files_delivered: int = 0
     records_delivered: int = 0
+    #: While validation is on: when the hour the next digest covers began, the log
+    #: files delivered in it, and the digest before it (None after a break in the chain).
+    digest_start: float | None = None
+    undigested: list[DigestedLog] = field(default_factory=list)
+    previous_digest: SignedDigest | None = None
+    latest_digest: float | None = None
+    latest_digest_error: str | None = None
 
     def selects(self, entry: TrailEntry) -> bool:
         """Whether this trail's selectors take the recorded call `entry`."""
