@@ -171,12 +171,10 @@ async def test_applied_topics_fan_out_the_publishers_messages() -> None:
         assert json.loads(message["Body"])["order"] >= 1000
 
 
-async def test_a_headless_run_summarises_each_topic_the_same_way_twice() -> None:
+async def test_a_headless_run_summarises_each_topic() -> None:
+    """One run: that a run gives the same bytes twice is test_cli's and test_headless's."""
     scenario = parse_scenario(SHOP, "shop.toml", REGISTRY)
-    first = format_summary(await run_headless(scenario, 600, registry=REGISTRY))
-    second = format_summary(await run_headless(scenario, 600, registry=REGISTRY))
-    assert first == second
-    lines = first.splitlines()
+    lines = format_summary(await run_headless(scenario, 600, registry=REGISTRY)).splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("topic "))
     assert lines[header].split() == [
         "topic",

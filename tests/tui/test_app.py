@@ -282,29 +282,6 @@ async def test_ctrl_p_offers_delete_for_a_message_you_hold(app: SkydeckApp) -> N
 # -- robustness ---------------------------------------------------------------------
 
 
-async def test_every_key_with_nothing_to_act_on_is_harmless(app: SkydeckApp) -> None:
-    """With no queue at all, each key does nothing or explains; none raises."""
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        service = sqs_service(app)
-        for name in [q.name for q in service.queues.values()]:
-            url = service.queue_url(queue(app, name))
-            await app.cloud.call("sqs", "DeleteQueue", {"QueueUrl": url})
-        app.refresh_view()
-        await pilot.pause()
-        assert sqs_pane(app).selected() is None
-        for key in ("s", "r", "d", "v", "P", "D", "a", "a", "o", "O", "o", "space", "plus"):
-            await pilot.press(key)
-            await settle(pilot)
-            assert not isinstance(screen(app), FormScreen | ConfirmScreen), key
-        await pilot.press("n", "escape", "slash", *"x(", "escape", "T", "T")
-        await settle(pilot)
-        await pilot.press(TRAIL_KEY, "e", "o", "O", "home", "end", "down", "enter", "escape", "e")
-        await pilot.press(SQS_KEY)
-        await settle(pilot)
-        assert app.is_running
-        assert app.current_pane is sqs_pane(app)
-
-
 async def test_a_queue_deleted_under_an_open_form_is_an_aws_error_in_the_form(
     app: SkydeckApp,
 ) -> None:
