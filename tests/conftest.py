@@ -22,6 +22,25 @@ settings.register_profile("gate", derandomize=True, deadline=None, max_examples=
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
+#: Tests that take a good part of a minute each: the real aws CLI's (a subprocess a
+#: command), a headless demo hour, every key of a pane on the demo, the property
+#: machines. They run first, so that the workers share the short ones at the end
+#: rather than all waiting on one long test that started last.
+LONG = (
+    "tests/wire/test_readme_blocks.py::",
+    "tests/wire/test_awscli.py::",
+    "tests/wire/test_s3_wire.py::test_the_s3_commands_verbatim",
+    "tests/tui/test_pane_contract.py::test_every_key_on_the_pane_is_survived[demo-",
+    "tests/backend/test_sqs_properties.py::",
+    "tests/backend/test_cloudwatch_scenario.py::test_the_demo_",
+    "tests/backend/test_headless.py::",
+    "tests/test_cli.py::",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _files_in_a_temporary_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

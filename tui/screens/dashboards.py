@@ -353,15 +353,26 @@ class DashboardsPane(ResourcePane[Dashboard]):
         self._follow(dashboard)
 
     async def _rebuild(self) -> None:
-        """Build the grid of the selected dashboard, again if the selection moved meanwhile."""
+        """Build the grid of the selected dashboard, again if the selection moved meanwhile.
+
+        The app may close while it builds (the worker outlives the key that
+        started it): a pane taken off the screen has no table to ask, so it stops.
+        """
         try:
+            if self._gone():
+                return
             dashboard = self.selected()
             while self.grid.shown != shown_key(dashboard):
                 await self.grid.show(dashboard)
+                if self._gone():
+                    return
                 dashboard = self.selected()
         finally:
             self._rebuilding = False
         self._follow(dashboard)
+
+    def _gone(self) -> bool:
+        return not self.is_attached
 
     def _follow(self, dashboard: Dashboard | None) -> None:
         if dashboard is None:
