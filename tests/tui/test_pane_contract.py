@@ -110,7 +110,9 @@ async def test_every_key_on_the_pane_is_survived(
         # palette and `:` offer of each pane is checked without their screens, below
         # and in test_app.
         if world == "demo":
-            presses = [(place, key) for place in places for key in pane_keys(pane_class)]
+            # From the resource table and the child table, where keys act on different
+            # rows; a third place (a history, a grid) acts on the resource table's row.
+            presses = [(place, key) for place in places[:2] for key in pane_keys(pane_class)]
             first = pane_class is PANES[0]
             presses += [(places[0], key) for key in (app_keys() if first else ["question_mark"])]
         else:

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Markdown, Static
 
 from backend.cloud import Cloud
@@ -356,23 +357,19 @@ class DashboardsPane(ResourcePane[Dashboard]):
         """Build the grid of the selected dashboard, again if the selection moved meanwhile.
 
         The app may close while it builds (the worker outlives the key that
-        started it): a pane taken off the screen has no table to ask, so it stops.
+        started it), taking the pane's widgets down one by one: with its table
+        gone there is nothing to build for, so it stops.
         """
         try:
-            if self._gone():
-                return
             dashboard = self.selected()
             while self.grid.shown != shown_key(dashboard):
                 await self.grid.show(dashboard)
-                if self._gone():
-                    return
                 dashboard = self.selected()
+        except NoMatches:
+            return
         finally:
             self._rebuilding = False
         self._follow(dashboard)
-
-    def _gone(self) -> bool:
-        return not self.is_attached
 
     def _follow(self, dashboard: Dashboard | None) -> None:
         if dashboard is None:
