@@ -26,6 +26,7 @@ from backend.scenarios import Scenario, load_scenario
 from tests.tui.helpers import SIZE, AppPilot, settle, skydeck, step
 from tests.tui.snapshots import SIZES, SnapCompare, SnapshotApp, ansi_only, then
 from tui.app import SkydeckApp
+from tui.help import reflow
 from tui.panes import PANES, jump_names
 from tui.screens.pane import Pane
 from widgets.rail import LABEL_CELLS
@@ -106,15 +107,14 @@ async def test_every_key_on_the_pane_is_survived(
         # With nothing to select, every place has the same nothing to act on: the
         # empty account gets the pane's own keys from the first place only. On the
         # demo, the app's keys (the clock, help, the palette, the theme) are pressed
-        # on the first pane, and `?` (the pane's help) on every pane; what the
-        # palette and `:` offer of each pane is checked without their screens, below
-        # and in test_app.
+        # on the first pane; what help, the palette and `:` offer of each pane is
+        # checked without their screens (below; `?` itself in test_app).
         if world == "demo":
             # From the resource table and the child table, where keys act on different
             # rows; a third place (a history, a grid) acts on the resource table's row.
             presses = [(place, key) for place in places[:2] for key in pane_keys(pane_class)]
-            first = pane_class is PANES[0]
-            presses += [(places[0], key) for key in (app_keys() if first else ["question_mark"])]
+            if pane_class is PANES[0]:
+                presses += [(places[0], key) for key in app_keys()]
         else:
             presses = [(places[0], key) for key in pane_keys(pane_class)]
         for place, key in presses:
@@ -160,6 +160,13 @@ def test_pane_snapshot(
 
 
 # -- (d): keys and names -----------------------------------------------------------------
+
+
+@each_pane
+def test_every_pane_says_what_it_shows_in_help(pane_class: type[Pane]) -> None:
+    """What `?` shows above the pane's keys: paragraphs, each joined into one line."""
+    paragraphs = reflow(pane_class.help_text).split("\n\n")
+    assert all(p.strip() and "\n" not in p for p in paragraphs), pane_class.__name__
 
 
 @each_pane
