@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from backend.cloud import Cloud
 from backend.services import new_cloud
+from backend.services.ec2.security_group import protocol_number
 from tests.backend.ec2_helpers import default_vpc_id, ec2, ec2_error, model
 
 ID = re.compile(r"[a-z-]+-[0-9a-f]{17}")
@@ -251,3 +254,14 @@ async def test_tags_create_describe_delete(cloud: Cloud) -> None:
         cloud, "CreateTags", Resources=[vpc], Tags=[{"Key": "aws:x", "Value": "v"}]
     )
     assert reserved.code == "InvalidParameterValue"
+
+
+@pytest.mark.parametrize(
+    ("given", "number"),
+    [("tcp", 6), ("UDP", 17), ("-1", -1), ("all", -1), ("50", 50), ("255", 255)]
+    + [(text, None) for text in ("256", "٣", "¹", "+6", " 6", "-5", "6.0", "")],
+)
+def test_an_ip_protocol_is_a_name_or_an_ascii_number_up_to_255(
+    given: str, number: int | None
+) -> None:
+    assert protocol_number(given) == number

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
+from backend.numbers import whole_number
+
 #: IpProtocol names and the IANA numbers they stand for.
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 ALL = -1
@@ -27,9 +29,8 @@ def protocol_number(name: str) -> int | None:
         return PROTOCOL_NUMBERS[lowered]
     if lowered in ("-1", "all"):
         return ALL
-    if lowered.isascii() and lowered.isdigit() and int(lowered) <= 255:
-        return int(lowered)
-    return None
+    number = whole_number(lowered)
+    return number if number is not None and 0 <= number <= 255 else None
 
 
 @dataclass(frozen=True)
