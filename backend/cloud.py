@@ -176,7 +176,7 @@ class Cloud:
             spec.data_event,
             request_id,
             svc.trail_hidden,
-            svc.trail_error_fault,
+            svc.trail_error_code(error) if error is not None else "",
         )
         self._count(svc, action, now)
         if error is not None:

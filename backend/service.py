@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from backend.errors import AwsError
 from backend.identity import Caller
 
 if TYPE_CHECKING:
@@ -79,10 +80,16 @@ class Service:
     usage_name: ClassVar[str]
     #: Request members CloudTrail writes as HIDDEN_DUE_TO_SECURITY_REASONS.
     trail_hidden: ClassVar[frozenset[str]] = frozenset()
-    #: Whether CloudTrail writes this service's error codes with their fault first,
-    #: `Client.InvalidInstanceID.NotFound` or `Server.InternalError`, as it does EC2's.
-    trail_error_fault: ClassVar[bool] = False
     actions: ClassVar[dict[str, Action]]
+
+    @classmethod
+    def trail_error_code(cls, error: AwsError) -> str:
+        """The `errorCode` CloudTrail writes for `error`: its code, as most services'.
+
+        A service whose errors CloudTrail writes otherwise says so here (EC2's
+        carry their fault first, `Client.InvalidInstanceID.NotFound`).
+        """
+        return error.code
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

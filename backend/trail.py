@@ -276,7 +276,7 @@ class TrailEntry:
         data_event: bool,
         request_id: str | None,
         hidden: frozenset[str],
-        error_fault: bool = False,
+        error_code: str = "",
     ) -> None:
         self.trail = trail
         self.seq = seq
@@ -298,8 +298,7 @@ class TrailEntry:
         if error is None:
             self.error_code = self.error_message = ""
         else:
-            fault = ("Client." if error.sender_fault else "Server.") if error_fault else ""
-            self.error_code = fault + error.code
+            self.error_code = error_code or error.code
             self.error_message = cut(error.message)
             size += len(self.error_message)
         self.caller = caller
@@ -429,10 +428,11 @@ class Trail:
         data_event: bool,
         request_id: str | None,
         hidden: frozenset[str] = frozenset(),
-        error_fault: bool = False,
+        error_code: str = "",
     ) -> TrailEntry:
         """Keep one call; `hidden` names the request members AWS does not record, and
-        `error_fault` writes the error code with its fault first (`Service.trail_error_fault`)."""
+        `error_code` is the error's code as CloudTrail writes it (`Service.trail_error_code`;
+        the error's own code when empty)."""
         self._seq += 1
         entry = TrailEntry(
             self,
@@ -449,7 +449,7 @@ class Trail:
             data_event,
             request_id,
             hidden,
-            error_fault,
+            error_code,
         )
         # Kept inline rather than in a Ring method: this runs on every call.
         ring = self.data if data_event else self.management

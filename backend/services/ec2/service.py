@@ -18,6 +18,7 @@ import dataclasses
 import functools
 from typing import Any, ClassVar
 
+from backend.errors import AwsError
 from backend.service import Action, Params, Request
 from backend.services.ec2.flow_log_actions import FlowLogActions
 from backend.services.ec2.gateway_actions import GatewayActions
@@ -41,7 +42,13 @@ class Ec2Service(
 
     name: ClassVar[str] = "ec2"
     event_source: ClassVar[str] = "ec2.amazonaws.com"
-    trail_error_fault: ClassVar[bool] = True
+
+    @classmethod
+    def trail_error_code(cls, error: AwsError) -> str:
+        """`Client.InvalidInstanceID.NotFound`, `Server.InternalError`: CloudTrail writes
+        EC2's error codes with their fault first."""
+        return f"{'Client' if error.sender_fault else 'Server'}.{error.code}"
+
     usage_name: ClassVar[str] = "EC2"
 
 
