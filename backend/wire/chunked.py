@@ -38,6 +38,9 @@ MAX_LINE = 4096
 #: Most trailer lines: a checksum and its signature are what SDKs send.
 MAX_TRAILERS = 32
 
+#: Header mappings that ignore case already (aiohttp's), as a tuple: `isinstance` with a
+#: `|` union builds the union on each call.
+CASELESS = (CIMultiDictProxy, CIMultiDict)
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _DECODED_LENGTH = "x-amz-decoded-content-length"
 
@@ -55,7 +58,7 @@ def _header(headers: Mapping[str, str], name: str, lowered: bool) -> str | None:
     case already, and `lowered` says the dict's names are lower case.
     """
     value = headers.get(name)
-    if value is not None or lowered or isinstance(headers, CIMultiDictProxy | CIMultiDict):
+    if value is not None or lowered or isinstance(headers, CASELESS):
         return value
     for key, found in headers.items():
         if key.lower() == name:

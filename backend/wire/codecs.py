@@ -12,8 +12,7 @@ by object identity and nothing outlives its endpoint.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from botocore.model import OperationModel
 
@@ -37,9 +36,12 @@ REQUEST_ID = "x-amzn-RequestId"
 SMITHY_PROTOCOL = "smithy-protocol"
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """What a codec may read of a request: its head, and its body on demand."""
+class Incoming(NamedTuple):
+    """What a codec may read of a request: its head, and its body on demand.
+
+    Named tuples, this and `Outgoing`: one of each is made for every request,
+    and a frozen dataclass sets each field through `object.__setattr__`.
+    """
 
     method: str
     path: str
@@ -63,12 +65,12 @@ class Streamed(Protocol):
     async def aclose(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """An HTTP answer: status, headers, and a body held, streamed from disk or made as sent."""
 
     status: int
-    headers: dict[str, str] = field(default_factory=dict)
+    #: The answer's own (the server adds CORS headers to it).
+    headers: dict[str, str]
     body: bytes | FileSlice | Streamed = b""
 
 

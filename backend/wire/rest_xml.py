@@ -47,19 +47,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 from xml.parsers import expat
 
 from botocore.model import OperationModel, ServiceModel, Shape
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from backend.errors import AwsError, ErrorCode
 from backend.numbers import INT32, INT64, decimal_number, whole_number
 from backend.params import quoted
 from backend.streams import ByteStream, FileSlice
 from backend.wire import timestamps
-from backend.wire.chunked import aws_chunked, content_encoding, decoded_length
+from backend.wire.chunked import CASELESS, aws_chunked, content_encoding, decoded_length
 from backend.wire.query_protocol import escape
 
 Params = dict[str, Any]
@@ -89,8 +88,6 @@ _XML = "application/xml"
 _NO_EXTRA: Mapping[str, str] = MappingProxyType({})
 #: What may name an element an error adds (`Key`, `BucketName`): services choose these.
 _ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-#: Header mappings that ignore case already (aiohttp's), as a tuple for `isinstance`.
-_CASELESS = (CIMultiDictProxy, CIMultiDict)
 #: Control characters, which would end or split a header line.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -126,8 +123,7 @@ _ROOTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """An HTTP answer: a FileSlice body is streamed from disk, never read whole."""
 
     status: int
@@ -334,7 +330,7 @@ class Routes:
         rest = path[1:]
         # aiohttp's headers ignore case already; a plain mapping is lower-cased once.
         header_names: Container[str] = (
-            headers if isinstance(headers, _CASELESS) else {name.lower() for name in headers}
+            headers if isinstance(headers, CASELESS) else {name.lower() for name in headers}
         )
         if query:
             candidates = table.candidates(query)
@@ -353,7 +349,9 @@ class Routes:
         if best is None:
             return None
         route, labels = best
-        return route.op, {name: _unquote(value) for name, value in labels.items()}
+        return route.op, {
+            name: _unquote(value) if "%" in value else value for name, value in labels.items()
+        }
 
 
 def match(

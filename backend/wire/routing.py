@@ -34,6 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from backend.errors import (
     AwsError,
@@ -57,6 +59,8 @@ REST: frozenset[str] = frozenset({"rest-xml"})
 FORM = "application/x-www-form-urlencoded"
 #: Most Host headers whose label `Registry.host_labels` keeps (they come from requests).
 _HOSTS_KEPT = 1024
+#: No form fields, no path parameters: shared, as nothing may change it.
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 class RoutingError(Exception):
@@ -69,15 +73,20 @@ class RoutingError(Exception):
         self.service = service
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
+    """Where a request goes, and what routing read on the way.
+
+    A named tuple rather than a frozen dataclass, which sets each field
+    through `object.__setattr__`: one is made for every request.
+    """
+
     service: WireService
     protocol: Protocol
     action: str
     #: The query protocol's form fields (empty for JSON, whose body the codec reads).
-    fields: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = _EMPTY
     #: A REST protocol's path parameters (`Bucket`, `Key`), decoded.
-    uri: Mapping[str, str] = field(default_factory=dict)
+    uri: Mapping[str, str] = _EMPTY
 
 
 @dataclass

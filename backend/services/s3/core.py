@@ -10,10 +10,10 @@ dashboard read) never disagree.
 
 from __future__ import annotations
 
+import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from backend.cloud import Cloud
 from backend.numbers import whole_number
@@ -41,15 +41,20 @@ MAX_OBJECT = 50_000 * 1024**3
 _BODY_TYPES = (ByteStream, bytes, bytearray, memoryview, str)
 
 
-@dataclass(frozen=True, slots=True)
-class Received:
-    """A request body written to a temporary file and verified."""
+class Received(NamedTuple):
+    """A request body written to a temporary file and verified.
+
+    A named tuple rather than a frozen dataclass, which sets each field
+    through `object.__setattr__`: one is made for every upload.
+    """
 
     temp: str
     size: int
     md5_hex: str
     #: (algorithm, raw digest) of the checksum the request asked for, if any.
     checksum: tuple[str, bytes] | None
+    #: The temporary file's `fstat`, for `Store.place`.
+    info: os.stat_result
 
 
 class S3Core(Service):
@@ -113,7 +118,9 @@ class S3Core(Service):
 
     # -- changes ----------------------------------------------------------------
 
-    def commit(self, bucket: str, item: StoredObject, temp: str) -> None:
+    def commit(
+        self, bucket: str, item: StoredObject, temp: str, info: os.stat_result | None = None
+    ) -> None:
         """Put the complete body at `temp` in place as `item`, replacing any object of its key.
 
         `item` is the object before it has a file (`path` empty): its row gets
@@ -126,7 +133,7 @@ class S3Core(Service):
         with self.index.transaction():
             old = self.index.placed(bucket, item.key)
             known = None if old is None else old[0]
-            path, mtime_ns = self.store.place(bucket, item.key, temp, known)
+            path, mtime_ns = self.store.place(bucket, item.key, temp, known, info)
             self.index.put(bucket, item, path, mtime_ns)
         self._count(bucket, item, None if old is None else old[1])
 
@@ -166,7 +173,7 @@ class S3Core(Service):
         else:
             trailing = isinstance(body, ByteStream) and body.may_trail
             digests = Digests(["CRC32"] if trailing else [])
-        temp, size = await self.store.receive(body, digests, limit)
+        temp, size, info = await self.store.receive(body, digests, limit)
         try:
             if isinstance(body, ByteStream) and body.may_trail:
                 wanted.settle(body.trailers)
@@ -186,7 +193,7 @@ class S3Core(Service):
         except BaseException:
             discard(temp)
             raise
-        return Received(temp, size, digests.md5.hexdigest(), checksum)
+        return Received(temp, size, digests.md5.hexdigest(), checksum, info)
 
     def drop(self, bucket: str, item: StoredObject) -> None:
         """Delete an object: its file, its row, its share of the totals."""

@@ -180,7 +180,7 @@ class ObjectApi(S3Core):
             checksum = (received.checksum[0], encode(received.checksum[1]), "FULL_OBJECT")
         etag = f'"{received.md5_hex}"'
         item = new_object(key, received.size, etag, request.now, settings, tags, checksum)
-        self.commit(bucket.name, item, received.temp)
+        self.commit(bucket.name, item, received.temp, received.info)
         if bucket.notification:  # none configured (the usual case): nothing to match
             self.notifier.object_event(
                 bucket, "ObjectCreated:Put", key, bucket.region, request.caller, item.size, etag

@@ -228,11 +228,15 @@ class Store:
         os.close(fd)
         return name
 
-    async def receive(self, body: Body, digests: Digests, limit: int) -> tuple[str, int]:
-        """Write `body` to a temporary file, hashing it; its path and size.
+    async def receive(
+        self, body: Body, digests: Digests, limit: int
+    ) -> tuple[str, int, os.stat_result]:
+        """Write `body` to a temporary file, hashing it; its path, size and `fstat`.
 
         Past `limit` bytes the upload is refused (EntityTooLarge) and the file
-        removed: a client can't fill the disk by sending one endless body.
+        removed: a client can't fill the disk by sending one endless body. The
+        `fstat` of the written file is what `place` would otherwise `lstat` once
+        the file is in the bucket (a rename changes neither inode, size nor mtime).
         """
         fd, temp = self._create()
         size = 0
@@ -254,12 +258,13 @@ class Store:
                         raise EntityTooLarge(ProposedSize=str(size), MaxSizeAllowed=str(limit))
                     digests.update(data)
                     _write_all(fd, data)
+                info = os.fstat(fd)
             finally:
                 os.close(fd)
         except BaseException:
             discard(temp)
             raise
-        return temp, size
+        return temp, size, info
 
     def copy(
         self, source: Path, start: int, length: int, digests: Digests | None, out: str | Path
@@ -279,7 +284,14 @@ class Store:
 
     # -- placing ----------------------------------------------------------------
 
-    def place(self, bucket: str, key: str, temp: str, known: str | None) -> tuple[str, int]:
+    def place(
+        self,
+        bucket: str,
+        key: str,
+        temp: str,
+        known: str | None,
+        info: os.stat_result | None = None,
+    ) -> tuple[str, int]:
         """Move a complete body into the bucket as `key`; its path and the file's mtime.
 
         `known` is the path the index has for `key` (None for a new key): an
@@ -287,7 +299,8 @@ class Store:
         from the disk is it made again. A new key's path is chosen by `_choose`,
         which looks at the disk only for the folders above it; whether its own
         name is a folder (so the key takes `@` in it) the rename itself tells,
-        as renaming a file onto a folder fails.
+        as renaming a file onto a folder fails. `info` is the temporary file's
+        `fstat` where `receive` took one; without it the placed file is `lstat`.
         """
         folder = f"{self._root}/{bucket}"
         if known is not None:
@@ -309,7 +322,8 @@ class Store:
                     path, target = f"{path}/{SELF}", f"{target}/{SELF}"
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 os.replace(temp, target)
-        info = os.lstat(target)
+        if info is None:
+            info = os.lstat(target)
         if self.own is not None:
             self.own.placed(target, info)
         return path, info.st_mtime_ns
