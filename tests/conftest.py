@@ -4,7 +4,8 @@ Hypothesis runs derandomized by default, so the test command (and CI) gives
 the same verdict on every run; a property test is a gate, not a lottery. The
 gate tries 50 examples a property (Hypothesis's default is 100): the same 50
 every run, so the half left out would never vary either, and the whole
-suite must fit CI's ten minutes on two cores.
+suite must fit CI's ten minutes on two cores. A test never asks for more
+itself (the profile decides); a few ask fewer, where one example is costly.
 `HYPOTHESIS_PROFILE=explore pytest` searches with fresh randomness and 2,000
 examples, which is how new counterexamples are found; each one becomes a
 fixed example in the tests.

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from backend.services.logs.patterns import (
@@ -861,7 +861,6 @@ def _encode(value: Any, escape: bool, spelling: int) -> str:
     )
 
 
-@settings(max_examples=400, deadline=None)
 # Where a word test would go wrong: a number spelt otherwise than Python writes it,
 # and names and values spelt with escapes.
 @example(expression="$.a = 40*", document={"a": 400}, escape=False, spelling=3)
@@ -925,7 +924,6 @@ def _slots() -> st.SearchStrategy[str]:
     return st.one_of(st.just("..."), st.just(""), st.just("name"), named)
 
 
-@settings(max_examples=400, deadline=None)
 @given(slots=st.lists(_slots(), min_size=1, max_size=5), fields=st.lists(_fields(), max_size=7))
 def test_the_delimited_prefilter_never_changes_a_result(
     slots: list[str], fields: list[str]

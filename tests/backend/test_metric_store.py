@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.metrics import (
@@ -732,7 +732,6 @@ puts = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     puts=puts,
     high=st.booleans(),
@@ -812,7 +811,6 @@ def tiny_blocks(mp: pytest.MonkeyPatch, block: int, hot: int) -> None:
     mp.setattr(levels, "HOT", hot)
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     puts=puts,
     high=st.booleans(),
@@ -877,7 +875,6 @@ def float_bits(value: float) -> int:
 Step = tuple[str, int, str, int]
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     steps=st.lists(
         st.tuples(
@@ -943,7 +940,6 @@ def test_a_level_with_sealed_blocks_answers_exactly_as_plain_columns(
                     ], stat
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     columns=st.lists(
         st.tuples(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.cloud import Cloud
@@ -19,8 +19,6 @@ from backend.services import new_cloud
 from backend.services.sqs import Queue, SqsService
 from backend.services.sqs.message import State
 from tests.backend.helpers import create_queue, queue, run, sqs
-
-PROPERTY = settings(max_examples=150, deadline=None)
 
 Op = tuple[str, int, int]
 
@@ -93,7 +91,6 @@ async def drive(cloud: Cloud, url: str, script: list[Op], *, fifo: bool) -> list
     return handles
 
 
-@PROPERTY
 @given(script=ops, max_receive=st.integers(1, 3), duplicates=st.booleans())
 def test_nothing_is_lost_on_a_standard_queue(
     script: list[Op], max_receive: int, duplicates: bool
@@ -124,7 +121,6 @@ def test_nothing_is_lost_on_a_standard_queue(
     run(body())
 
 
-@PROPERTY
 @given(script=ops)
 def test_nothing_is_lost_on_a_fifo_queue(script: list[Op]) -> None:
     async def body() -> None:
@@ -192,13 +188,11 @@ async def fifo_run(script: list[Op]) -> None:
     assert len(q) == sum(map(len, sent.values())) - len(deleted)
 
 
-@PROPERTY
 @given(script=fifo_ops)
 def test_fifo_order_per_group_and_group_locking(script: list[Op]) -> None:
     run(fifo_run(script))
 
 
-@PROPERTY
 @given(
     steps=st.lists(
         st.tuples(
@@ -345,7 +339,6 @@ def valid_params(action: str, url: str, handle: str, fifo: bool) -> dict[str, An
     return calls[action]
 
 
-@settings(max_examples=400, deadline=None)
 @given(
     action=st.sampled_from(sorted(SqsService.actions)),
     pick=st.integers(0, 1000),
