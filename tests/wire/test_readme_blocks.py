@@ -25,6 +25,10 @@ from backend.services.sqs import SqsService
 from tests.wire.live import TIMEOUT, Live
 
 ROOT = Path(__file__).resolve().parents[2]
+#: A block runs dozens of aws CLI processes, each a Python start-up: on a loaded
+#: two-core machine the shell block has taken more than 90 s. A guard against a hang,
+#: not a speed test.
+BLOCK_TIMEOUT = TIMEOUT * 10
 README = (ROOT / "README.md").read_text("utf-8")
 
 
@@ -53,7 +57,7 @@ def run(command: list[str], folder: Path, **env: str) -> subprocess.CompletedPro
         env={**clean, "PIP_NO_INDEX": "1", **env},
         capture_output=True,
         text=True,
-        timeout=TIMEOUT * 3,
+        timeout=BLOCK_TIMEOUT,
         check=False,
     )
 
