@@ -13,6 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+#: The reader `json.loads` uses (the default decoder), for `json_object` to call directly.
+_DECODER = json.JSONDecoder()
+#: What JSON calls whitespace, as `json.loads` skips it either side of the value.
+_JSON_SPACE = " \t\n\r"
+
 
 def json_document(text: str | bytes) -> Any:
     """The JSON value `text` holds; `ValueError` for anything that isn't one, however deep."""
@@ -20,3 +25,25 @@ def json_document(text: str | bytes) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object `text` holds, or None if it holds anything else or isn't JSON.
+
+    What `json_document` reads, for a reader that wants only objects and reads
+    many (CloudWatch Logs' JSON filter patterns, on every event put): text that
+    does not open with `{` is refused unread, and the decoder's `raw_decode`
+    is called directly, which saves `json.loads`'s layers around it (about
+    a microsecond an event).
+    """
+    start = 0 if text.startswith("{") else len(text) - len(text.lstrip(_JSON_SPACE))
+    if not text.startswith("{", start):
+        return None
+    try:
+        found, end = _DECODER.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    if end != len(text) and text[end:].lstrip(_JSON_SPACE):
+        return None
+    document: dict[str, Any] = found  # the decoder reads `{` as a dict
+    return document

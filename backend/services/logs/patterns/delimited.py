@@ -18,10 +18,16 @@ naming another (`status_code = 4* && bytes > 1000`) is refused, as AWS
 refuses it. What a match extracts (TestMetricFilter's `extractedValues`,
 `$bytes` as a metric value) is keyed `$name` for named fields and `$N`, the
 field's position from 1, for the others.
+
+A pattern without `...` reads an event in one pass: `str.split` with a
+limit where no field is quoted or bracketed, else one regex of the pattern's
+field count whose atomic groups read each field as `split_fields` does, and
+whose last field is the event's rest unless exactly one field remains.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +44,9 @@ _WORD = re.compile(r"[A-Za-z0-9_.*+-]+")
 #: One field of an event: quoted, bracketed, or up to the next whitespace. One group
 #: takes part in each match, so its text is the field's, quotes or brackets left out.
 _FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+#: The same, quotes or brackets kept (`_fields_regex`).
+_RAW_FIELD = r'"[^"]*"|\[[^\]]*\]|\S+'
+_CLOSING = {'"': '"', "[": "]"}
 _ELLIPSIS = "..."
 
 
@@ -58,24 +67,48 @@ Placement = tuple[list[str], Sequence[int]]
 
 
 class DelimitedPattern:
-    __slots__ = ("_checks", "_named", "_slots", "clauses")
+    __slots__ = ("_checks", "_in_order", "_named", "_slots", "clauses")
 
     def __init__(self, slots: Slots, clauses: Clauses) -> None:
         self._slots = slots
         self._named = [slot for slot in slots if slot is not None]
         self._checks = [(i, slot.test) for i, slot in enumerate(self._named) if slot.test]
+        #: Without `...`: a regex reading exactly the pattern's fields (see the module doc).
+        self._in_order = None if len(self._named) < len(slots) else _fields_regex(len(slots))
         self.clauses = clauses
 
     def matches(self, message: str) -> bool:
-        return self.place(message) is not None
+        if self._in_order is None:
+            return self._place_around_ellipses(split_fields(message)) is not None
+        fields = self._read_in_order(message, self._in_order)
+        if fields is None:
+            return False
+        count = len(self._slots)
+        for index, test in self._checks:
+            # Only the fields tested are taken out of the regex's match.
+            value = fields[index] if isinstance(fields, list) else _field(fields, index, count)
+            if not test(value):
+                return False
+        return True
 
     def place(self, message: str) -> Placement | None:
         """Which field of the event each slot reads, if the event matches."""
-        fields = split_fields(message)
-        if len(self._named) == len(self._slots):
-            return self._place_in_order(message, fields)
-        positions = self._place_around_ellipses(fields)
-        return None if positions is None else (fields, positions)
+        if self._in_order is None:
+            fields = split_fields(message)
+            positions = self._place_around_ellipses(fields)
+            return None if positions is None else (fields, positions)
+        found = self._read_in_order(message, self._in_order)
+        if found is None:
+            return None
+        count = len(self._slots)
+        if isinstance(found, list):
+            fields = found
+        else:
+            fields = [_field(found, index, count) for index in range(count)]
+        for index, test in self._checks:
+            if not test(fields[index]):
+                return None
+        return fields, range(count)
 
     def extracted(self, message: str) -> dict[str, str] | None:
         """Every field's value keyed `$name` or `$N`, if the event matches."""
@@ -89,16 +122,21 @@ class DelimitedPattern:
                 keys[position] = f"${slot.name}"
         return dict(zip(keys, fields, strict=True))
 
-    def _place_in_order(self, message: str, fields: list[str]) -> Placement | None:
-        count = len(self._named)
-        if len(fields) < count:
-            return None
-        if len(fields) > count:
-            fields = [*fields[: count - 1], _rest(message, count - 1)]
-        for index, test in self._checks:
-            if not test(fields[index]):
+    def _read_in_order(
+        self, message: str, regex: re.Pattern[str]
+    ) -> list[str] | re.Match[str] | None:
+        """The pattern's fields of the event, or the match `_field` reads them from.
+
+        The last field holds the rest of the event; None if it has fewer fields.
+        """
+        count = len(self._slots)
+        if '"' not in message and "[" not in message:
+            fields = message.split(None, count - 1)
+            if len(fields) < count:
                 return None
-        return fields, range(count)
+            fields[-1] = fields[-1].rstrip()
+            return fields
+        return regex.match(message)
 
     def _place_around_ellipses(self, fields: list[str]) -> list[int] | None:
         """Glob matching, `...` as the star: the greedy walk that backs up to the last `...`."""
@@ -192,9 +230,25 @@ def _any_group(groups: list[list[ValueTest]]) -> Callable[[str], bool]:
     return lambda value: any(all(test(value) for test in group) for group in groups)
 
 
-def _rest(message: str, index: int) -> str:
-    """The event's text from its field `index` on, as the pattern's last field reads it."""
-    for number, match in enumerate(_FIELD.finditer(message)):
-        if number == index:
-            return message[match.start() :].rstrip()
-    raise AssertionError("the event has fewer fields than were counted")
+def _field(found: re.Match[str], index: int, count: int) -> str:
+    """Field `index` of `count` from a match of `_fields_regex`: a group a field, then the rest."""
+    raw = found.group(index + 1)
+    if raw is None:
+        return found.group(count + 1).rstrip()
+    if len(raw) > 1 and _CLOSING.get(raw[0]) == raw[-1]:
+        return raw[1:-1]
+    return raw
+
+
+@functools.cache
+def _fields_regex(count: int) -> re.Pattern[str]:
+    """A regex reading `count` fields: the last one alone, or the rest of the event in `(.+)`.
+
+    A field's group is atomic (`(?>...)`), so a later field failing never
+    makes the regex read an earlier one otherwise than `split_fields` does
+    (`"a b"` as `"a` and `b"`). So a field opening with `"` and closing with
+    `"` is a quoted one: were it bare, no `"` would follow its first.
+    """
+    field = f"\\s*+((?>{_RAW_FIELD}))"
+    last = f"\\s*+(?:((?>{_RAW_FIELD}))\\s*+\\Z|(.+))"
+    return re.compile(f"\\A{field * (count - 1)}{last}", re.DOTALL)
