@@ -17,6 +17,7 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, tee
 from typing import Any
 
 from backend.services.logs.patterns.cursor import Cursor
@@ -39,8 +40,8 @@ _ESCAPE = "\\"
 
 #: How a JSON pattern reads an event: the object it holds, or None.
 Parse = Callable[[str], dict[str, Any] | None]
-#: The exact test of one event, after the prefilter, reading JSON with the `Parse`.
-_Decide = Callable[[str, Parse], bool]
+#: The exact test of an event, after the prefilter, for a `Parse` to read JSON with.
+_Decide = Callable[[Parse], Callable[[str], bool]]
 
 
 class PatternKind(enum.StrEnum):
@@ -89,7 +90,9 @@ class FilterPattern:
         candidates = rows if prefilter is None else prefilter.screen(messages, rows)
         if decide is None:
             return candidates
-        return (row for row in candidates if decide(messages[row], parse))
+        # The candidates both to the test and to `compress` (`tee`): no Python frame a row.
+        kept, read = tee(candidates)
+        return compress(kept, map(decide(parse), map(messages.__getitem__, read)))
 
     def extract(self, message: str, value_spec: str) -> float | None:
         """The metric value `value_spec` gives for `message`: None unless it matches and has one."""
@@ -133,21 +136,25 @@ def _plain(message: str, parse: Parse) -> Match:
 
 
 def _ignoring_parse(test: Callable[[str], bool]) -> _Decide:
-    return lambda message, parse: test(message)
+    return lambda parse: test
 
 
 def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     condition, clauses = read_json_pattern(cursor)
     required = requirement(clauses, unless=_ESCAPE) if prefilter else None
 
-    def decide(message: str, parse: Parse) -> bool:
-        document = parse(message)
-        return document is not None and condition(document)
+    def decide(parse: Parse) -> Callable[[str], bool]:
+        def read(message: str) -> bool:
+            document = parse(message)
+            return document is not None and condition(document)
+
+        return read
 
     def matches(message: str) -> bool:
         if required is not None and not required.holds(message):
             return False
-        return decide(message, json_object)
+        document = json_object(message)
+        return document is not None and condition(document)
 
     def reader(message: str, parse: Parse) -> Match | None:
         if required is not None and not required.holds(message):

@@ -45,7 +45,7 @@ _WORD = re.compile(r"[A-Za-z0-9_.*+-]+")
 #: takes part in each match, so its text is the field's, quotes or brackets left out.
 _FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
 #: The same, quotes or brackets kept (`_fields_regex`).
-_RAW_FIELD = r'"[^"]*"|\[[^\]]*\]|\S+'
+_RAW_FIELD = r'"[^"]*+"|\[[^\]]*+\]|\S++'
 _CLOSING = {'"': '"', "[": "]"}
 _ELLIPSIS = "..."
 
