@@ -414,6 +414,18 @@ async def test_streams_putting_the_same_seconds_add_up_as_one_would(cloud: Cloud
         ("Maximum", max(kept)),
     ]:
         assert await per_minute(cloud, "Latency", statistic=statistic) == {0: expected}
+    response = await cw(
+        cloud,
+        "GetMetricStatistics",
+        Namespace=NS,
+        MetricName="Latency",
+        StartTime=T0 / 1000,
+        EndTime=T0 / 1000 + 60,
+        Period=60,
+        ExtendedStatistics=["p100"],
+    )
+    [point] = response["Datapoints"]
+    assert point["ExtendedStatistics"]["p100"] == pytest.approx(max(kept), rel=0.01)
 
 
 async def test_the_json_filters_of_a_group_read_each_event_once(

@@ -13,10 +13,12 @@ period when no matching logs are found").
 
 A batch's points reach the store a second at a time: one `add_values` with
 the second's values (with a count, for a number the filter emits as it is)
-rather than one `add` an event. The store keeps seconds, so the statistics
-are the same; what is saved is a call an event, and above all the late
-path an event that lands in a second the metric already holds (a second
-stream of the group putting the same seconds) would take.
+rather than one `add` an event. The store keeps a second's count, sum,
+minimum and maximum, and the distribution of values none of which is
+negative (AWS gives no percentiles otherwise), whichever calls brought them;
+what is saved is a call an event, and above all the late path that an event
+landing in a second the metric already holds (a second stream of the group
+putting the same seconds) would take one by one.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ class NumberAfter:
         return f"{self.prefix()}(?:{passing(self.comparison.operator, bound)})"
 
     def separator(self) -> str:
-        """A character `candidates` never matches: neither space, digit, sign nor in the key."""
+        """A character `candidates` never matches: a control character, not space or in the key."""
         return next(c for c in map(chr, range(32)) if not c.isspace() and c not in self.key)
 
 
@@ -137,7 +137,7 @@ def requirement(clauses: Clauses, *, unless: str | None = None) -> Prefilter | N
             return True
         for clause in tests:
             for test in clause:
-                if test(message):
+                if test in message if isinstance(test, str) else test(message):
                     break
             else:
                 return False
@@ -147,10 +147,9 @@ def requirement(clauses: Clauses, *, unless: str | None = None) -> Prefilter | N
     return Prefilter(holds, _screen(clauses, unless), exact)
 
 
-def _test(atom: Atom) -> Callable[[str], bool]:
-    if isinstance(atom, NumberAfter):
-        return atom.holds()
-    return lambda message: atom in message
+def _test(atom: Atom) -> str | Callable[[str], bool]:
+    """A word, which `holds` looks for itself, or a number's test."""
+    return atom.holds() if isinstance(atom, NumberAfter) else atom
 
 
 #: One atom's test of many texts at once, in C: truthy for each that holds it.
