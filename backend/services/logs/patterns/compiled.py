@@ -17,7 +17,6 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, tee
 from typing import Any
 
 from backend.services.logs.patterns.cursor import Cursor
@@ -25,7 +24,7 @@ from backend.services.logs.patterns.delimited import read_delimited_pattern
 from backend.services.logs.patterns.errors import FilterPatternError
 from backend.services.logs.patterns.extraction import PLAIN_MATCH, Match
 from backend.services.logs.patterns.json_conditions import read_json_pattern
-from backend.services.logs.patterns.prefilter import Prefilter, requirement
+from backend.services.logs.patterns.prefilter import Prefilter, everything, requirement
 from backend.services.logs.patterns.terms import read_terms
 from backend.untrusted import json_object
 
@@ -37,6 +36,8 @@ _UNCLOSED_JSON = "If a filter pattern starts with '{' it must end with '}'"
 #: JSON escapes let an event spell any text differently, so one holding a
 #: backslash can't be refused for lacking a word.
 _ESCAPE = "\\"
+#: What screens the rows of a pattern without a prefilter (the test of each is mapped in C).
+_EVERYTHING = everything()
 
 #: How a JSON pattern reads an event: the object it holds, or None.
 Parse = Callable[[str], dict[str, Any] | None]
@@ -86,13 +87,9 @@ class FilterPattern:
         self, messages: Sequence[str], rows: range, parse: Parse = json_object
     ) -> Iterable[int]:
         """The rows within `rows` (step 1) whose message matches, in order, found lazily."""
-        prefilter, decide = self.prefilter, self.decide
-        candidates = rows if prefilter is None else prefilter.screen(messages, rows)
-        if decide is None:
-            return candidates
-        # The candidates both to the test and to `compress` (`tee`): no Python frame a row.
-        kept, read = tee(candidates)
-        return compress(kept, map(decide(parse), map(messages.__getitem__, read)))
+        decide = self.decide
+        screen = (self.prefilter or _EVERYTHING).screen
+        return screen(messages, rows, None if decide is None else decide(parse))
 
     def extract(self, message: str, value_spec: str) -> float | None:
         """The metric value `value_spec` gives for `message`: None unless it matches and has one."""

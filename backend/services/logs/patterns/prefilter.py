@@ -28,6 +28,7 @@ them down: `number_ranges`) is settled by the pattern's own test.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from bisect import bisect_right
@@ -38,8 +39,8 @@ from itertools import accumulate, chain, compress, repeat, tee
 from backend.services.logs.patterns.comparisons import Comparison, literal_number
 from backend.services.logs.patterns.number_ranges import JSON_NUMBER, passing
 
-#: The rows of `messages` within `rows` that may match.
-Screen = Callable[[Sequence[str], range], Iterator[int]]
+#: The rows of `messages` within `rows` that may match, and that pass a last test if given.
+Screen = Callable[[Sequence[str], range, Callable[[str], bool] | None], Iterator[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +98,16 @@ class Prefilter:
     #: Whether one event's text holds every clause.
     holds: Callable[[str], bool]
     #: The rows of `messages` within `rows` (step 1) whose text may hold every clause,
-    #: found in C: a number is only narrowed down, which the pattern's own test settles.
+    #: found in C (a number is only narrowed down, which the pattern's own test settles),
+    #: and whose message passes the last test given (the pattern's own), mapped over them.
     screen: Screen
     #: Whether a row `screen` keeps holds every clause (all are words).
     exact: bool
+
+
+def everything() -> Prefilter:
+    """The prefilter of a pattern that asks no text: every row is screened in, a part at a time."""
+    return Prefilter(lambda message: True, _screen((), None), exact=True)
 
 
 def all_of(parts: Sequence[Clauses]) -> Clauses:
@@ -170,21 +177,25 @@ def _screen(clauses: Clauses, unless: str | None) -> Screen:
     """
     plain = [_stage(clause) for clause in clauses]
     guarded = plain if unless is None else [_stage((*clause, unless)) for clause in clauses]
-    first = clauses[0]
+    first = clauses[0] if clauses else ()
     lead = first[0] if len(first) == 1 and isinstance(first[0], NumberAfter) else None
     finditer = None if lead is None else re.compile(lead.candidates()).finditer
     separator = "" if lead is None else lead.separator()
 
-    def screen(messages: Sequence[str], rows: range) -> Iterator[int]:
+    def screen(
+        messages: Sequence[str], rows: range, then: Callable[[str], bool] | None
+    ) -> Iterator[int]:
+        last: list[_Stage] = [] if then is None else [[functools.partial(map, then)]]
+
         def part(start: int) -> Iterator[int]:
             texts = messages[start : min(start + _PART, rows.stop)]
             joined = separator.join(texts) if finditer is not None or unless is not None else ""
             if unless is not None and unless in joined:
-                return _kept(guarded, messages, range(start, start + len(texts)), texts)
+                return _kept(guarded + last, messages, range(start, start + len(texts)), texts)
             if finditer is not None:
                 found = _found(finditer, joined, texts, start, separator)
-                return _kept(plain[1:], messages, found, None)
-            return _kept(plain, messages, range(start, start + len(texts)), texts)
+                return _kept(plain[1:] + last, messages, found, None)
+            return _kept(plain + last, messages, range(start, start + len(texts)), texts)
 
         # The parts' rows are chained in C: a row kept costs no Python frame either.
         return chain.from_iterable(map(part, range(rows.start, rows.stop, _PART)))
@@ -208,11 +219,13 @@ def _found(
     The regex never matches the separator, so no match spans two texts, nor
     hides one in the next.
     """
-    at = [found.start() for found in finditer(joined)]
+    at = list(map(re.Match.start, finditer(joined)))
     if not at:
         return []
+    # Where each text starts in `joined`; a match's row is the last that starts at or before it.
     starts = list(accumulate(map(operator.add, map(len, texts), repeat(1)), initial=0))
-    return list(dict.fromkeys(start + bisect_right(starts, position) - 1 for position in at))
+    rows = map(operator.add, map(bisect_right, repeat(starts), at), repeat(start - 1))
+    return list(dict.fromkeys(rows))
 
 
 def _kept(
