@@ -950,7 +950,8 @@ def test_the_delimited_prefilter_never_changes_a_result(
 
 
 def test_a_batch_selects_the_rows_each_event_matches_alone() -> None:
-    """Every pattern of the table over every event of it, as one batch and as part of one."""
+    """Every pattern of the table over every event of it, as one batch and as part of one;
+    what a metric filter reads of a row chosen is the event's match."""
     events = [event for _, event, _ in ALL_CASES]
     for pattern in dict.fromkeys(pattern for pattern, _, _ in ALL_CASES):
         alone = compile_pattern(pattern, prefilter=False).matches
@@ -958,9 +959,12 @@ def test_a_batch_selects_the_rows_each_event_matches_alone() -> None:
         expected = [row for row, event in enumerate(events) if alone(event)]
         assert list(compiled.select(events, range(len(events)))) == expected, pattern
         middle = range(10, len(events) - 10)
-        assert list(compiled.select(events, middle, ParseOnce())) == [
+        parse = ParseOnce()
+        assert list(compiled.select(events, middle, parse)) == [
             row for row in expected if row in middle
         ], pattern
+        for row in expected:
+            assert compiled.selected(events[row], parse) == compiled.match(events[row]), pattern
 
 
 @settings(max_examples=300, deadline=None)

@@ -100,12 +100,11 @@ class MetricFilter:
     ) -> None:
         """The points of matched rows whose value or dimensions are read from the event."""
         spec = self.transformation
-        match = self.pattern.match
+        selected = self.pattern.selected
         by_dimensions: dict[tuple[str, ...], Series] = {}
         points: dict[tuple[Series, int], list[float]] = {}
         for row, timestamp in zip(rows, times, strict=True):
-            found = match(messages[row], parse)
-            assert found is not None  # `select` chose the row
+            found = selected(messages[row], parse)
             value = found.value(spec.value)
             if value is None:
                 continue

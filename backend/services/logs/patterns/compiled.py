@@ -78,6 +78,8 @@ class FilterPattern:
     prefilter: Prefilter | None
     #: The test of a row the prefilter let through; None when the prefilter decides.
     decide: _Decide | None
+    #: The match of a message `select` chose (with the same `Parse`), not tested again.
+    selected: Callable[[str, Parse], Match]
 
     def match(self, message: str, parse: Parse = json_object) -> Match | None:
         """The match of `message`, reading it as JSON (a JSON pattern) with `parse`."""
@@ -109,7 +111,9 @@ def compile_pattern(text: str, *, prefilter: bool = True) -> FilterPattern:
     cursor = Cursor(text)
     match cursor.peek():
         case "":
-            return FilterPattern(text, PatternKind.TERMS, lambda message: True, _plain, None, None)
+            return FilterPattern(
+                text, PatternKind.TERMS, lambda message: True, _plain, None, None, _plain
+            )
         case "{":
             if not text.rstrip().endswith("}"):
                 raise FilterPatternError(_UNCLOSED_JSON)
@@ -125,7 +129,7 @@ def compile_pattern(text: str, *, prefilter: bool = True) -> FilterPattern:
     # One clause of words that is the whole test: the screen alone decides.
     decided = whole and required is not None and required.exact
     decide = None if decided else _ignoring_parse(test)
-    return FilterPattern(text, PatternKind.TERMS, test, reader, required, decide)
+    return FilterPattern(text, PatternKind.TERMS, test, reader, required, decide, _plain)
 
 
 def _plain(message: str, parse: Parse) -> Match:
@@ -159,7 +163,10 @@ def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
         document = parse(message)
         return None if document is None or not condition(document) else Match(document=document)
 
-    return FilterPattern(text, PatternKind.JSON, matches, reader, required, decide)
+    def selected(message: str, parse: Parse) -> Match:
+        return Match(document=parse(message))
+
+    return FilterPattern(text, PatternKind.JSON, matches, reader, required, decide, selected)
 
 
 def _delimited(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
@@ -181,6 +188,10 @@ def _delimited(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
         def matches(message: str) -> bool:
             return holds(message) and place(message)
 
-    return FilterPattern(
-        text, PatternKind.DELIMITED, matches, reader, required, _ignoring_parse(place)
-    )
+    def selected(message: str, parse: Parse) -> Match:
+        fields = pattern.extracted(message)
+        assert fields is not None  # `select` chose it
+        return Match(extracted_values=fields)
+
+    decide = _ignoring_parse(place)
+    return FilterPattern(text, PatternKind.DELIMITED, matches, reader, required, decide, selected)
