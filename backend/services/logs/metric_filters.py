@@ -24,6 +24,7 @@ putting the same seconds) would take one by one.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import floordiv
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from backend.services.logs.patterns import FilterPattern, Match, Parse
 from backend.services.logs.patterns.comparisons import literal_number
+from backend.services.logs.patterns.extraction import dimension_reader, value_reader
 
 if TYPE_CHECKING:
     from backend.metrics import MetricStore, Series
@@ -101,33 +103,40 @@ class MetricFilter:
         """The points of matched rows whose value or dimensions are read from the event."""
         spec = self.transformation
         selected = self.pattern.selected
+        value_of = value_reader(spec.value)
+        dimensions = [dimension_reader(source) for source in spec.dimensions.values()]
+        plain = None if dimensions else self._plain(store)
         by_dimensions: dict[tuple[str, ...], Series] = {}
         points: dict[tuple[Series, int], list[float]] = {}
         for row, timestamp in zip(rows, times, strict=True):
             found = selected(messages[row], parse)
-            value = found.value(spec.value)
+            value = value_of(found)
             if value is None:
                 continue
-            series = _series(store, spec, found, by_dimensions)
+            series = plain or self._series(store, dimensions, found, by_dimensions)
             if series is not None:
                 points.setdefault((series, timestamp // _SECOND), []).append(value)
         for (series, second), values in points.items():
             series.add_values(second, values)
 
-
-def _series(
-    store: MetricStore, spec: Transformation, found: Match, known: dict[tuple[str, ...], Series]
-) -> Series | None:
-    """The series of the dimension values `found` holds; None if it lacks one of them."""
-    values: list[str] = []
-    for source in spec.dimensions.values():
-        text = found.dimension(source)
-        if text is None:
-            return None
-        values.append(text)
-    key = tuple(values)
-    series = known.get(key)
-    if series is None:
-        dims = dict(zip(spec.dimensions, values, strict=True))
-        series = known[key] = store.series(spec.namespace, spec.name, dims, spec.unit)
-    return series
+    def _series(
+        self,
+        store: MetricStore,
+        dimensions: list[Callable[[Match], str | None]],
+        found: Match,
+        known: dict[tuple[str, ...], Series],
+    ) -> Series | None:
+        """The series of the dimension values `found` holds; None if it lacks one of them."""
+        values: list[str] = []
+        for dimension in dimensions:
+            text = dimension(found)
+            if text is None:
+                return None
+            values.append(text)
+        key = tuple(values)
+        series = known.get(key)
+        if series is None:
+            spec = self.transformation
+            dims = dict(zip(spec.dimensions, values, strict=True))
+            series = known[key] = store.series(spec.namespace, spec.name, dims, spec.unit)
+        return series
