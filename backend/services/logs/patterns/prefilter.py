@@ -168,7 +168,9 @@ _Stage = list[_Flags]
 def _screen(clauses: Clauses, unless: str | None) -> Screen:
     """The rows whose text holds an atom of every clause (a number: may hold it), found in C.
 
-    A batch is screened `_PART` rows at a time, so that a caller that stops
+    The screen's `then`, the pattern's own test, is its last stage: mapped
+    over the messages of the rows left, so that a row costs a Python call
+    only there. A batch is screened `_PART` rows at a time, so that a caller that stops
     early (a page of FilterLogEvents) leaves the rest unread. The part's
     messages are joined once: `unless` is rare (a backslash), so it is looked
     for there, and only a part that holds it is screened with it or-ed into
