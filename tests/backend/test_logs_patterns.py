@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -1078,3 +1079,40 @@ def test_a_batch_of_many_parts_selects_as_its_events_are_matched(pattern: str) -
     rows = range(3, 9_990)
     expected = [row for row in rows if alone(events[row])]
     assert list(compiled.select(events, rows, ParseOnce())) == expected
+
+
+#: A field as AWS documents them: quoted, bracketed, or up to the next whitespace.
+_REFERENCE_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+
+
+def _fields_one_by_one(message: str, count: int) -> list[str] | None:
+    """`count` fields, read one after the other, the last taking the rest of the event."""
+    found = list(_REFERENCE_FIELD.finditer(message))
+    if len(found) < count:
+        return None
+    fields = [next(text for text in field.groups() if text is not None) for field in found]
+    if len(found) > count:
+        return [*fields[: count - 1], message[found[count - 1].start() :].rstrip()]
+    return fields
+
+
+@settings(max_examples=500, deadline=None)
+@example(message='"a b"', count=2)
+@example(message='"a"b c', count=2)
+@example(message='x "" [] y', count=3)
+@example(message='x "a b" c\u00a0d ', count=2)
+@example(message="[a\nb] c\n", count=1)
+@given(message=st.text(alphabet=' \t\n\u00a0\u2003"[]ab', max_size=14), count=st.integers(1, 4))
+def test_a_pattern_without_an_ellipsis_reads_the_fields_split_fields_reads(
+    message: str, count: int
+) -> None:
+    """Its one regex (or `str.split`, with no quote or bracket) reads the fields read one by
+    one, the last field the rest of the event when more follow."""
+    names = [f"f{i}" for i in range(count)]
+    found = compile_pattern("[" + ", ".join(names) + "]").match(message)
+    expected = _fields_one_by_one(message, count)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert list(found.extracted_values.values()) == expected
