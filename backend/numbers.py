@@ -45,7 +45,8 @@ def decimal_number(text: str) -> float | None:
     Same sign rule as `whole_number`; 'nan', 'inf' and exponents beyond a
     double's range (`1e400`) are not numbers.
     """
-    if not _DECIMAL.fullmatch(text):
+    # ASCII digits alone, the usual number (a status, a byte count), need no regex.
+    if not (text.isdigit() and text.isascii()) and not _DECIMAL.fullmatch(text):
         return None
     number = float(text)
     return number if math.isfinite(number) else None

@@ -11,7 +11,15 @@ so the one rule holds for all of them.
 from __future__ import annotations
 
 import json
-from typing import Any
+import json.scanner
+from typing import Any, cast
+
+#: The C scanner `json.loads` reads with (its default decoder's), for `json_object` to call
+#: directly. (typeshed types `make_scanner`'s argument as the scanner itself: a decoder is
+#: what it takes.)
+_SCAN = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
+#: What JSON calls whitespace, as `json.loads` skips it either side of the value.
+_JSON_SPACE = " \t\n\r"
 
 
 def json_document(text: str | bytes) -> Any:
@@ -20,3 +28,25 @@ def json_document(text: str | bytes) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object `text` holds, or None if it holds anything else or isn't JSON.
+
+    What `json_document` reads, for a reader that wants only objects and reads
+    many (CloudWatch Logs' JSON filter patterns, on every event put): text that
+    does not open with `{` is refused unread, and the decoder's C scanner is
+    called directly, which saves `json.loads`'s Python layers around it
+    (about a microsecond an event).
+    """
+    start = 0 if text.startswith("{") else len(text) - len(text.lstrip(_JSON_SPACE))
+    if not text.startswith("{", start):
+        return None
+    try:
+        found, end = _SCAN(text, start)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    if end != len(text) and text[end:].lstrip(_JSON_SPACE):
+        return None
+    document: dict[str, Any] = found  # the decoder reads `{` as a dict
+    return document

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
+from backend.services.logs.patterns import compiled as compiled_module
+from backend.untrusted import json_object
 from tests.backend.helpers import cw
 from tests.backend.logs_helpers import MINUTE, T0, logs, logs_error, make_stream, put
 
@@ -382,3 +384,67 @@ async def test_an_alarm_on_a_filters_metric_goes_to_alarm_when_errors_are_logged
     assert await state() == "OK"
     await minute_of_logs(["ERROR", "INFO", "ERROR", "ERROR", "INFO"])
     assert await state() == "ALARM"
+
+
+async def test_streams_putting_the_same_seconds_add_up_as_one_would(cloud: Cloud) -> None:
+    """A batch's points go to the store a second at a time, also into seconds it already holds."""
+    await make_stream(cloud)
+    await make_stream(cloud, stream="t")
+    await put_filter(cloud, "count", pattern="")
+    await put_filter(
+        cloud,
+        "latency",
+        pattern="{ $.latency >= 10 }",
+        metricName="Latency",
+        metricValue="$.latency",
+        unit="Milliseconds",
+    )
+    latencies = {"s": [10, 20, 5, 30, 40], "t": [50, 10, 60, 1, 70]}
+    for stream, values in latencies.items():
+        # Two events a second, so that the second stream's seconds are already held.
+        lines = [(T0 + 500 * i, f'{{"latency": {v}}}') for i, v in enumerate(values)]
+        await put(cloud, lines, stream=stream)
+    assert await per_minute(cloud) == {0: 10.0}
+    assert await per_minute(cloud, statistic="SampleCount") == {0: 10.0}
+    kept = [v for values in latencies.values() for v in values if v >= 10]
+    for statistic, expected in [
+        ("Sum", sum(kept)),
+        ("SampleCount", len(kept)),
+        ("Minimum", min(kept)),
+        ("Maximum", max(kept)),
+    ]:
+        assert await per_minute(cloud, "Latency", statistic=statistic) == {0: expected}
+    response = await cw(
+        cloud,
+        "GetMetricStatistics",
+        Namespace=NS,
+        MetricName="Latency",
+        StartTime=T0 / 1000,
+        EndTime=T0 / 1000 + 60,
+        Period=60,
+        ExtendedStatistics=["p100"],
+    )
+    [point] = response["Datapoints"]
+    assert point["ExtendedStatistics"]["p100"] == pytest.approx(max(kept), rel=0.01)
+
+
+async def test_the_json_filters_of_a_group_read_each_event_once(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+
+    def counting(text: str) -> dict[str, Any] | None:
+        reads.append(text)
+        return json_object(text)
+
+    monkeypatch.setattr(compiled_module, "json_object", counting)
+    await make_stream(cloud)
+    await put_filter(cloud, "errors", pattern='{ $.level = "ERROR" }')
+    await put_filter(
+        cloud, "latency", pattern="{ $.latency > 0 }", metricName="Latency", metricValue="$.latency"
+    )
+    lines = [f'{{"level": "ERROR", "latency": {i + 1}}}' for i in range(3)]
+    await put(cloud, [(T0 + i, line) for i, line in enumerate(lines)])
+    assert sorted(reads) == lines
+    assert await per_minute(cloud) == {0: 3.0}
+    assert await per_minute(cloud, "Latency") == {0: 6.0}

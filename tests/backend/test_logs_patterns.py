@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -22,11 +23,14 @@ from hypothesis import strategies as st
 from backend.services.logs.patterns import (
     INVALID_METRIC_FILTER_PATTERN,
     MAX_PATTERN_LENGTH,
+    FilterPattern,
     FilterPatternError,
+    ParseOnce,
     PatternKind,
     compile_pattern,
 )
 from backend.services.logs.patterns import compiled as compiled_module
+from backend.untrusted import json_object
 
 Case = tuple[str, str, bool]
 
@@ -762,9 +766,9 @@ def test_the_prefilter_refuses_json_events_unread(monkeypatch: pytest.MonkeyPatc
 
     def counting(text: str) -> Any:
         reads.append(text)
-        return json.loads(text)
+        return json_object(text)
 
-    monkeypatch.setattr(compiled_module, "json_document", counting)
+    monkeypatch.setattr(compiled_module, "json_object", counting)
     pattern = compile_pattern('{ $.eventType = "UpdateTrail" || $.latency > 1000 }')
     assert not pattern.matches('{"eventType": "CreateTrail"}')
     assert not pattern.matches('{"other": 5}')
@@ -861,6 +865,16 @@ def _encode(value: Any, escape: bool, spelling: int) -> str:
     )
 
 
+def _with_and_without_prefilter(pattern: str) -> tuple[FilterPattern, FilterPattern]:
+    """The pattern compiled as filters use it and without its prefilter; examples
+    that make a pattern AWS refuses are not counted."""
+    try:
+        fast = compile_pattern(pattern)
+    except FilterPatternError:
+        assume(False)
+    return fast, compile_pattern(pattern, prefilter=False)
+
+
 # Where a word test would go wrong: a number spelt otherwise than Python writes it,
 # and names and values spelt with escapes.
 @example(expression="$.a = 40*", document={"a": 400}, escape=False, spelling=3)
@@ -880,11 +894,7 @@ def test_the_json_prefilter_never_changes_a_result(
     expression: str, document: Any, escape: bool, spelling: int
 ) -> None:
     pattern = f"{{ {expression} }}"
-    try:
-        fast = compile_pattern(pattern)
-    except FilterPatternError:
-        assume(False)
-    slow = compile_pattern(pattern, prefilter=False)
+    fast, slow = _with_and_without_prefilter(pattern)
     event = _encode(document, escape, spelling)
     assert fast.matches(event) == slow.matches(event)
     assert fast.match(event) == slow.match(event)
@@ -929,11 +939,174 @@ def test_the_delimited_prefilter_never_changes_a_result(
     slots: list[str], fields: list[str]
 ) -> None:
     pattern = "[" + ", ".join(slots) + "]"
-    try:
-        fast = compile_pattern(pattern)
-    except FilterPatternError:
-        assume(False)
-    slow = compile_pattern(pattern, prefilter=False)
+    fast, slow = _with_and_without_prefilter(pattern)
     event = " ".join(fields)
     assert fast.matches(event) == slow.matches(event)
     assert fast.match(event) == slow.match(event)
+
+
+# -- Batches: `select`, which metric filters and FilterLogEvents use ----------------------------
+
+
+def test_a_batch_selects_the_rows_each_event_matches_alone() -> None:
+    """Every pattern of the table over every event of it, as one batch and as part of one;
+    what a metric filter reads of a row chosen is the event's match."""
+    events = [event for _, event, _ in ALL_CASES]
+    for pattern in dict.fromkeys(pattern for pattern, _, _ in ALL_CASES):
+        alone = compile_pattern(pattern, prefilter=False).matches
+        compiled = compile_pattern(pattern)
+        expected = [row for row, event in enumerate(events) if alone(event)]
+        assert list(compiled.select(events, range(len(events)))) == expected, pattern
+        middle = range(10, len(events) - 10)
+        parse = ParseOnce()
+        assert list(compiled.select(events, middle, parse)) == [
+            row for row in expected if row in middle
+        ], pattern
+        for row in expected:
+            assert compiled.selected(events[row], parse) == compiled.match(events[row]), pattern
+
+
+@example(expression="$.b > 1000", documents=[{"b": 2000}, {"b": 999}], escape=False, spelling=3)
+@example(expression="$.b >= 4e2", documents=[{"b": 400}, {"b": 399.9}], escape=False, spelling=2)
+@example(expression="$.b < 0", documents=[{"b": -0.0}, {"b": -1.5}], escape=False, spelling=0)
+@example(expression="$.a.b < 5", documents=[{"a": {"b": 4.99}}], escape=False, spelling=1)
+@given(
+    expression=_expressions(),
+    documents=st.lists(_documents(), min_size=1, max_size=4),
+    escape=st.booleans(),
+    spelling=st.integers(0, 3),
+)
+def test_a_batch_selects_as_json_events_are_matched_one_by_one(
+    expression: str, documents: list[Any], escape: bool, spelling: int
+) -> None:
+    pattern = f"{{ {expression} }}"
+    fast, slow = _with_and_without_prefilter(pattern)
+    events = [_encode(document, escape, spelling) for document in documents]
+    expected = [row for row, event in enumerate(events) if slow.matches(event)]
+    assert list(fast.select(events, range(len(events)), ParseOnce())) == expected
+
+
+@given(
+    slots=st.lists(_slots(), min_size=1, max_size=5),
+    lines=st.lists(st.lists(_fields(), max_size=7), min_size=1, max_size=4),
+)
+def test_a_batch_selects_as_delimited_events_are_matched_one_by_one(
+    slots: list[str], lines: list[list[str]]
+) -> None:
+    pattern = "[" + ", ".join(slots) + "]"
+    fast, slow = _with_and_without_prefilter(pattern)
+    events = [" ".join(fields) for fields in lines]
+    expected = [row for row, event in enumerate(events) if slow.matches(event)]
+    assert list(fast.select(events, range(len(events)))) == expected
+
+
+def _json_numbers() -> st.SearchStrategy[str]:
+    """Numbers as JSON may spell them: integers, fractions, exponents, `-0`, infinities."""
+    integers = st.integers(-(10**20), 10**20).map(str)
+    fractions = st.floats(allow_nan=False, allow_infinity=False).map(json.dumps)
+    exponents = st.builds(
+        lambda mantissa, exponent: f"{mantissa}e{exponent}",
+        st.sampled_from(("0", "1", "-1", "8.5", "12", "-0.25")),
+        st.integers(-5, 5),
+    )
+    named = st.sampled_from(("Infinity", "-Infinity", "NaN", "-0", "-0.0", "0.0", "850", "851.5"))
+    return st.one_of(integers, fractions, exponents, named)
+
+
+@example(number="-0", symbol=">=", bound="0")
+@example(number="850.5", symbol=">", bound="850")
+@example(number="9e2", symbol=">", bound="850")
+@example(number="849.99", symbol="<", bound="850")
+@example(number="1000", symbol="<=", bound="999.5")
+@given(
+    number=_json_numbers(),
+    symbol=st.sampled_from(("<", "<=", ">", ">=")),
+    bound=st.one_of(
+        st.integers(-(10**6), 10**6).map(str),
+        st.floats(-1e6, 1e6).map(repr),
+        st.sampled_from(("0", "1e3", "-1.5", "0.5", "99", "100", "1e19")),
+    ),
+)
+def test_a_number_the_screen_refuses_fails_the_comparison(
+    number: str, symbol: str, bound: str
+) -> None:
+    """The regex `select` screens numbers with lets through every one that passes."""
+    try:
+        compiled = compile_pattern(f"{{ $.n {symbol} {bound} }}")
+    except FilterPatternError:
+        assume(False)
+    event = f'{{"n": {number}}}'
+    passes = compiled.matches(event)
+    assert passes == compile_pattern(f"{{ $.n {symbol} {bound} }}", prefilter=False).matches(event)
+    assert list(compiled.select([event], range(1))) == ([0] if passes else [])
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{ $.latency > 850 }",
+        '{ $.latency > 850 && $.level = "ERROR" }',
+        '{ $.level = "ERROR" }',
+        "{ $['a\x00b'] < 5 }",
+        "[ip, status = 5*, bytes > 100]",
+        "ERROR -INFO",
+        "",
+    ],
+)
+def test_a_batch_of_many_parts_selects_as_its_events_are_matched(pattern: str) -> None:
+    """Over 4,096 rows a batch is screened in parts: escapes in one part only, text that
+    would span two messages, rows that start and end within a part."""
+    events = []
+    for i in range(10_000):
+        level = "ERROR" if i % 7 == 0 else "INFO"
+        events.append(f'{{"level": "{level}", "latency": {i % 1000}}}')
+    # Escapes, in the first part only; the key and its number at the end of one message
+    # and the start of the next, in the second.
+    events[2000] = '{"lev\\u0065l": "ERROR", "l\\u0061tency": 900}'
+    events[2001] = '{"a\\u0000b": 4, "level": "ERROR"}'
+    events[5001] = '{"level": "ERROR", "latency": 1e3}'
+    events[6000] = '{"level": "ERROR", "latency":'
+    events[6001] = '900, "x": 1}'
+    events[7000] = "10.0.0.1 503 200"
+    events[7001] = '10.0.0.1 "503" [150]'
+    alone = compile_pattern(pattern, prefilter=False).matches
+    compiled = compile_pattern(pattern)
+    rows = range(3, 9_990)
+    expected = [row for row in rows if alone(events[row])]
+    assert list(compiled.select(events, rows, ParseOnce())) == expected
+
+
+#: A field as AWS documents them: quoted, bracketed, or up to the next whitespace.
+_REFERENCE_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+
+
+def _fields_one_by_one(message: str, count: int) -> list[str] | None:
+    """`count` fields, read one after the other, the last taking the rest of the event."""
+    found = list(_REFERENCE_FIELD.finditer(message))
+    if len(found) < count:
+        return None
+    fields = [next(text for text in field.groups() if text is not None) for field in found]
+    if len(found) > count:
+        return [*fields[: count - 1], message[found[count - 1].start() :].rstrip()]
+    return fields
+
+
+@example(message='"a b"', count=2)
+@example(message='"a"b c', count=2)
+@example(message='x "" [] y', count=3)
+@example(message='x "a b" c\u00a0d ', count=2)
+@example(message="[a\nb] c\n", count=1)
+@given(message=st.text(alphabet=' \t\n\u00a0\u2003"[]ab', max_size=14), count=st.integers(1, 4))
+def test_a_pattern_without_an_ellipsis_reads_the_fields_split_fields_reads(
+    message: str, count: int
+) -> None:
+    """Its one regex (or `str.split`, with no quote or bracket) reads the fields read one by
+    one, the last field the rest of the event when more follow."""
+    names = [f"f{i}" for i in range(count)]
+    found = compile_pattern("[" + ", ".join(names) + "]").match(message)
+    expected = _fields_one_by_one(message, count)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert list(found.extracted_values.values()) == expected

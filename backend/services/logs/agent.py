@@ -61,7 +61,7 @@ from backend.errors import AwsError
 from backend.identity import role
 from backend.services.logs.base import millis
 from backend.services.logs.event_actions import MAX_BATCH_BYTES, MAX_EVENTS, MAX_SPAN
-from backend.services.logs.stream import EVENT_OVERHEAD
+from backend.services.logs.stream import EVENT_OVERHEAD, event_size
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ class Agent:
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = _Pending(now)
-        sizes = [len(line.encode()) + EVENT_OVERHEAD for line in lines]
+        sizes = [event_size(line) for line in lines]
         pending.timestamps.extend([stamp] * len(lines))
         pending.messages.extend(lines)
         pending.sizes.extend(sizes)

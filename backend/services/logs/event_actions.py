@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterator
-from itertools import compress, islice, pairwise
+from collections.abc import Iterator
+from itertools import islice, pairwise, repeat, tee
 from typing import Any, Final
 
 from backend.kit.pages import encode_token
@@ -39,8 +39,13 @@ from backend.services.logs.base import (
 )
 from backend.services.logs.errors import InvalidParameterException
 from backend.services.logs.group import LogGroup
-from backend.services.logs.patterns import FilterPatternError, compile_pattern
-from backend.services.logs.stream import EVENT_OVERHEAD, LogStream, StoredEvent, event_id
+from backend.services.logs.patterns import (
+    FilterPattern,
+    FilterPatternError,
+    ParseOnce,
+    compile_pattern,
+)
+from backend.services.logs.stream import EVENT_OVERHEAD, LogStream, event_id, event_size
 from backend.services.logs.subscriptions import forward
 
 MAX_EVENTS: Final = 10_000
@@ -71,7 +76,7 @@ def _page_size(messages: list[str], rows: range) -> int:
     used = 0
     count = 0
     for index in rows:
-        used += len(messages[index].encode()) + EVENT_OVERHEAD
+        used += event_size(messages[index])
         if used > MAX_PAGE_BYTES and count:
             break
         count += 1
@@ -106,7 +111,7 @@ class EventActions(LogsBase):
         assert group_name is not None and stream_name is not None
         group = self.find_group(group_name, request)
         stream = self.find_stream(group, stream_name)
-        sizes = [len(m.encode()) + EVENT_OVERHEAD for m in messages]
+        sizes = [event_size(m) for m in messages]
         for size in sizes:
             if size > MAX_EVENT_BYTES:
                 raise InvalidParameterException(
@@ -161,14 +166,15 @@ class EventActions(LogsBase):
         now = self.cloud.clock.now()
         group.metrics.incoming_events.add(now, len(messages))
         group.metrics.incoming_bytes.add(now, added - EVENT_OVERHEAD * len(messages))
+        # Every filter of the group reads an event as JSON from the one parse.
+        parse = ParseOnce()
         for metric_filter in group.metric_filters.values():
-            metric_filter.emit(self.cloud.metrics, timestamps, messages)
+            metric_filter.emit(self.cloud.metrics, timestamps, messages, parse)
+        everything = range(len(messages))
         for subscription in group.subscriptions.values():
-            match = subscription.pattern.matches
             events = [
-                {"id": event_id(key), "timestamp": timestamp, "message": message}
-                for key, timestamp, message in zip(keys, timestamps, messages, strict=True)
-                if match(message)
+                {"id": event_id(keys[row]), "timestamp": timestamps[row], "message": messages[row]}
+                for row in subscription.pattern.select(messages, everything, parse)
             ]
             if events:
                 self.cloud.clock.spawn(
@@ -244,7 +250,7 @@ class EventActions(LogsBase):
                 "logStreamNames and logStreamNamePrefix are mutually exclusive parameters."
             )
         try:
-            match = compile_pattern(text or "").matches
+            pattern = compile_pattern(text or "")
         except FilterPatternError as error:
             raise InvalidParameterException(error.message()) from None
         group = self.find_group(group_name, request)
@@ -259,24 +265,25 @@ class EventActions(LogsBase):
             after = read_position(token, scope)
         end = None if last is None else last + 1
         found = heapq.merge(
-            *(_matches(s, start, end, after, limit + 1, match) for s in streams),
-            key=lambda pair: pair[1].key,
+            *(_matches(s, n, start, end, after, limit + 1, pattern) for n, s in enumerate(streams))
         )
         events: list[dict[str, Any]] = []
         used = 0
         more = False
-        for stream, event in found:
-            used += len(event.message.encode()) + EVENT_OVERHEAD
+        for key, n, row in found:
+            stream = streams[n]
+            message = stream.messages[row]
+            used += event_size(message)
             if len(events) == limit or (used > MAX_PAGE_BYTES and events):
                 more = True
                 break
             events.append(
                 {
                     "logStreamName": stream.name,
-                    "timestamp": event.timestamp,
-                    "message": event.message,
-                    "ingestionTime": event.ingestion_time,
-                    "eventId": event_id(event.key),
+                    "timestamp": stream.timestamps[row],
+                    "message": message,
+                    "ingestionTime": stream.ingested[row],
+                    "eventId": event_id(key),
                 }
             )
         out: Response = {"events": events, "searchedLogStreams": []}
@@ -287,17 +294,20 @@ class EventActions(LogsBase):
 
 def _matches(
     stream: LogStream,
+    number: int,
     start: int | None,
     end: int | None,
     after: int | None,
     most: int,
-    match: Callable[[str], bool],
-) -> Iterator[tuple[LogStream, StoredEvent]]:
-    """The stream's first `most` matching events in [start, end) past key `after`."""
+    pattern: FilterPattern,
+) -> Iterator[tuple[int, int, int]]:
+    """The stream's first `most` matching events in [start, end) past key `after`.
+
+    Each as (key, `number`, row): `heapq.merge` orders them by key, then by
+    stream, as tuples, without a key function called for each.
+    """
     lo, hi = stream.span(start, end)
     if after is not None:
         lo = max(lo, stream.after(after))
-    # compress() and map() walk the rows in C: only the matches reach Python.
-    tested = map(match, islice(stream.messages, lo, hi))
-    for index in islice(compress(range(lo, hi), tested), most):
-        yield stream, stream.row(index)
+    rows, keyed = tee(islice(pattern.select(stream.messages, range(lo, hi)), most))
+    return zip(map(stream.keys.__getitem__, keyed), repeat(number), rows)

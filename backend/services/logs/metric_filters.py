@@ -10,18 +10,35 @@ nothing. `defaultValue` is emitted once for each minute of a put batch in
 which the filter matched none of the batch's events, so a quiet minute reads
 0 rather than missing (AWS: "the value reported to the metric filter during a
 period when no matching logs are found").
+
+A batch's points reach the store a second at a time: one `add_values` with
+the second's values (with a count, for a number the filter emits as it is)
+rather than one `add` an event. The store keeps a second's count, sum,
+minimum and maximum, and the distribution of values none of which is
+negative (AWS gives no percentiles otherwise), whichever calls brought them;
+what is saved is a call an event, and above all the late path that an event
+landing in a second the metric already holds (a second stream of the group
+putting the same seconds) would take one by one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import floordiv
 from typing import TYPE_CHECKING
 
-from backend.services.logs.patterns import FilterPattern, Match
+from backend.services.logs.patterns import FilterPattern, Match, Parse
 from backend.services.logs.patterns.comparisons import literal_number
+from backend.services.logs.patterns.extraction import dimension_reader, value_reader
 
 if TYPE_CHECKING:
     from backend.metrics import MetricStore, Series
+
+_SECOND = 1000
+_MINUTE = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,45 +63,80 @@ class MetricFilter:
     #: Events matched since the filter was put, for the dashboard.
     matched: int = 0
 
-    def emit(self, store: MetricStore, timestamps: list[int], messages: list[str]) -> None:
+    def emit(
+        self, store: MetricStore, timestamps: list[int], messages: list[str], parse: Parse
+    ) -> None:
         """Put the points this chronological batch of events gives (times in ms).
 
-        Per event only the match and the point are paid for: a literal value
-        is read once, and without dimensions the series is looked up once.
+        `parse` reads an event as JSON, shared with the group's other filters.
         """
         spec = self.transformation
-        match = self.pattern.match
+        rows = list(self.pattern.select(messages, range(len(messages)), parse))
+        self.matched += len(rows)
+        times = list(map(timestamps.__getitem__, rows))
         constant = literal_number(spec.value)
-        plain = None if spec.dimensions else store.series(spec.namespace, spec.name, {}, spec.unit)
-        quiet_minutes: dict[int, bool] = {}
-        for timestamp, message in zip(timestamps, messages, strict=True):
-            minute = timestamp // 60_000
-            found = match(message)
-            if found is None:
-                quiet_minutes.setdefault(minute, True)
-                continue
-            quiet_minutes[minute] = False
-            self.matched += 1
-            value = constant if constant is not None else found.value(spec.value)
+        if rows and constant is not None and not spec.dimensions:
+            series = self._plain(store)
+            for second, count in Counter(map(floordiv, times, repeat(_SECOND))).items():
+                series.add_values(second, (constant,), (count,))
+        elif rows:
+            self._emit_read(store, rows, times, messages, parse)
+        if spec.default is not None:
+            matched = set(map(floordiv, times, repeat(_MINUTE)))
+            quiet = dict.fromkeys(map(floordiv, timestamps, repeat(_MINUTE)))
+            for minute in quiet:
+                if minute not in matched:
+                    self._plain(store).add(minute * 60.0, spec.default)
+
+    def _plain(self, store: MetricStore) -> Series:
+        spec = self.transformation
+        return store.series(spec.namespace, spec.name, {}, spec.unit)
+
+    def _emit_read(
+        self,
+        store: MetricStore,
+        rows: list[int],
+        times: list[int],
+        messages: list[str],
+        parse: Parse,
+    ) -> None:
+        """The points of matched rows whose value or dimensions are read from the event."""
+        spec = self.transformation
+        selected = self.pattern.selected
+        value_of = value_reader(spec.value)
+        dimensions = [dimension_reader(source) for source in spec.dimensions.values()]
+        plain = None if dimensions else self._plain(store)
+        by_dimensions: dict[tuple[str, ...], Series] = {}
+        points: dict[tuple[Series, int], list[float]] = {}
+        for row, timestamp in zip(rows, times, strict=True):
+            found = selected(messages[row], parse)
+            value = value_of(found)
             if value is None:
                 continue
-            series = plain if plain is not None else _series(store, spec, found)
+            series = plain or self._series(store, dimensions, found, by_dimensions)
             if series is not None:
-                series.add(timestamp / 1000, value)
-        if spec.default is not None:
-            for minute, quiet in quiet_minutes.items():
-                if quiet:
-                    store.series(spec.namespace, spec.name, {}, spec.unit).add(
-                        minute * 60.0, spec.default
-                    )
+                points.setdefault((series, timestamp // _SECOND), []).append(value)
+        for (series, second), values in points.items():
+            series.add_values(second, values)
 
-
-def _series(store: MetricStore, spec: Transformation, found: Match) -> Series | None:
-    """The series of the dimension values `found` holds; None if it lacks one of them."""
-    dims: dict[str, str] = {}
-    for dim, source in spec.dimensions.items():
-        text = found.dimension(source)
-        if text is None:
-            return None
-        dims[dim] = text
-    return store.series(spec.namespace, spec.name, dims, spec.unit)
+    def _series(
+        self,
+        store: MetricStore,
+        dimensions: list[Callable[[Match], str | None]],
+        found: Match,
+        known: dict[tuple[str, ...], Series],
+    ) -> Series | None:
+        """The series of the dimension values `found` holds; None if it lacks one of them."""
+        values: list[str] = []
+        for dimension in dimensions:
+            text = dimension(found)
+            if text is None:
+                return None
+            values.append(text)
+        key = tuple(values)
+        series = known.get(key)
+        if series is None:
+            spec = self.transformation
+            dims = dict(zip(spec.dimensions, values, strict=True))
+            series = known[key] = store.series(spec.namespace, spec.name, dims, spec.unit)
+        return series

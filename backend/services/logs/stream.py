@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from itertools import islice
 from typing import Final
 
@@ -33,19 +32,18 @@ SERIAL_BITS: Final = 22
 EVENT_OVERHEAD: Final = 26
 
 
+def event_size(message: str) -> int:
+    """What AWS counts for an event: its message's UTF-8 bytes and 26.
+
+    An ASCII message's length is its byte count, and CPython knows a string
+    is ASCII without reading it: only other messages are encoded to count.
+    """
+    return (len(message) if message.isascii() else len(message.encode())) + EVENT_OVERHEAD
+
+
 def event_id(key: int) -> str:
     """An eventId as AWS writes them: 56 decimal digits, ordered as the events are."""
     return f"{key:056d}"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """One event read back: its key (position), times in ms, and message."""
-
-    key: int
-    timestamp: int
-    ingestion_time: int
-    message: str
 
 
 class LogStream:
@@ -90,7 +88,7 @@ class LogStream:
 
     def add(self, keys: list[int], timestamps: list[int], messages: list[str], now: int) -> int:
         """Store a chronological batch; returns the bytes it added (messages + overhead)."""
-        added = sum(len(m.encode()) for m in messages) + EVENT_OVERHEAD * len(messages)
+        added = sum(map(event_size, messages))
         if not self.keys or keys[0] >= self.keys[-1]:
             self.keys.extend(keys)
             self.timestamps.extend(timestamps)
@@ -132,8 +130,7 @@ class LogStream:
         """Drop the oldest `count` events; returns the bytes freed."""
         if count <= 0:
             return 0
-        freed = sum(len(m.encode()) for m in islice(self.messages, count))
-        freed += EVENT_OVERHEAD * min(count, len(self.messages))
+        freed = sum(map(event_size, islice(self.messages, count)))
         del self.keys[:count], self.timestamps[:count], self.ingested[:count]
         del self.messages[:count]
         self.stored_bytes -= freed
@@ -154,8 +151,3 @@ class LogStream:
     def before(self, key: int) -> int:
         """The row just past the last event whose key is before `key`."""
         return bisect_left(self.keys, key)
-
-    def row(self, index: int) -> StoredEvent:
-        return StoredEvent(
-            self.keys[index], self.timestamps[index], self.ingested[index], self.messages[index]
-        )

@@ -12,6 +12,8 @@ would add a dependency without making either simpler.
 from backend.services.logs.patterns.compiled import (
     MAX_PATTERN_LENGTH,
     FilterPattern,
+    Parse,
+    ParseOnce,
     PatternKind,
     compile_pattern,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "FilterPattern",
     "FilterPatternError",
     "Match",
+    "Parse",
+    "ParseOnce",
     "PatternKind",
     "compile_pattern",
 ]

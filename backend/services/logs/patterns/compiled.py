@@ -1,17 +1,21 @@
 """A filter pattern compiled once into the tests every event is put through.
 
-Metric and subscription filters test each event as it is put, and
-FilterLogEvents tests up to millions per call, so `compile_pattern` does all
-the reading up front: `matches` is then a closure over substring tests and
-precompiled regexes, with one split into fields or one `json.loads` for a
-structured pattern, which the prefilter skips for events lacking text that
-every match holds.
+Metric and subscription filters test each batch of events as it is put,
+and FilterLogEvents tests up to millions per call, so `compile_pattern` does
+all the reading up front, and keeps the last patterns it compiled (a
+FilterLogEvents caller pages through one pattern many times). A pattern
+answers for one event (`matches`, `match`) or for rows of a batch
+(`select`): the rows are first screened in C on text that every match holds
+(`prefilter`), and only those left are split into fields or parsed as JSON.
+A JSON pattern reads events through a `Parse` its caller gives, so that the
+filters of one batch share one reading of each event.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,22 +24,47 @@ from backend.services.logs.patterns.delimited import read_delimited_pattern
 from backend.services.logs.patterns.errors import FilterPatternError
 from backend.services.logs.patterns.extraction import PLAIN_MATCH, Match
 from backend.services.logs.patterns.json_conditions import read_json_pattern
-from backend.services.logs.patterns.prefilter import requirement
+from backend.services.logs.patterns.prefilter import Prefilter, everything, requirement
 from backend.services.logs.patterns.terms import read_terms
-from backend.untrusted import json_document
+from backend.untrusted import json_object
 
 #: Longest pattern, in characters (the API's `FilterPattern` shape).
 MAX_PATTERN_LENGTH = 1024
+#: Patterns `compile_pattern` keeps compiled.
+_KEPT = 256
 _UNCLOSED_JSON = "If a filter pattern starts with '{' it must end with '}'"
 #: JSON escapes let an event spell any text differently, so one holding a
 #: backslash can't be refused for lacking a word.
 _ESCAPE = "\\"
+#: What screens the rows of a pattern without a prefilter (the test of each is mapped in C).
+_EVERYTHING = everything()
+
+#: How a JSON pattern reads an event: the object it holds, or None.
+Parse = Callable[[str], dict[str, Any] | None]
+#: The exact test of an event, after the prefilter, for a `Parse` to read JSON with.
+_Decide = Callable[[Parse], Callable[[str], bool]]
 
 
 class PatternKind(enum.StrEnum):
     TERMS = "terms"
     DELIMITED = "delimited"
     JSON = "json"
+
+
+class ParseOnce:
+    """A `Parse` that reads each distinct event once, for the filters of one batch to share."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self) -> None:
+        self._read: dict[str, dict[str, Any] | None] = {}
+
+    def __call__(self, message: str) -> dict[str, Any] | None:
+        try:
+            return self._read[message]
+        except KeyError:
+            document = self._read[message] = json_object(message)
+            return document
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,7 +74,24 @@ class FilterPattern:
     #: Whether an event's message matches.
     matches: Callable[[str], bool]
     #: The match, with what a metric filter reads from it, or None.
-    match: Callable[[str], Match | None]
+    reader: Callable[[str, Parse], Match | None]
+    prefilter: Prefilter | None
+    #: The test of a row the prefilter let through; None when the prefilter decides.
+    decide: _Decide | None
+    #: The match of a message `select` chose (with the same `Parse`), not tested again.
+    selected: Callable[[str, Parse], Match]
+
+    def match(self, message: str, parse: Parse = json_object) -> Match | None:
+        """The match of `message`, reading it as JSON (a JSON pattern) with `parse`."""
+        return self.reader(message, parse)
+
+    def select(
+        self, messages: Sequence[str], rows: range, parse: Parse = json_object
+    ) -> Iterable[int]:
+        """The rows within `rows` (step 1) whose message matches, in order, found lazily."""
+        decide = self.decide
+        screen = (self.prefilter or _EVERYTHING).screen
+        return screen(messages, rows, None if decide is None else decide(parse))
 
     def extract(self, message: str, value_spec: str) -> float | None:
         """The metric value `value_spec` gives for `message`: None unless it matches and has one."""
@@ -53,6 +99,7 @@ class FilterPattern:
         return None if found is None else found.value(value_spec)
 
 
+@functools.lru_cache(maxsize=_KEPT)
 def compile_pattern(text: str, *, prefilter: bool = True) -> FilterPattern:
     """The pattern `text` compiled; FilterPatternError if CloudWatch Logs refuses it.
 
@@ -64,63 +111,87 @@ def compile_pattern(text: str, *, prefilter: bool = True) -> FilterPattern:
     cursor = Cursor(text)
     match cursor.peek():
         case "":
-            return FilterPattern(text, PatternKind.TERMS, lambda message: True, _plain)
+            return FilterPattern(
+                text, PatternKind.TERMS, lambda message: True, _plain, None, None, _plain
+            )
         case "{":
             if not text.rstrip().endswith("}"):
                 raise FilterPatternError(_UNCLOSED_JSON)
             return _json(text, cursor, prefilter)
         case "[":
             return _delimited(text, cursor, prefilter)
-    test = read_terms(cursor)
-    return FilterPattern(
-        text, PatternKind.TERMS, test, lambda message: PLAIN_MATCH if test(message) else None
-    )
+    test, clauses, whole = read_terms(cursor)
+    required = requirement(clauses) if prefilter else None
+
+    def reader(message: str, parse: Parse) -> Match | None:
+        return PLAIN_MATCH if test(message) else None
+
+    # One clause of words that is the whole test: the screen alone decides.
+    decided = whole and required is not None and required.exact
+    decide = None if decided else _ignoring_parse(test)
+    return FilterPattern(text, PatternKind.TERMS, test, reader, required, decide, _plain)
 
 
-def _plain(message: str) -> Match:
+def _plain(message: str, parse: Parse) -> Match:
     return PLAIN_MATCH
+
+
+def _ignoring_parse(test: Callable[[str], bool]) -> _Decide:
+    return lambda parse: test
 
 
 def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     condition, clauses = read_json_pattern(cursor)
     required = requirement(clauses, unless=_ESCAPE) if prefilter else None
 
-    def document_of(message: str) -> dict[str, Any] | None:
-        try:
-            document = json_document(message)
-        except ValueError:
-            return None
-        return document if type(document) is dict and condition(document) else None
+    def decide(parse: Parse) -> Callable[[str], bool]:
+        def read(message: str) -> bool:
+            document = parse(message)
+            return document is not None and condition(document)
+
+        return read
 
     def matches(message: str) -> bool:
-        if required is not None and not required(message):
+        if required is not None and not required.holds(message):
             return False
-        return document_of(message) is not None
+        document = json_object(message)
+        return document is not None and condition(document)
 
-    def match(message: str) -> Match | None:
-        if required is not None and not required(message):
+    def reader(message: str, parse: Parse) -> Match | None:
+        if required is not None and not required.holds(message):
             return None
-        document = document_of(message)
-        return None if document is None else Match(document=document)
+        document = parse(message)
+        return None if document is None or not condition(document) else Match(document=document)
 
-    return FilterPattern(text, PatternKind.JSON, matches, match)
+    def selected(message: str, parse: Parse) -> Match:
+        return Match(document=parse(message))
+
+    return FilterPattern(text, PatternKind.JSON, matches, reader, required, decide, selected)
 
 
 def _delimited(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     pattern = read_delimited_pattern(cursor)
     required = requirement(pattern.clauses) if prefilter else None
+    place = pattern.matches
 
-    def match(message: str) -> Match | None:
-        if required is not None and not required(message):
+    def reader(message: str, parse: Parse) -> Match | None:
+        if required is not None and not required.holds(message):
             return None
         fields = pattern.extracted(message)
         return None if fields is None else Match(extracted_values=fields)
 
     if required is None:
-        return FilterPattern(text, PatternKind.DELIMITED, pattern.matches, match)
-    test, place = required, pattern.matches
+        matches = place
+    else:
+        holds = required.holds
 
-    def matches(message: str) -> bool:
-        return test(message) and place(message)
+        def matches(message: str) -> bool:
+            return holds(message) and place(message)
 
-    return FilterPattern(text, PatternKind.DELIMITED, matches, match)
+    def selected(message: str, parse: Parse) -> Match:
+        fields = pattern.extracted(message)
+        assert fields is not None  # `select` chose it
+        return Match(extracted_values=fields)
+
+    decide = _ignoring_parse(place)
+    return FilterPattern(text, PatternKind.DELIMITED, matches, reader, required, decide, selected)

@@ -18,10 +18,16 @@ naming another (`status_code = 4* && bytes > 1000`) is refused, as AWS
 refuses it. What a match extracts (TestMetricFilter's `extractedValues`,
 `$bytes` as a metric value) is keyed `$name` for named fields and `$N`, the
 field's position from 1, for the others.
+
+A pattern without `...` reads an event in one pass: `str.split` with a
+limit where no field is quoted or bracketed, else one regex of the pattern's
+field count whose atomic groups read each field as `split_fields` does, and
+whose last field is the event's rest unless exactly one field remains.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +43,8 @@ _NAME = re.compile(r"[A-Za-z0-9_]+")
 _WORD = re.compile(r"[A-Za-z0-9_.*+-]+")
 #: One field of an event: quoted, bracketed, or up to the next whitespace. One group
 #: takes part in each match, so its text is the field's, quotes or brackets left out.
-_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+_FIELD_TEXT = r'"([^"]*+)"|\[([^\]]*+)\]|(\S++)'
+_FIELD = re.compile(_FIELD_TEXT)
 _ELLIPSIS = "..."
 
 
@@ -58,24 +65,66 @@ Placement = tuple[list[str], Sequence[int]]
 
 
 class DelimitedPattern:
-    __slots__ = ("_checks", "_named", "_slots", "clauses")
+    __slots__ = ("_checks", "_groups", "_in_order", "_named", "_slots", "clauses")
 
     def __init__(self, slots: Slots, clauses: Clauses) -> None:
         self._slots = slots
         self._named = [slot for slot in slots if slot is not None]
         self._checks = [(i, slot.test) for i, slot in enumerate(self._named) if slot.test]
+        count = len(slots)
+        #: Without `...`: a regex reading exactly the pattern's fields (see the module doc).
+        self._in_order = None if len(self._named) < count else _fields_regex(count)
+        #: Each test with its field's groups in a match of `_in_order` (`_fields_of`): the
+        #: first of its three, and the rest's for the last field (else 0).
+        self._groups = [
+            (test, 3 * i + 1, 3 * count + 1 if i == count - 1 else 0) for i, test in self._checks
+        ]
         self.clauses = clauses
 
     def matches(self, message: str) -> bool:
-        return self.place(message) is not None
+        regex = self._in_order
+        if regex is None:
+            return self._place_around_ellipses(split_fields(message)) is not None
+        if '"' not in message and "[" not in message:
+            fields = _split_in_order(message, len(self._slots))
+            if fields is None:
+                return False
+            for index, test in self._checks:  # noqa: SIM110 (all() would add a generator)
+                if not test(fields[index]):
+                    return False
+            return True
+        found = regex.match(message)
+        if found is None:
+            return False
+        # Only the fields tested are taken out of the match, inline (`_fields_of` takes all):
+        # this runs for every event a filter is given.
+        for test, at, rest in self._groups:
+            tail = found[rest] if rest else None
+            value = (
+                tail.rstrip() if tail is not None else found[at] or found[at + 1] or found[at + 2]
+            )
+            if not test(value or ""):
+                return False
+        return True
 
     def place(self, message: str) -> Placement | None:
         """Which field of the event each slot reads, if the event matches."""
-        fields = split_fields(message)
-        if len(self._named) == len(self._slots):
-            return self._place_in_order(message, fields)
-        positions = self._place_around_ellipses(fields)
-        return None if positions is None else (fields, positions)
+        if self._in_order is None:
+            fields = split_fields(message)
+            positions = self._place_around_ellipses(fields)
+            return None if positions is None else (fields, positions)
+        count = len(self._slots)
+        if '"' not in message and "[" not in message:
+            found = _split_in_order(message, count)
+        else:
+            match = self._in_order.match(message)
+            found = None if match is None else _fields_of(match, count)
+        if found is None:
+            return None
+        for index, test in self._checks:
+            if not test(found[index]):
+                return None
+        return found, range(count)
 
     def extracted(self, message: str) -> dict[str, str] | None:
         """Every field's value keyed `$name` or `$N`, if the event matches."""
@@ -88,17 +137,6 @@ class DelimitedPattern:
             if slot.name is not None:
                 keys[position] = f"${slot.name}"
         return dict(zip(keys, fields, strict=True))
-
-    def _place_in_order(self, message: str, fields: list[str]) -> Placement | None:
-        count = len(self._named)
-        if len(fields) < count:
-            return None
-        if len(fields) > count:
-            fields = [*fields[: count - 1], _rest(message, count - 1)]
-        for index, test in self._checks:
-            if not test(fields[index]):
-                return None
-        return fields, range(count)
 
     def _place_around_ellipses(self, fields: list[str]) -> list[int] | None:
         """Glob matching, `...` as the star: the greedy walk that backs up to the last `...`."""
@@ -192,9 +230,33 @@ def _any_group(groups: list[list[ValueTest]]) -> Callable[[str], bool]:
     return lambda value: any(all(test(value) for test in group) for group in groups)
 
 
-def _rest(message: str, index: int) -> str:
-    """The event's text from its field `index` on, as the pattern's last field reads it."""
-    for number, match in enumerate(_FIELD.finditer(message)):
-        if number == index:
-            return message[match.start() :].rstrip()
-    raise AssertionError("the event has fewer fields than were counted")
+def _split_in_order(message: str, count: int) -> list[str] | None:
+    """`count` fields of an event without quotes or brackets, the last one the rest of it."""
+    fields = message.split(None, count - 1)
+    if len(fields) < count:
+        return None
+    fields[-1] = fields[-1].rstrip()
+    return fields
+
+
+def _fields_of(found: re.Match[str], count: int) -> list[str]:
+    """The fields of a match of `_fields_regex`: three groups a field, one of which took part
+    (its text, maybe empty), then the rest of the event, for the last field if it took part."""
+    fields = [found[at] or found[at + 1] or found[at + 2] or "" for at in range(1, 3 * count, 3)]
+    rest = found[3 * count + 1]
+    if rest is not None:
+        fields[-1] = rest.rstrip()
+    return fields
+
+
+@functools.cache
+def _fields_regex(count: int) -> re.Pattern[str]:
+    """A regex reading `count` fields: the last one alone, or the rest of the event in `(.+)`.
+
+    A field's groups are atomic (`(?>...)`), so a later field failing never
+    makes the regex read an earlier one otherwise than `split_fields` does
+    (`"a b"` as `"a` and `b"`).
+    """
+    field = f"\\s*+(?>{_FIELD_TEXT})"
+    last = f"\\s*+(?:(?>{_FIELD_TEXT})\\s*+\\Z|(.+))"
+    return re.compile(f"\\A{field * (count - 1)}{last}", re.DOTALL)

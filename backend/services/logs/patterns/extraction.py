@@ -10,7 +10,8 @@ number, or text spelling one; a dimension a string or a number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,34 +32,70 @@ class Match:
 
     def value(self, spec: str) -> float | None:
         """The metric value `spec` gives for this event, or None if it gives none."""
-        number = literal_number(spec)
-        if number is not None:
-            return number
-        found = self._read(spec)
+        return value_reader(spec)(self)
+
+    def dimension(self, spec: str) -> str | None:
+        """The dimension value `spec` names in this event, or None if there is none."""
+        return dimension_reader(spec)(self)
+
+
+#: A match of a pattern that extracts nothing (terms, or the empty pattern).
+PLAIN_MATCH = Match()
+#: Specs whose readers are kept.
+_KEPT = 1024
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def value_reader(spec: str) -> Callable[[Match], float | None]:
+    """`Match.value` of one `spec`, the spec read once: a metric filter reads it of every event.
+
+    A value must be a number, or text spelling one.
+    """
+    number = literal_number(spec)
+    if number is not None:
+        return lambda match: number
+    read = _reader(spec)
+
+    def value(match: Match) -> float | None:
+        found = read(match)
         if isinstance(found, str):
             return decimal_number(found)
         if isinstance(found, int | float) and not isinstance(found, bool):
             return float(found)
         return None
 
-    def dimension(self, spec: str) -> str | None:
-        """The dimension value `spec` names in this event, or None if there is none."""
-        found = self._read(spec)
+    return value
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def dimension_reader(spec: str) -> Callable[[Match], str | None]:
+    """`Match.dimension` of one `spec`, the spec read once. A dimension is a string or a number."""
+    read = _reader(spec)
+
+    def dimension(match: Match) -> str | None:
+        found = read(match)
         if isinstance(found, str):
             return found
         if isinstance(found, int | float) and not isinstance(found, bool):
             return leaf_text(found)
         return None
 
-    def _read(self, spec: str) -> object:
-        if spec.startswith("$."):
-            selector = selector_of(spec)
-            if selector is None or self.document is None:
-                return None
-            found = selector.find(self.document)
-            return found[0] if found else None
-        return self.extracted_values.get(spec)
+    return dimension
 
 
-#: A match of a pattern that extracts nothing (terms, or the empty pattern).
-PLAIN_MATCH = Match()
+def _reader(spec: str) -> Callable[[Match], object]:
+    """What `spec` points at in a match: a selector's first value in the event, or a field."""
+    if not spec.startswith("$."):
+        return lambda match: match.extracted_values.get(spec)
+    selector = selector_of(spec)
+    if selector is None:
+        return lambda match: None
+    find = selector.find
+
+    def read(match: Match) -> object:
+        if match.document is None:
+            return None
+        found = find(match.document)
+        return found[0] if found else None
+
+    return read

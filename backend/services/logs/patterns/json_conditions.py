@@ -20,11 +20,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from backend.services.logs.patterns.comparisons import read_comparison
+from backend.services.logs.patterns.comparisons import Test, read_comparison
 from backend.services.logs.patterns.cursor import Cursor
 from backend.services.logs.patterns.errors import FilterPatternError
-from backend.services.logs.patterns.json_selectors import read_selector
-from backend.services.logs.patterns.prefilter import Clauses, all_of, any_of, number_after
+from backend.services.logs.patterns.json_selectors import Selector, read_selector
+from backend.services.logs.patterns.prefilter import Clauses, NumberAfter, all_of, any_of
 
 #: A condition on a JSON object (the whole event).
 Condition = Callable[[dict[str, Any]], bool]
@@ -96,27 +96,46 @@ class _Parser:
             if asked is None:
                 raise FilterPatternError()
             value, literal = asked
-            return _is(find, value), (*found, (literal,))
+            return _is(find, value), ((literal,), *found)
         if keyword is not None:
             raise FilterPatternError()
         comparison = read_comparison(cursor, _WORD)
-        test = comparison.test(text_numbers=False)
-
-        def compared(document: dict[str, Any]) -> bool:
-            for value in find(document):
-                kind = type(value)
-                if (kind is str or kind is int or kind is float) and test(value):
-                    return True
-            return False
+        compared = _compared(selector, comparison.test(text_numbers=False))
 
         needle = comparison.needle(leaves_are_text=False)
         if needle is not None:
-            return compared, (*found, (needle,))
-        accepts = comparison.ordering()
-        if accepts is not None and selector.leaf_key is not None:
+            # The value first: where both are as long, it is screened on first (`prefilter`),
+            # and a key is in most events of a group where a value is in few.
+            return compared, ((needle,), *found)
+        if comparison.ordering() is not None and selector.leaf_key is not None:
             # The number found after the key implies the key: its own clause would add a scan.
-            return compared, ((number_after(selector.leaf_key, accepts),),)
+            return compared, ((NumberAfter(selector.leaf_key, comparison),),)
         return compared, found
+
+
+def _compared(selector: Selector, test: Test) -> Condition:
+    """Whether a value the selector finds is a string or number that passes `test`."""
+    key = selector.top_key
+    if key is not None:
+        # `$.name`, the usual selector: one lookup, no list of the values found.
+        def named(document: dict[str, Any]) -> bool:
+            if key not in document:
+                return False
+            value = document[key]
+            kind = type(value)
+            return (kind is str or kind is int or kind is float) and test(value)
+
+        return named
+    find = selector.find
+
+    def compared(document: dict[str, Any]) -> bool:
+        for value in find(document):
+            kind = type(value)
+            if (kind is str or kind is int or kind is float) and test(value):
+                return True
+        return False
+
+    return compared
 
 
 def _is(find: Callable[[Any], list[Any]], wanted: object) -> Condition:

@@ -40,7 +40,7 @@ Finder = Callable[[Any], list[Any]]
 
 
 class Selector:
-    __slots__ = ("find", "key", "leaf_key", "wildcards")
+    __slots__ = ("find", "key", "leaf_key", "top_key", "wildcards")
 
     def __init__(self, steps: tuple[Step, ...]) -> None:
         self.wildcards = sum(isinstance(step, Wildcard) for step in steps)
@@ -48,6 +48,8 @@ class Selector:
         self.key = next((step for step in reversed(steps) if isinstance(step, str)), None)
         #: That property when it is the last step, so that the values found follow it.
         self.leaf_key = steps[-1] if steps and isinstance(steps[-1], str) else None
+        #: That property when it is the only step (`$.latency`): one lookup finds the value.
+        self.top_key = self.leaf_key if len(steps) == 1 else None
         path = [step for step in steps if not isinstance(step, Wildcard)]
         self.find: Finder = _walk(steps) if self.wildcards else _path(tuple(path))
 

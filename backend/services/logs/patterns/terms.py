@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from backend.services.logs.patterns.cursor import Cursor
 from backend.services.logs.patterns.errors import FilterPatternError, invalid_character
+from backend.services.logs.patterns.prefilter import Clauses
 
 Test = Callable[[str], bool]
 #: A word or phrase the text contains, or a regex it matches.
@@ -25,7 +26,8 @@ _BARE = re.compile(r"[A-Za-z0-9_]+")
 _TOKEN = re.compile(r"\S+")
 
 
-def read_terms(cursor: Cursor) -> Test:
+def read_terms(cursor: Cursor) -> tuple[Test, Clauses, bool]:
+    """The test; the words a matching event holds (`prefilter`); whether they are the test."""
     needed: list[Term] = []
     excluded: list[Term] = []
     optional: list[Term] = []
@@ -33,11 +35,15 @@ def read_terms(cursor: Cursor) -> Test:
         into = optional if cursor.take("?") else excluded if cursor.take("-") else needed
         into.append(_read_term(cursor))
     if not needed and not excluded:
-        return _any_of(optional)
+        words = tuple(term for term in optional if isinstance(term, str))
+        whole = len(words) == len(optional)
+        return _any_of(optional), ((words,) if whole else ()), whole
+    clauses = tuple((term,) for term in needed if isinstance(term, str))
+    whole = not excluded and len(clauses) == len(needed) == 1
     if not excluded:
-        return _all_of(needed)
+        return _all_of(needed), clauses, whole
     holds, absent = _all_of(needed), _any_of(excluded)
-    return lambda message: holds(message) and not absent(message)
+    return lambda message: holds(message) and not absent(message), clauses, whole
 
 
 def _read_term(cursor: Cursor) -> Term:
