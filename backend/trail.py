@@ -138,36 +138,13 @@ def kept(
     Flat means `("a", "b", 1, 2)` for `{"a": 1, "b": 2}`: a third of a small
     dict's memory, and a hundred thousand entries each hold a request and a
     response (as dicts they were a fifth of what a queued message cost).
-    """
-    values, size = _kept_members(params, hidden, limit)
-    return (*params, *values), size
-
-
-def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
-    """The structure `kept` flattened."""
-    half = len(flat) // 2
-    return dict(zip(flat[:half], flat[half:], strict=True))
-
-
-def _kept_structure(
-    params: dict[str, Any], hidden: frozenset[str], limit: int
-) -> tuple[dict[str, Any], int]:
-    """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
-    values, size = _kept_members(params, hidden, limit)
-    return dict(zip(params, values, strict=True)), size
-
-
-def _kept_members(
-    params: dict[str, Any], hidden: frozenset[str], limit: int
-) -> tuple[list[Any], int]:
-    """A structure's member values as kept, in order, and its estimated bytes.
 
     Members named in `hidden` become `HIDDEN`; strings and blobs longer than
     `limit` are cut. One pass, no call for the common short string: this runs
     on every call's hot path.
     """
     size = _CONTAINER
-    values: list[Any] = []
+    flat: list[Any] = [*params]
     for key, value in params.items():
         kind = type(value)
         if key in hidden:
@@ -180,8 +157,22 @@ def _kept_members(
         else:
             value, n = _kept_value(value, hidden, limit, structure=False)
             size += n + _MEMBER
-        values.append(value)
-    return values, size
+        flat.append(value)
+    return tuple(flat), size
+
+
+def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
+    """The structure `kept` flattened."""
+    half = len(flat) // 2
+    return dict(zip(flat[:half], flat[half:], strict=True))
+
+
+def _kept_structure(
+    params: dict[str, Any], hidden: frozenset[str], limit: int
+) -> tuple[dict[str, Any], int]:
+    """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
+    flat, size = kept(params, hidden, limit)
+    return unflat(flat), size
 
 
 def _kept_map(
