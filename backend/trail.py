@@ -396,13 +396,19 @@ class Trail:
         self.management = Ring(capacity, budget)
         self.data = Ring(capacity, budget)
         self.resource_finders: dict[str, ResourceFinder] = {}
+        #: Whether every data event is kept, for the dashboard's trail pane to browse. A
+        #: headless run has no pane and turns this off: a data event is then kept only
+        #: while a logging trail can take it (`data_taken`, which CloudTrail keeps).
+        self.keep_data_history = True
+        self.data_taken = False
         self._seq = 0
         #: (second, failed calls in it), newest last: error counts without scanning rings.
         self._errors: deque[list[int]] = deque(maxlen=3600)
 
     @property
     def recorded(self) -> int:
-        """How many calls were ever recorded (also those the rings have dropped)."""
+        """How many calls were ever recorded (also those the rings have dropped or
+        not kept)."""
         return self._seq
 
     def record(
@@ -420,11 +426,24 @@ class Trail:
         request_id: str | None,
         hidden: frozenset[str] = frozenset(),
         error_code: str = "",
-    ) -> TrailEntry:
+    ) -> TrailEntry | None:
         """Keep one call; `hidden` names the request members AWS does not record, and
         `error_code` is the error's code as CloudTrail writes it (`Service.trail_error_code`;
-        the error's own code when empty)."""
+        the error's own code when empty).
+
+        A data event that is not kept (`keep_data_history`) is counted and numbered
+        all the same, so the ids of what is kept do not depend on it; None then.
+        """
         self._seq += 1
+        if error is not None:
+            second = int(time)
+            errors = self._errors
+            if errors and errors[-1][0] == second:
+                errors[-1][1] += 1
+            else:
+                errors.append([second, 1])
+        if data_event and not (self.keep_data_history or self.data_taken):
+            return None
         entry = TrailEntry(
             self,
             self._seq,
@@ -448,13 +467,6 @@ class Trail:
         ring.bytes += entry.size
         if ring.bytes > ring.budget or len(ring) > ring.capacity:
             ring.trim()
-        if error is not None:
-            second = int(time)
-            errors = self._errors
-            if errors and errors[-1][0] == second:
-                errors[-1][1] += 1
-            else:
-                errors.append([second, 1])
         return entry
 
     def clear(self) -> None:
