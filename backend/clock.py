@@ -243,20 +243,26 @@ class Clock:
             if signal is not None:
                 signal._waiters.pop(fut, None)
 
-    async def sleep(self, delay: float) -> None:
-        """`wait` for `delay` seconds with no signal, in one coroutine of its own.
+    def sleep(self, delay: float) -> Coroutine[Any, Any, None]:
+        """`sleep_until` `delay` seconds from now (read when called, not when awaited)."""
+        return self.sleep_until(self._now + delay)
+
+    async def sleep_until(self, when: float) -> None:
+        """`wait` until `when` with no signal, in one coroutine of its own.
 
         Every actor's step sleeps, so this skips what only a signal needs, and
         cancels nothing: a sleep ended early (its task cancelled) leaves a
-        timer that finds the sleep over and does nothing.
+        timer that finds the sleep over and does nothing. An actor that has
+        worked out the instant it wakes at sleeps to that instant: `sleep(when
+        - now)` lands on it only as far as the float sum rounds back to it.
         """
         task = self._running
         if task is not None:
-            self.call_at(self._now + delay, self._resume, task, task._token, False)
+            self.call_at(when, self._resume, task, task._token, False)
             await _suspend()
             return
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self.call_at(self._now + delay, self._wake, fut, False)
+        self.call_at(when, self._wake, fut, False)
         try:
             await fut
         finally:

@@ -138,36 +138,13 @@ def kept(
     Flat means `("a", "b", 1, 2)` for `{"a": 1, "b": 2}`: a third of a small
     dict's memory, and a hundred thousand entries each hold a request and a
     response (as dicts they were a fifth of what a queued message cost).
-    """
-    values, size = _kept_members(params, hidden, limit)
-    return (*params, *values), size
-
-
-def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
-    """The structure `kept` flattened."""
-    half = len(flat) // 2
-    return dict(zip(flat[:half], flat[half:], strict=True))
-
-
-def _kept_structure(
-    params: dict[str, Any], hidden: frozenset[str], limit: int
-) -> tuple[dict[str, Any], int]:
-    """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
-    values, size = _kept_members(params, hidden, limit)
-    return dict(zip(params, values, strict=True)), size
-
-
-def _kept_members(
-    params: dict[str, Any], hidden: frozenset[str], limit: int
-) -> tuple[list[Any], int]:
-    """A structure's member values as kept, in order, and its estimated bytes.
 
     Members named in `hidden` become `HIDDEN`; strings and blobs longer than
     `limit` are cut. One pass, no call for the common short string: this runs
     on every call's hot path.
     """
     size = _CONTAINER
-    values: list[Any] = []
+    flat: list[Any] = [*params]
     for key, value in params.items():
         kind = type(value)
         if key in hidden:
@@ -180,8 +157,22 @@ def _kept_members(
         else:
             value, n = _kept_value(value, hidden, limit, structure=False)
             size += n + _MEMBER
-        values.append(value)
-    return values, size
+        flat.append(value)
+    return tuple(flat), size
+
+
+def unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
+    """The structure `kept` flattened."""
+    half = len(flat) // 2
+    return dict(zip(flat[:half], flat[half:], strict=True))
+
+
+def _kept_structure(
+    params: dict[str, Any], hidden: frozenset[str], limit: int
+) -> tuple[dict[str, Any], int]:
+    """A structure nested in a request (a batch entry), kept as `kept` keeps the request."""
+    flat, size = kept(params, hidden, limit)
+    return unflat(flat), size
 
 
 def _kept_map(
@@ -405,13 +396,19 @@ class Trail:
         self.management = Ring(capacity, budget)
         self.data = Ring(capacity, budget)
         self.resource_finders: dict[str, ResourceFinder] = {}
+        #: Whether every data event is kept, for the dashboard's trail pane to browse. A
+        #: headless run has no pane and turns this off: a data event is then kept only
+        #: while a logging trail can take it (`data_taken`, which CloudTrail keeps).
+        self.keep_data_history = True
+        self.data_taken = False
         self._seq = 0
         #: (second, failed calls in it), newest last: error counts without scanning rings.
         self._errors: deque[list[int]] = deque(maxlen=3600)
 
     @property
     def recorded(self) -> int:
-        """How many calls were ever recorded (also those the rings have dropped)."""
+        """How many calls were ever recorded (also those the rings have dropped or
+        not kept)."""
         return self._seq
 
     def record(
@@ -429,11 +426,24 @@ class Trail:
         request_id: str | None,
         hidden: frozenset[str] = frozenset(),
         error_code: str = "",
-    ) -> TrailEntry:
+    ) -> TrailEntry | None:
         """Keep one call; `hidden` names the request members AWS does not record, and
         `error_code` is the error's code as CloudTrail writes it (`Service.trail_error_code`;
-        the error's own code when empty)."""
+        the error's own code when empty).
+
+        A data event that is not kept (`keep_data_history`) is counted and numbered
+        all the same, so the ids of what is kept do not depend on it; None then.
+        """
         self._seq += 1
+        if error is not None:
+            second = int(time)
+            errors = self._errors
+            if errors and errors[-1][0] == second:
+                errors[-1][1] += 1
+            else:
+                errors.append([second, 1])
+        if data_event and not (self.keep_data_history or self.data_taken):
+            return None
         entry = TrailEntry(
             self,
             self._seq,
@@ -457,13 +467,6 @@ class Trail:
         ring.bytes += entry.size
         if ring.bytes > ring.budget or len(ring) > ring.capacity:
             ring.trim()
-        if error is not None:
-            second = int(time)
-            errors = self._errors
-            if errors and errors[-1][0] == second:
-                errors[-1][1] += 1
-            else:
-                errors.append([second, 1])
         return entry
 
     def clear(self) -> None:

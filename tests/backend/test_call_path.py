@@ -418,6 +418,24 @@ async def test_same_seed_same_steps_give_identical_records_and_ids() -> None:
     assert records_a[0]["eventID"] != records_c[0]["eventID"]
 
 
+async def test_without_a_data_history_data_events_are_counted_not_kept() -> None:
+    """Nothing else changes: the kept records, their ids, the failure counts."""
+    browsed, unbrowsed = new_cloud(seed=7), new_cloud(seed=7)
+    unbrowsed.trail.keep_data_history = False
+    records, _ = await run_scenario(browsed)
+    await run_scenario(unbrowsed)
+    assert not unbrowsed.trail.data
+    assert unbrowsed.trail.recorded == browsed.trail.recorded
+    now = browsed.clock.now()
+    assert [e.record() for e in unbrowsed.trail.history(now, include_data=True)] == [
+        r for r in records if r["eventCategory"] != "Data"
+    ]
+    failed = browsed.trail.recent_errors(now)
+    await sqs_error(unbrowsed, "SendMessage", {"QueueUrl": "nope", "MessageBody": "x"})
+    assert unbrowsed.trail.recent_errors(now) == failed + 1
+    assert unbrowsed.usage[("sqs", "SendMessage")] == browsed.usage[("sqs", "SendMessage")] + 1
+
+
 async def test_history_is_newest_first_within_ninety_days(cloud: Cloud) -> None:
     url = await create_queue(cloud, "q")
     await send(cloud, url, "data event")
@@ -497,6 +515,7 @@ def test_an_entry_keeps_no_exception_and_no_long_values() -> None:
         False,
         None,
     )
+    assert entry is not None
     assert not any(isinstance(getattr(entry, name), BaseException) for name in entry.__slots__)
     assert entry.error_code == "InvalidParameterValue"
     record = entry.record()
@@ -534,6 +553,7 @@ def test_many_long_members_are_cut_tighter_so_no_entry_is_huge() -> None:
         True,
         None,
     )
+    assert entry is not None
     assert entry.size < MAX_KEPT_BYTES
     record = entry.record()
     value = record["requestParameters"]["entries"][9]["messageAttributes"]["a9"]["stringValue"]
@@ -567,7 +587,8 @@ def test_event_ids_are_uuid4_shaped_and_derived_from_the_seed() -> None:
     two = Trail("s", ACCOUNT)
     a = one.record(0, "e", "A", {}, None, None, CONSOLE, "r", True, False, None)
     b = two.record(0, "e", "A", {}, None, None, CONSOLE, "r", True, False, None)
+    assert a is not None and b is not None
     assert a.event_id == b.event_id
     assert a.event_id[14] == "4" and a.event_id[19] in "89ab"
     c = Trail("t", ACCOUNT).record(0, "e", "A", {}, None, None, CONSOLE, "r", True, False, None)
-    assert c.event_id != a.event_id
+    assert c is not None and c.event_id != a.event_id

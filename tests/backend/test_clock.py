@@ -107,6 +107,21 @@ async def test_sleep_resumes_at_the_simulated_deadline() -> None:
     assert task.done()
 
 
+async def test_sleep_until_wakes_at_that_very_instant() -> None:
+    start, when = 2.0**-53, 1 + 2.0**-52
+    assert start + (when - start) != when  # where a sleep of the difference misses it
+    clock = Clock(start)
+    seen: list[float] = []
+
+    async def sleeper() -> None:
+        await clock.sleep_until(when)
+        seen.append(clock.now())
+
+    clock.spawn(sleeper())
+    await clock.advance(2)
+    assert seen == [when]
+
+
 async def test_wait_returns_true_when_the_signal_fires_first() -> None:
     clock = Clock(START)
     signal = clock.signal()

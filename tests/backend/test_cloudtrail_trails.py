@@ -117,6 +117,33 @@ async def test_data_events_come_only_with_selectors_that_ask_for_them(cloud: Clo
     assert second[0]["eventCategory"] == "Data"
 
 
+async def test_without_a_data_history_data_events_are_kept_while_a_trail_takes_them(
+    cloud: Cloud,
+) -> None:
+    cloud.trail.keep_data_history = False
+    await logging_trail(cloud)
+    url = (await cloud.call("sqs", "CreateQueue", {"QueueName": "q"}))["QueueUrl"]
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "a"})
+    assert not cloud.trail.data, "no trail takes data events: not kept"
+    await trail(
+        cloud,
+        "PutEventSelectors",
+        TrailName="main",
+        EventSelectors=[{"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}],
+    )
+    await cloud.call("s3", "CreateBucket", {"Bucket": "photos"})
+    await cloud.call("s3", "PutObject", {"Bucket": "photos", "Key": "k", "Body": b"x"})
+    await cloud.clock.advance(300)
+    [records] = (await files(cloud)).values()
+    assert "PutObject" in [r["eventName"] for r in records]
+    assert "SendMessage" not in [r["eventName"] for r in records]
+
+    await trail(cloud, "StopLogging", Name="main")
+    kept = len(cloud.trail.data)
+    await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "b"})
+    assert len(cloud.trail.data) == kept, "the trail stopped: data events are not kept again"
+
+
 async def test_basic_selectors_pick_s3_objects_by_bucket_prefix(cloud: Cloud) -> None:
     await logging_trail(cloud)
     await cloud.call("s3", "CreateBucket", {"Bucket": "photos"})

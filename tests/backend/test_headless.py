@@ -25,6 +25,9 @@ async def test_summary_counts_what_the_demo_did() -> None:
     assert short.counters.empty_receives > 10 * long.counters.empty_receives
     calls = {(s, a): n for s, a, n, _ in summary.calls}
     assert calls[("sqs", "CreateQueue")] == 9
+    trail = summary.cloud.trail
+    assert not trail.data, "no pane browses a headless run, and the demo's trail takes none"
+    assert trail.recorded == sum(calls.values())
     assert summary.end - summary.start == 600
     text = format_summary(summary)
     assert "orders-dlq" in text

@@ -486,6 +486,7 @@ def test_the_search_text_is_the_rows_words() -> None:
         True,
         None,
     )
+    assert entry is not None
     assert search_text(entry) == " ".join(plain(c) for c in entry_row(entry, PALETTE).cells)
 
 

@@ -47,7 +47,11 @@ _SUFFIX = string.ascii_letters + string.digits
 def pending(cloud: Cloud, trail: CloudTrailTrail) -> list[TrailEntry]:
     """The recorded calls past the trail's cursor that it selects, oldest first."""
     found: list[TrailEntry] = []
-    for ring in (cloud.trail.management, cloud.trail.data):
+    recorded = cloud.trail
+    rings = (
+        (recorded.management, recorded.data) if trail.takes_data_events else (recorded.management,)
+    )
+    for ring in rings:
         for entry in reversed(ring):
             if entry.seq <= trail.cursor:
                 break

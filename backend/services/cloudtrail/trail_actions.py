@@ -117,6 +117,7 @@ class TrailActions(Service):
 
     def reset(self) -> None:
         self.trails.clear()
+        self._taking_data()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -203,6 +204,7 @@ class TrailActions(Service):
         del self.trails[trail.arn]
         trail.logging = False
         self._digests(trail)
+        self._taking_data()
         return {}
 
     @action("DescribeTrails", read_only=True)
@@ -260,6 +262,7 @@ class TrailActions(Service):
             trail.cursor = max(trail.cursor, self.cloud.trail.recorded)
             self._arm()
             self._digests(trail)
+            self._taking_data()
         return {}
 
     @action("StopLogging")
@@ -269,6 +272,7 @@ class TrailActions(Service):
             trail.logging = False
             trail.stopped = request.now
             self._digests(trail)
+            self._taking_data()
         return {}
 
     @action("PutEventSelectors")
@@ -284,6 +288,7 @@ class TrailActions(Service):
             trail.basic, trail.advanced = [_basic(s) for s in basic], None
         else:
             trail.basic, trail.advanced = None, [_advanced(s) for s in advanced or []]
+        self._taking_data()
         return {"TrailARN": trail.arn, **_selectors(trail)}
 
     @action("GetEventSelectors", read_only=True)
@@ -327,6 +332,13 @@ class TrailActions(Service):
         return trail
 
     # -- delivery ---------------------------------------------------------------------
+
+    def _taking_data(self) -> None:
+        """Tell the recorder whether a logging trail can take data events now: where
+        no pane browses them (`Trail.keep_data_history`), only then are they kept."""
+        self.cloud.trail.data_taken = any(
+            t.logging and t.takes_data_events for t in self.trails.values()
+        )
 
     def _arm(self) -> None:
         if self._timer is None:

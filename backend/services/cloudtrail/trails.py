@@ -129,6 +129,14 @@ class CloudTrailTrail:
     latest_digest: float | None = None
     latest_digest_error: str | None = None
 
+    @property
+    def takes_data_events(self) -> bool:
+        """Whether any data event can pass the selectors: a basic selector takes one
+        only through its DataResources, so without them the data ring needs no look."""
+        if self.advanced is not None:
+            return True
+        return any(selector.get("DataResources") for selector in self.basic or ())
+
     def selects(self, entry: TrailEntry) -> bool:
         """Whether this trail's selectors take the recorded call `entry`."""
         if self.advanced is not None:
