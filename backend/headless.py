@@ -2,7 +2,8 @@
 
 `skydeck run --scenario demo --for 1h --seed 7` lands here. The clock is
 stepped by hand, so a simulated hour of the demo takes seconds, not an hour
-(`bench/demo_hour.py` measures it), and the same seed gives the same bytes, which is what tests, benchmarks and reports rely on.
+(`bench/demo_hour.py` measures it), and the same seed gives the same bytes,
+which is what tests, benchmarks and reports rely on.
 """
 
 from __future__ import annotations
