@@ -978,3 +978,33 @@ def test_a_block_gives_back_every_column_bit_for_bit(
     assert back.maxima is not None and back.maxima.tobytes() == bins.maxima.tobytes()
     assert back.totals is None
     assert back.sketches == bins.sketches
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    low=st.integers(-(2**40), 2**40),
+    span=st.integers(1, 2**22),
+    count=st.integers(1, 400),
+    seed=st.integers(0, 2**32),
+)
+def test_whole_numbers_of_any_range_come_back_from_a_block(
+    low: int, span: int, count: int, seed: int
+) -> None:
+    """Ranges a few offsets at a time fit a number's digits in (10,001 takes three in 40
+    bits), and ranges that fit no better than bit by bit, each at every length."""
+    rng = random.Random(seed)
+    bins = Bins("i")
+    bins.index = array("i", range(count))
+    bins.minima = array("d", [float(low + rng.randint(0, span)) for _ in range(count)])
+    assert unseal(seal(bins)).minima.tobytes() == bins.minima.tobytes()
+
+
+def test_a_two_decimal_gauge_costs_less_than_the_whole_bits_its_range_needs() -> None:
+    """0 to 100 with two decimals is 10,001 values: 13.3 bits each, where bits take 14."""
+    rng = random.Random(1)
+    bins = Bins("i")
+    bins.index = array("i", range(BLOCK))
+    bins.minima = array("d", [round(rng.random() * 100, 2) for _ in range(BLOCK)])
+    block = seal(bins)
+    assert len(block) < BLOCK * 14 / 8  # the block's header included
+    assert unseal(block).minima.tobytes() == bins.minima.tobytes()
