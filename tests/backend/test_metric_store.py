@@ -980,7 +980,6 @@ def test_a_block_gives_back_every_column_bit_for_bit(
     assert back.sketches == bins.sketches
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     low=st.integers(-(2**40), 2**40),
     span=st.integers(1, 2**22),
