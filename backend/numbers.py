@@ -45,8 +45,7 @@ def decimal_number(text: str) -> float | None:
     Same sign rule as `whole_number`; 'nan', 'inf' and exponents beyond a
     double's range (`1e400`) are not numbers.
     """
-    # ASCII digits alone, the usual number (a status, a byte count), need no regex.
-    if not (text.isdigit() and text.isascii()) and not _DECIMAL.fullmatch(text):
+    if not _DECIMAL.fullmatch(text):
         return None
     number = float(text)
     return number if math.isfinite(number) else None
