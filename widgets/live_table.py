@@ -135,6 +135,12 @@ class LiveTable(ScrollView, can_focus=True):
     auto-height `ResourceTable` with one) it is given fewer lines and scrolls,
     keeping the cursor's row on screen through moves, sorts, new rows and
     resizes.
+
+    A table of history, newest first (`follow_newest`), treats its top row as
+    the place to watch: a cursor there stays there as newer rows arrive above,
+    as a log's follow mode does; moved down to an older row, it stays on that
+    row. Without it, the trail's history kept the row first highlighted while
+    hundreds of newer events pushed it, and the view, down the table.
     """
 
     DEFAULT_CSS = """
@@ -193,12 +199,14 @@ class LiveTable(ScrollView, can_focus=True):
         columns: Sequence[Column],
         *,
         empty: str = "nothing here yet",
+        follow_newest: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns: list[Column] = list(columns)
+        self.follow_newest = follow_newest
         self.rows: list[Row] = []
         self.set_reactive(LiveTable.empty_text, empty)
         self.sort_column: int | None = None
@@ -217,13 +225,15 @@ class LiveTable(ScrollView, can_focus=True):
         return self._cursor_key
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        """Show `rows`; the cursor stays on its row's key if that row is still here."""
+        """Show `rows`; the cursor stays on its row's key if that row is still here
+        (on the top row, if it follows the newest)."""
         rows = list(rows)
         if rows == self.rows:
             return
         self.rows = rows
         index = 0
-        if self._cursor_key is not None:
+        following = self.follow_newest and self.cursor == 0 and self.sort_column is None
+        if self._cursor_key is not None and not following:
             for i, row in enumerate(self.rows):
                 if row.key == self._cursor_key:
                     index = i

@@ -198,6 +198,7 @@ class ResourceTable(Vertical):
         *,
         empty: str = "nothing here yet",
         remote_filter: bool = False,
+        follow_newest: bool = False,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -206,6 +207,7 @@ class ResourceTable(Vertical):
         self.remote_filter = remote_filter
         self._columns = columns
         self._empty = empty
+        self._follow_newest = follow_newest
         self._rows: list[Row] = []
         self._counts: tuple[int | None, int | None] = (None, None)
         self.filter_text = ""
@@ -217,7 +219,7 @@ class ResourceTable(Vertical):
             box = FilterBox(placeholder="filter: text or regex, ! inverts", compact=True)
             box.display = False
             yield box
-        yield LiveTable(self._columns, empty=self._empty)
+        yield LiveTable(self._columns, empty=self._empty, follow_newest=self._follow_newest)
 
     @property
     def table(self) -> LiveTable:

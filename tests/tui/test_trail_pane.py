@@ -83,6 +83,35 @@ async def test_event_history_holds_management_events_and_e_adds_data_events(
         assert event_names(app) == set_up(app)
 
 
+async def test_the_newest_row_stays_in_view_as_events_arrive_unless_the_user_moved_off_it(
+    app: SkydeckApp,
+) -> None:
+    """At 300x for hours the table showed the row first highlighted, ever further down,
+    while thousands of newer events arrived above it."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(TRAIL_KEY)
+        await pilot.pause()
+        table = trail_pane(app).events_table.table
+
+        async def look_at_orders(times: int) -> None:
+            for _ in range(times):
+                await app.cloud.call("sqs", "GetQueueUrl", {"QueueName": "orders"})
+            await step(pilot, 1)
+
+        for _ in range(3):
+            await look_at_orders(300)
+            newest = next(app.cloud.trail.history(app.cloud.clock.now()))
+            assert table.cursor_key == table.rows[0].key == str(newest.seq)
+            assert table.scroll_y == 0
+
+        # Moved down to an older event, the cursor stays on it as newer ones arrive.
+        await pilot.press("down", "down")
+        held = table.cursor_key
+        await look_at_orders(50)
+        assert table.cursor_key == held
+        assert table.cursor == 52
+
+
 async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
     app: SkydeckApp,
 ) -> None:

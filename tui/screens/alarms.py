@@ -147,7 +147,11 @@ class AlarmsPane(ResourcePane[AnyAlarm]):
         super().__init__(cloud, AlarmsPresenter(cloud))
         self.reason_view = Static("", classes="alarms-pane--reason", markup=False)
         self.history_table = ResourceTable(
-            "History", HISTORY_COLUMNS, empty="no history", classes="alarms-pane--history"
+            "History",
+            HISTORY_COLUMNS,
+            empty="no history",
+            follow_newest=True,
+            classes="alarms-pane--history",
         )
         #: The alarm and the length of the region's history the table was filled from.
         self._history_for: tuple[str, int, int] | None = None

@@ -57,6 +57,7 @@ class EventsScreen(ModalScreen[None]):
                 "Cloud events",
                 EVENT_COLUMNS,
                 id="events",
+                follow_newest=True,
                 empty="nothing has happened yet: DLQ moves, purges and redrives show here",
             )
             yield Static(

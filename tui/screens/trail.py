@@ -129,7 +129,12 @@ class TrailPane(Pane):
         trails.display = False
         yield trails
         yield ResourceTable(
-            self._title(), TRAIL_COLUMNS, id="events", empty="no events yet", remote_filter=True
+            self._title(),
+            TRAIL_COLUMNS,
+            id="events",
+            empty="no events yet",
+            remote_filter=True,
+            follow_newest=True,
         )
         with VerticalScroll(id="event-detail"):
             yield Static("", id="event-json")
