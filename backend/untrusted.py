@@ -14,12 +14,16 @@ import json
 import json.scanner
 from typing import Any, cast
 
+import msgspec
+
 #: The C scanner `json.loads` reads with (its default decoder's), for `json_object` to call
 #: directly. (typeshed types `make_scanner`'s argument as the scanner itself: a decoder is
 #: what it takes.)
 _SCAN = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
 #: What JSON calls whitespace, as `json.loads` skips it either side of the value.
 _JSON_SPACE = " \t\n\r"
+#: msgspec's JSON reader, made once: its `decode` is the fast path of `json_object`.
+_DECODE = msgspec.json.Decoder().decode
 
 
 def json_document(text: str | bytes) -> Any:
@@ -34,19 +38,29 @@ def json_object(text: str) -> dict[str, Any] | None:
     """The JSON object `text` holds, or None if it holds anything else or isn't JSON.
 
     What `json_document` reads, for a reader that wants only objects and reads
-    many (CloudWatch Logs' JSON filter patterns, on every event put): text that
-    does not open with `{` is refused unread, and the decoder's C scanner is
-    called directly, which saves `json.loads`'s Python layers around it
-    (about a microsecond an event).
+    many (CloudWatch Logs' JSON filter patterns, on every event put), about
+    three times as fast: text that does not open with `{` is refused unread,
+    and msgspec reads the rest. It reads every value as `json` does (integers
+    of any size exactly, floats correctly rounded) but refuses some text that
+    `json` alone accepts (`NaN`, `1e400`, a lone surrogate, escaped or not,
+    very deep nesting): that text goes to `json`'s C scanner, called directly
+    to save `json.loads`'s Python layers, so what a pattern sees never depends
+    on which of the two read it.
     """
     start = 0 if text.startswith("{") else len(text) - len(text.lstrip(_JSON_SPACE))
     if not text.startswith("{", start):
         return None
+    try:
+        document: dict[str, Any] = _DECODE(text)  # `{` opens an object
+    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):
+        pass
+    else:
+        return document
     try:
         found, end = _SCAN(text, start)
     except (StopIteration, ValueError, RecursionError):
         return None
     if end != len(text) and text[end:].lstrip(_JSON_SPACE):
         return None
-    document: dict[str, Any] = found  # the decoder reads `{` as a dict
-    return document
+    scanned: dict[str, Any] = found  # the decoder reads `{` as a dict
+    return scanned
