@@ -22,7 +22,9 @@ field's position from 1, for the others.
 A pattern without `...` reads an event in one pass: `str.split` with a
 limit where no field is quoted or bracketed, else one regex of the pattern's
 field count whose atomic groups read each field as `split_fields` does, and
-whose last field is the event's rest unless exactly one field remains.
+whose last field is the event's rest unless exactly one field remains; to
+tell whether an event matches, a second such regex keeps only the fields
+the pattern tests.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ _WORD = re.compile(r"[A-Za-z0-9_.*+-]+")
 #: takes part in each match, so its text is the field's, quotes or brackets left out.
 _FIELD_TEXT = r'"([^"]*+)"|\[([^\]]*+)\]|(\S++)'
 _FIELD = re.compile(_FIELD_TEXT)
+#: The same field, read but not kept: a match that keeps fewer groups is faster.
+_FIELD_READ = r'"[^"]*+"|\[[^\]]*+\]|\S++'
 _ELLIPSIS = "..."
 
 
@@ -65,24 +69,37 @@ Placement = tuple[list[str], Sequence[int]]
 
 
 class DelimitedPattern:
-    __slots__ = ("_checks", "_groups", "_in_order", "_named", "_slots", "clauses")
+    __slots__ = (
+        "_checks",
+        "_groups",
+        "_in_order",
+        "_named",
+        "_slots",
+        "_tested_in_order",
+        "clauses",
+    )
 
     def __init__(self, slots: Slots, clauses: Clauses) -> None:
         self._slots = slots
         self._named = [slot for slot in slots if slot is not None]
         self._checks = [(i, slot.test) for i, slot in enumerate(self._named) if slot.test]
         count = len(slots)
-        #: Without `...`: a regex reading exactly the pattern's fields (see the module doc).
-        self._in_order = None if len(self._named) < count else _fields_regex(count)
-        #: Each test with its field's groups in a match of `_in_order` (`_fields_of`): the
-        #: first of its three, and the rest's for the last field (else 0).
+        in_order = len(self._named) == count
+        #: Without `...`: a regex reading exactly the pattern's fields (see the module doc),
+        #: and one that keeps only the tested fields' text, for `matches`.
+        self._in_order = _fields_regex(count) if in_order else None
+        tested = frozenset(i for i, _ in self._checks)
+        self._tested_in_order = _fields_regex(count, tested) if in_order else None
+        #: Each test with its field's groups in a match of `_tested_in_order`: the first of
+        #: its three, and the rest's for the last field (else 0).
         self._groups = [
-            (test, 3 * i + 1, 3 * count + 1 if i == count - 1 else 0) for i, test in self._checks
+            (test, 3 * rank + 1, 3 * len(tested) + 1 if i == count - 1 else 0)
+            for rank, (i, test) in enumerate(self._checks)
         ]
         self.clauses = clauses
 
     def matches(self, message: str) -> bool:
-        regex = self._in_order
+        regex = self._tested_in_order
         if regex is None:
             return self._place_around_ellipses(split_fields(message)) is not None
         if '"' not in message and "[" not in message:
@@ -250,13 +267,22 @@ def _fields_of(found: re.Match[str], count: int) -> list[str]:
 
 
 @functools.cache
-def _fields_regex(count: int) -> re.Pattern[str]:
+def _fields_regex(count: int, kept: frozenset[int] | None = None) -> re.Pattern[str]:
     """A regex reading `count` fields: the last one alone, or the rest of the event in `(.+)`.
 
     A field's groups are atomic (`(?>...)`), so a later field failing never
     makes the regex read an earlier one otherwise than `split_fields` does
-    (`"a b"` as `"a` and `b"`).
+    (`"a b"` as `"a` and `b"`). Only the fields in `kept` (every field when
+    None) have groups: reading the others without keeping them makes a match
+    of an Apache access line almost twice as fast, and `matches` needs only
+    the fields it tests.
     """
-    field = f"\\s*+(?>{_FIELD_TEXT})"
-    last = f"\\s*+(?:(?>{_FIELD_TEXT})\\s*+\\Z|(.+))"
-    return re.compile(f"\\A{field * (count - 1)}{last}", re.DOTALL)
+
+    def field(index: int) -> str:
+        return _FIELD_TEXT if kept is None or index in kept else _FIELD_READ
+
+    last = count - 1
+    rest = "(.+)" if kept is None or last in kept else ".+"
+    leading = "".join(f"\\s*+(?>{field(index)})" for index in range(last))
+    final = f"\\s*+(?:(?>{field(last)})\\s*+\\Z|{rest})"
+    return re.compile(f"\\A{leading}{final}", re.DOTALL)
