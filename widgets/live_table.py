@@ -139,7 +139,8 @@ class LiveTable(ScrollView, can_focus=True):
     A table of history, newest first (`follow_newest`), treats its top row as
     the place to watch: a cursor there stays there as newer rows arrive above,
     as a log's follow mode does; moved down to an older row, it stays on that
-    row. Without it, the trail's history kept the row first highlighted while
+    row until the row ages out of the table, then goes back to the top.
+    Without it, the trail's history kept the row first highlighted while
     hundreds of newer events pushed it, and the view, down the table.
     """
 
@@ -225,8 +226,12 @@ class LiveTable(ScrollView, can_focus=True):
         return self._cursor_key
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        """Show `rows`; the cursor stays on its row's key if that row is still here
-        (on the top row, if it follows the newest)."""
+        """Show `rows`; the cursor stays on its row's key if that row is still here.
+
+        In a table that follows the newest, a cursor on the top row stays there,
+        and one whose row has aged out goes back to the top to follow again
+        (held at the bottom, it would show the oldest row ever after).
+        """
         rows = list(rows)
         if rows == self.rows:
             return
@@ -239,7 +244,8 @@ class LiveTable(ScrollView, can_focus=True):
                     index = i
                     break
             else:
-                index = min(self.cursor, max(0, len(self.rows) - 1))
+                if not self.follow_newest:
+                    index = min(self.cursor, max(0, len(self.rows) - 1))
         size = Size(self.size.width, len(self.rows) + 1)
         if size != self.virtual_size:
             self.virtual_size = size

@@ -110,6 +110,12 @@ async def test_the_newest_row_stays_in_view_as_events_arrive_unless_the_user_mov
         await look_at_orders(50)
         assert table.cursor_key == held
         assert table.cursor == 52
+        # Once that event has aged out of the table, the cursor follows the newest again.
+        await look_at_orders(500)
+        assert held not in {row.key for row in table.rows}
+        assert (table.cursor, table.scroll_y) == (0, 0)
+        await look_at_orders(10)
+        assert table.cursor_key == table.rows[0].key
 
 
 async def test_the_highlighted_event_is_shown_as_its_cloudtrail_record(
