@@ -51,6 +51,7 @@ class Cloud:
         region: str = DEFAULT_REGION,
         services: Iterable[type[Service]] = (),
         data_dir: Path | None = None,
+        keep_data_history: bool = True,
     ) -> None:
         self.seed = str(seed)
         self._data_dir = data_dir
@@ -59,7 +60,7 @@ class Cloud:
         self.clock = Clock(start)
         self.metrics = MetricStore()
         self.bus = Bus()
-        self.trail = Trail(self.seed, account)
+        self.trail = Trail(self.seed, account, keep_data_history=keep_data_history)
         #: Lets go of purged and deleted resources a slice per loop turn.
         self.reaper = Reaper(on_drained=release_memory)
         #: The endpoint's base URL while it serves, so in-process callers get URLs

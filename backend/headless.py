@@ -92,11 +92,15 @@ async def run_headless(
     """
     check_run_length(scenario, seconds)
     chosen = scenario.seed if seed is None else seed
-    cloud = new_cloud(
-        registry, seed=chosen, start=scenario.start, region=scenario.region, data_dir=data_dir
-    )
     # No trail pane browses a headless run: data events are kept only for a trail taking them.
-    cloud.trail.keep_data_history = False
+    cloud = new_cloud(
+        registry,
+        seed=chosen,
+        start=scenario.start,
+        region=scenario.region,
+        data_dir=data_dir,
+        keep_data_history=False,
+    )
     actors = await apply(scenario, cloud, registry)
     try:
         interrupted = await _advance(cloud, seconds, step, on_progress)

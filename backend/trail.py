@@ -390,6 +390,8 @@ class Trail:
         account: str,
         capacity: int = DEFAULT_CAPACITY,
         budget: int = DEFAULT_BUDGET,
+        *,
+        keep_data_history: bool = True,
     ) -> None:
         self.seed = seed
         self.account = account
@@ -399,7 +401,7 @@ class Trail:
         #: Whether every data event is kept, for the dashboard's trail pane to browse. A
         #: headless run has no pane and turns this off: a data event is then kept only
         #: while a logging trail can take it (`data_taken`, which CloudTrail keeps).
-        self.keep_data_history = True
+        self.keep_data_history = keep_data_history
         self.data_taken = False
         self._seq = 0
         #: (second, failed calls in it), newest last: error counts without scanning rings.

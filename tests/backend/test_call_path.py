@@ -420,8 +420,7 @@ async def test_same_seed_same_steps_give_identical_records_and_ids() -> None:
 
 async def test_without_a_data_history_data_events_are_counted_not_kept() -> None:
     """Nothing else changes: the kept records, their ids, the failure counts."""
-    browsed, unbrowsed = new_cloud(seed=7), new_cloud(seed=7)
-    unbrowsed.trail.keep_data_history = False
+    browsed, unbrowsed = new_cloud(seed=7), new_cloud(seed=7, keep_data_history=False)
     records, _ = await run_scenario(browsed)
     await run_scenario(unbrowsed)
     assert not unbrowsed.trail.data

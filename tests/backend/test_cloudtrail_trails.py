@@ -11,6 +11,7 @@ import pytest
 
 from backend.cloud import Cloud
 from backend.errors import AwsError
+from backend.services import new_cloud
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/main"
@@ -117,10 +118,8 @@ async def test_data_events_come_only_with_selectors_that_ask_for_them(cloud: Clo
     assert second[0]["eventCategory"] == "Data"
 
 
-async def test_without_a_data_history_data_events_are_kept_while_a_trail_takes_them(
-    cloud: Cloud,
-) -> None:
-    cloud.trail.keep_data_history = False
+async def test_without_a_data_history_data_events_are_kept_while_a_trail_takes_them() -> None:
+    cloud = new_cloud(seed="tests", keep_data_history=False)
     await logging_trail(cloud)
     url = (await cloud.call("sqs", "CreateQueue", {"QueueName": "q"}))["QueueUrl"]
     await cloud.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "a"})
