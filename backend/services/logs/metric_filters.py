@@ -83,10 +83,12 @@ class MetricFilter:
             self._emit_read(store, rows, times, messages, parse)
         if spec.default is not None:
             matched = set(map(floordiv, times, repeat(_MINUTE)))
-            quiet = dict.fromkeys(map(floordiv, timestamps, repeat(_MINUTE)))
-            for minute in quiet:
-                if minute not in matched:
-                    self._plain(store).add(minute * 60.0, spec.default)
+            minutes = dict.fromkeys(map(floordiv, timestamps, repeat(_MINUTE)))
+            quiet = [minute for minute in minutes if minute not in matched]
+            if quiet:
+                plain = self._plain(store)
+                for minute in quiet:
+                    plain.add(minute * 60.0, spec.default)
 
     def _plain(self, store: MetricStore) -> Series:
         spec = self.transformation
