@@ -20,6 +20,7 @@ from tests.tui.helpers import (
     has_queue,
     queue,
     screen,
+    screen_lines,
     select_queue,
     send,
     settle,
@@ -91,6 +92,18 @@ async def test_below_100_columns_the_rail_folds_away_and_keys_still_switch(
         await pilot.press(TRAIL_KEY)
         await pilot.pause()
         assert app.switcher.current == "trail"
+
+
+async def test_the_footer_ends_with_the_palette_key_on_every_pane_at_80_columns(
+    app: SkydeckApp,
+) -> None:
+    """Keys that overflow a narrow footer run on under the docked palette key; its last
+    cell showed one of them through ("^p Palettea")."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, pane in numbered():
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen_lines(app)[-1].rstrip().endswith("▏^p Palette"), pane.pane_id
 
 
 # -- the clock --------------------------------------------------------------------
