@@ -203,9 +203,9 @@ def _records(window: _Open | None, start: float, end: float, monitored: list[Int
     A window of distinct flows makes a record per flow, so the `OK` records are
     built right here, each as one tuple of its 28 fields (`Record`'s own
     `__new__` is a Python function of 28 arguments), from the key and the
-    sums unpacked whole: a function call per record cost some 15% more, and
-    indexing a `Flow` field by field as much again (the interpreter does not
-    specialize indexing for a tuple subclass).
+    sums unpacked whole (a `Flow` is sliced once, not indexed field by field:
+    the interpreter does not specialize indexing for a tuple subclass). A
+    function call per record cost some 15% more.
     """
     first, last = int(start), int(end)
     by_eni: dict[str, list[Record]] = {}
