@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import trunc
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from backend.services.ec2.flow_logs.records import (
     NOT_APPLICABLE,
@@ -50,11 +50,13 @@ INTERVALS: Final = (60, 600)
 #: Distinct keys one window may hold before flows with new keys are skipped.
 DEFAULT_MAX_ENTRIES: Final = 100_000
 
-#: The action each TrafficType leaves out (None: it keeps both).
-_LEFT_OUT: Final[dict[TrafficType, Action | None]] = {
+#: The action each TrafficType leaves out; ALL keeps both, so it names an action no
+#: flow has ("" rather than None: `add` compares it with every flow's action, and
+#: a str compared with a str is the interpreter's fast case).
+_LEFT_OUT: Final[dict[TrafficType, Action | Literal[""]]] = {
     "ACCEPT": "REJECT",
     "REJECT": "ACCEPT",
-    "ALL": None,
+    "ALL": "",
 }
 
 
