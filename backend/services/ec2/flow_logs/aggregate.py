@@ -136,7 +136,10 @@ class Aggregator:
         find = sums.get
         low = high = 0.0
         for flow in flows:
-            eni, src, dst, sport, dport, protocol, action, packets, nbytes, time, flags = flow[:11]
+            # A flow of a new key is only looked at for its key and time; the
+            # rest of it is unpacked when it adds to sums already held.
+            key = flow[:7]
+            time = flow[9]
             if not low <= time < high:
                 window = self._window(time)
                 if window is None:
@@ -146,19 +149,19 @@ class Aggregator:
                 low, high = window.start, window.end
                 sums = window.sums
                 find = sums.get
-            if action == left_out:
+            if key[6] == left_out:
                 assert window is not None
-                window.quiet.add(eni)
+                window.quiet.add(key[0])
                 continue
-            key = (eni, src, dst, sport, dport, protocol, action)
             entry = find(key)
             if entry is None:
                 if len(sums) >= budget:
                     assert window is not None
-                    window.skipped[eni] = None
+                    window.skipped[key[0]] = None
                     continue
                 sums[key] = flow
                 continue
+            packets, nbytes, time, flags = flow[7:11]
             if type(entry) is not list:
                 first = entry[9]
                 entry = sums[key] = [entry[7], entry[8], first, first, entry[10], entry]
