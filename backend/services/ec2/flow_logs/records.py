@@ -159,56 +159,6 @@ class Record(NamedTuple):
     traffic_path: Value
 
 
-#: `Record`'s own `__new__` is a Python function taking 28 arguments; a window of
-#: distinct flows makes 100,000 records, so they are made as the tuples they are.
-_new_record = tuple.__new__
-
-
-def flow_record(
-    flow: Flow, packets: int, nbytes: int, start: int, end: int, tcp_flags: int
-) -> Record:
-    """The `OK` record of `flow`'s key: its sums and first and last packet times."""
-    account, eni_id, vpc, subnet, instance, region, az, sub_type, sub_id = flow[0].rendered
-    srcaddr = flow[1]
-    dstaddr = flow[2]
-    path = flow[16]
-    service_src = flow[14]
-    service_dst = flow[15]
-    return _new_record(
-        Record,
-        (
-            account,
-            eni_id,
-            srcaddr,
-            dstaddr,
-            flow[3],
-            flow[4],
-            flow[5],
-            packets,
-            nbytes,
-            start,
-            end,
-            flow[6],
-            "OK",
-            vpc,
-            subnet,
-            instance,
-            tcp_flags,
-            "IPv6" if ":" in srcaddr else "IPv4",
-            flow[12] or srcaddr,
-            flow[13] or dstaddr,
-            region,
-            az,
-            sub_type,
-            sub_id,
-            NOT_APPLICABLE if service_src is None else service_src,
-            NOT_APPLICABLE if service_dst is None else service_dst,
-            flow[11],
-            NOT_APPLICABLE if path is None or flow[11] != "egress" else path,
-        ),
-    )
-
-
 def status_record(eni: Interface, status: LogStatus, start: int, end: int) -> Record:
     """A `NODATA` or `SKIPDATA` record: the interface's own fields and the window, `-` else.
 
