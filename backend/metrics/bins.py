@@ -222,14 +222,27 @@ class Bins:
                 del column[:stop]
 
     def split(self, stop: int) -> Bins:
-        """Remove the bins before position `stop` and return them, with their sketches."""
+        """Remove the bins before position `stop` and return them, with their sketches.
+
+        The bins left get new columns of their size instead of the old ones
+        cut in place (`drop`): a level's tail is split when it seals, and then
+        grows again by a block's worth of appends. A column cut in place gives
+        back the end of its buffer, which the block sealed meanwhile and other
+        series' columns take, so the column soon moves and leaves a hole that
+        only smaller allocations fit: with many series growing in step, such
+        holes were 8% of the store's RSS for gauges and 20% for full-precision
+        values (`bench/metric_store.py`, 600 series). A new column is
+        allocated where it fits now, and the old one is freed whole.
+        """
         head = self.cut(0, stop)
         if self.sketches:
             pop = self.sketches.pop
             head.sketches = {i: s for i in head.index if (s := pop(i, None)) is not None}
         else:
             head.sketches = {}
-        self.drop(stop)
+        rest = self.cut(stop, len(self.index))
+        self.index, self.minima = rest.index, rest.minima
+        self.counts, self.totals, self.maxima = rest.counts, rest.totals, rest.maxima
         return head
 
     def clear(self) -> None:
