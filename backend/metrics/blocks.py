@@ -44,7 +44,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from backend.metrics.bins import Bins
+from backend.metrics.bins import Bins, Index
 
 Ints = npt.NDArray[np.int64]
 Offsets = npt.NDArray[np.uint64]
@@ -85,7 +85,7 @@ def seal(bins: Bins) -> bytes:
         bytes((flags,)),
         _varint(len(bins)),
         _varint(len(bins.sketches)),
-        _ints(np.frombuffer(bins.index, np.int32).astype(np.int64)),
+        _ints(_index(bins.index)),
     ]
     out += (_floats(column) for column in (bins.minima, *values) if column is not None)
     if bins.sketches:
@@ -110,7 +110,7 @@ def unseal(block: bytes) -> Bins:
     n = reader.varint()
     sketches = reader.varint()
     bins = Bins("i")
-    bins.index.frombytes(reader.ints(n).astype(np.int32).tobytes())
+    bins.index = array("i", reader.ints(n).astype(np.int32).tobytes())
     bins.minima = reader.floats(n)
     if flags & _COUNTS:
         bins.counts = reader.floats(n)
@@ -128,6 +128,12 @@ def unseal(block: bytes) -> Bins:
             bins.sketches[index[pos]] = packed[at : at + length]
             at += length
     return bins
+
+
+def _index(index: Index) -> Ints:
+    if isinstance(index, range):
+        return np.arange(index.start, index.stop, index.step, dtype=np.int64)
+    return np.frombuffer(index, np.int32).astype(np.int64)
 
 
 def _stream(raw: bytes) -> bytes:

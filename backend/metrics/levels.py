@@ -106,7 +106,7 @@ class Level:
         sealed = self._sealed
         lasts = sealed.lasts
         if not lasts:
-            return bisect_left(self.open.index, index)
+            return self.open.position(index)
         if index > lasts[-1]:
             return sum(sealed.sizes) + self.open.position(index)
         b = bisect_left(lasts, index)
@@ -160,7 +160,7 @@ class Level:
             at = end
         if stop > at:
             parts.append(self.open.cut(max(start - at, 0), stop - at))
-        return joined(parts, self.open.index.typecode)
+        return joined(parts, self.open.typecode)
 
     def between(self, start: float, end: float) -> Bins:
         """The bins with start <= time < end, to read only (`view`)."""

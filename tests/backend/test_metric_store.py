@@ -654,6 +654,27 @@ def test_roll_ups_cut_inside_a_block_and_then_drop_it_whole() -> None:
     assert sum(a.total for a in rolled) == sum(range(BLOCK + 95))
 
 
+def test_evenly_spaced_bins_keep_a_range_for_an_index_until_a_late_point() -> None:
+    """White-box: a metric put at the same second of every minute stores no index a bin."""
+    s = standard()
+    minutes = SEAL_AT + 100
+    minutes_of(s, minutes, float)
+    now = T0 + 60 * minutes
+    assert len(sealed(s._minutes)) == 1
+    assert s._minutes.open.index == range((T0 + 60 * BLOCK) // 60, now // 60 - 1)
+    seconds = s._seconds.open.index
+    assert isinstance(seconds, range) and seconds.step == 60
+    assert seconds[-1] == T0 + 60 * (minutes - 2) + 7  # the newest minute is still open
+    before = s.aggregate(T0, now, 60, now)
+    s.add(T0 + 60 * (minutes - 5) + 30, 1000.0)  # a second seconds bin in a minute
+    assert isinstance(s._seconds.open.index, array)
+    assert isinstance(s._minutes.open.index, range)  # the minute was there already
+    late = s.aggregate(T0, now, 60, now)
+    assert summary(late[:-5]) == summary(before[:-5])
+    minute = minutes - 5
+    assert summary(late[-5:-4]) == [(T0 + 60 * minute, 2, 1000.0 + minute, minute, 1000.0)]
+
+
 def test_sub_minute_bins_stay_columns_and_are_trimmed_to_three_hours() -> None:
     store = MetricStore()
     s = high_res(store)
@@ -962,12 +983,14 @@ def test_a_block_gives_back_every_column_bit_for_bit(
     """Whatever the doubles (NaN, infinities, -0.0, subnormals, decimals, whole numbers)."""
     bins = Bins("i")
     index = -(2**31)
+    indexes = array("i")
     for k, (low, _, sketched) in enumerate(columns):
         index += steps[k % len(steps)]
-        bins.index.append(index)
+        indexes.append(index)
         bins.minima.append(low)
         if sketched:
             bins.sketches[index] = bytes([k % 256]) * (k % 4)
+    bins.index = indexes
     bins.counts = array("d", [c for _, c, _ in columns])
     bins.maxima = array("d", [c for _, c, _ in columns][::-1])
     back = unseal(seal(bins))
