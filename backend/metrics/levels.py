@@ -143,10 +143,10 @@ class Level:
         """The bins at positions [start, stop), to read only: they may be shared."""
         sizes = self._sealed.sizes
         sealed = sum(sizes)
-        if start >= sealed:  # recent bins only, as alarms and live graphs read
-            return self.open.cut(start - sealed, stop - sealed)
         if start >= stop:
             return self.open.cut(0, 0)
+        if start >= sealed:  # recent bins only, as alarms and live graphs read
+            return self.open.cut(start - sealed, stop - sealed)
         parts: list[Bins] = []
         at = 0
         for b, size in enumerate(sizes):
