@@ -128,12 +128,14 @@ class Bins:
         self, index: int, count: float, total: float, minimum: float, maximum: float
     ) -> None:
         """A bin after every other."""
-        self._fit(count, total, minimum, maximum)
+        if count != 1.0 or total != minimum or maximum != minimum:  # not one value: a column?
+            self._fit(count, total, minimum, maximum)
         indexes = self.index
         if isinstance(indexes, array):
             indexes.append(index)
         elif index == indexes.stop and indexes:
-            self.index = range(indexes.start, index + indexes.step, indexes.step)
+            step = indexes.step
+            self.index = range(indexes.start, index + step, step)
         else:
             self._more_index((index,))
         self.minima.append(minimum)
