@@ -98,9 +98,14 @@ def seal(bins: Bins) -> bytes:
 
 
 @lru_cache(maxsize=128)
-def opened(block: bytes) -> Bins:
-    """A block's bins, to read only: shared by every reader until evicted."""
-    return unseal(block)
+def opened(data: bytes, start: int, end: int) -> Bins:
+    """The bins of the block at `data[start:end]`, to read only: shared by every reader
+    until evicted.
+
+    A level joins its blocks into pages (`levels`): keyed by the page, whose hash
+    is computed once, a read neither copies a block out nor hashes it.
+    """
+    return unseal(data[start:end])
 
 
 def unseal(block: bytes) -> Bins:

@@ -91,17 +91,28 @@ class _Sealed:
         """How many of `pages` are full pages, the dropped blocks of the first counted."""
         return (len(self.sizes) + self.dropped) // PAGE
 
-    def block(self, b: int) -> bytes | Bins:
-        """Block `b`: its bytes, or its `Bins` if a late point opened it."""
-        if self.unsealed and (bins := self.unsealed.get(self.lasts[b])) is not None:
-            return bins
+    def unsealed_at(self, b: int) -> Bins | None:
+        """Block `b`'s `Bins` if a late point opened it."""
+        return self.unsealed.get(self.lasts[b]) if self.unsealed else None
+
+    def span(self, b: int) -> tuple[bytes, int, int]:
+        """Where block `b` is, as sealed: its page (or its own bytes), from and to."""
         at = b + self.dropped
         full = self._full()
         if at >= full * PAGE:
-            return self.pages[full + at - full * PAGE]
+            block = self.pages[full + at - full * PAGE]
+            return block, 0, len(block)
         page = self.pages[at // PAGE]
         end = self.starts[b + 1] if at % PAGE < PAGE - 1 else len(page)
-        return page[self.starts[b] : end]
+        return page, self.starts[b], end
+
+    def block(self, b: int) -> bytes | Bins:
+        """Block `b`: its bytes, or its `Bins` if a late point opened it."""
+        bins = self.unsealed_at(b)
+        if bins is not None:
+            return bins
+        data, start, end = self.span(b)
+        return data[start:end]
 
     def add(self, block: bytes, first: int, last: int, size: int) -> None:
         """A block after the others; the last `PAGE` on their own become a page."""
@@ -199,10 +210,10 @@ class Level:
     def _block(self, b: int) -> tuple[Bins, int]:
         """Block `b` decoded (not to be changed), and how many of its first bins are hidden."""
         sealed = self._sealed
-        block = sealed.block(b)
-        if isinstance(block, Bins):
-            return block, 0
-        return opened(block), sealed.skip if b == 0 else 0
+        bins = sealed.unsealed_at(b)
+        if bins is not None:
+            return bins, 0
+        return opened(*sealed.span(b)), sealed.skip if b == 0 else 0
 
     def _open_block(self, b: int) -> Bins:
         """Block `b` as the level's own `Bins`, to change until `seal` seals it again."""
