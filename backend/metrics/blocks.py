@@ -44,7 +44,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from backend.metrics.bins import Bins
+from backend.metrics.bins import Bins, Index
 
 Ints = npt.NDArray[np.int64]
 Offsets = npt.NDArray[np.uint64]
@@ -85,7 +85,7 @@ def seal(bins: Bins) -> bytes:
         bytes((flags,)),
         _varint(len(bins)),
         _varint(len(bins.sketches)),
-        _ints(np.frombuffer(bins.index, np.int32).astype(np.int64)),
+        _ints(_index(bins.index)),
     ]
     out += (_floats(column) for column in (bins.minima, *values) if column is not None)
     if bins.sketches:
@@ -98,9 +98,14 @@ def seal(bins: Bins) -> bytes:
 
 
 @lru_cache(maxsize=128)
-def opened(block: bytes) -> Bins:
-    """A block's bins, to read only: shared by every reader until evicted."""
-    return unseal(block)
+def opened(data: bytes, start: int, end: int) -> Bins:
+    """The bins of the block at `data[start:end]`, to read only: shared by every reader
+    until evicted.
+
+    A level joins its blocks into pages (`levels`): keyed by the page, whose hash
+    is computed once, a read neither copies a block out nor hashes it.
+    """
+    return unseal(data[start:end])
 
 
 def unseal(block: bytes) -> Bins:
@@ -110,7 +115,7 @@ def unseal(block: bytes) -> Bins:
     n = reader.varint()
     sketches = reader.varint()
     bins = Bins("i")
-    bins.index.frombytes(reader.ints(n).astype(np.int32).tobytes())
+    bins.index = array("i", reader.ints(n).astype(np.int32).tobytes())
     bins.minima = reader.floats(n)
     if flags & _COUNTS:
         bins.counts = reader.floats(n)
@@ -128,6 +133,12 @@ def unseal(block: bytes) -> Bins:
             bins.sketches[index[pos]] = packed[at : at + length]
             at += length
     return bins
+
+
+def _index(index: Index) -> Ints:
+    if isinstance(index, range):
+        return np.arange(index.start, index.stop, index.step, dtype=np.int64)
+    return np.frombuffer(index, np.int32).astype(np.int64)
 
 
 def _stream(raw: bytes) -> bytes:

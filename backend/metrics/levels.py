@@ -7,11 +7,12 @@ cheap. Once the tail of a minute or coarser level holds `HOT + BLOCK` bins,
 its oldest `BLOCK` are sealed into a block (`blocks`): the same bins, bit
 for bit, in as few bytes as their values allow (about 1.2 a bin for counts
 put once a minute, where columns take 12; about 7 for full-precision
-noise). Fifteen days of a minute level is some 60 blocks and a tail of 64
-to 423 bins. The sub-minute level stays columns: all of its 3 h is what
-high-resolution queries and the dashboard's sparklines read, and a busy
-series files a second a second, whose sealing would cost `Series.add`
-about a microsecond a point for bins dropped three hours later.
+noise). Fifteen days of a minute level is some 60 blocks (joined eight to
+a bytes object, `_Sealed`) and a tail of 64 to 423 bins. The sub-minute
+level stays columns: all of its 3 h is what high-resolution queries and
+the dashboard's sparklines read, and a busy series files a second a second,
+whose sealing would cost `Series.add` about a microsecond a point for bins
+dropped three hours later.
 
 Reading a range (`view`, `between`) decodes the blocks it touches, whole;
 `blocks.opened` keeps the last ones read decoded. A late point into a
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from itertools import groupby
+from itertools import accumulate, groupby, pairwise
 from typing import Final
 
 from backend.metrics.bins import Bins, joined, part_of
@@ -51,22 +52,112 @@ BLOCK: Final = 360
 HOT: Final = 64
 #: The finest granularity that seals (module doc).
 SEALS_FROM: Final = 60
+#: Blocks joined into one bytes object, a page, once that many are sealed (`_Sealed`).
+PAGE: Final = 8
 
 
 class _Sealed:
-    """A level's blocks, oldest first, and where each starts and ends."""
+    """A level's blocks, oldest first, and where each starts and ends.
 
-    __slots__ = ("blocks", "firsts", "lasts", "sizes", "skip")
+    A block on its own costs a bytes object's header, a list's pointer and
+    malloc's header: some 60 bytes, a tenth of a block of a gauge put once a
+    minute. So every `PAGE` blocks are joined into one bytes object, a page,
+    once the last of them is sealed; the newest (fewer than `PAGE`) are a
+    bytes object each until then. A page is made once and never grows:
+    joining each block into a growing last page would free the old page
+    every time, a hole only smaller allocations fit.
+    """
+
+    __slots__ = ("dropped", "firsts", "lasts", "pages", "sizes", "skip", "starts", "unsealed")
 
     def __init__(self) -> None:
-        #: Sealed blocks; a `Bins` where a late point opened one.
-        self.blocks: list[bytes | Bins] = []
+        #: The full pages, then the newest blocks one a bytes object.
+        self.pages: list[bytes] = []
+        #: Where each block starts in its page (0 for a block on its own).
+        self.starts: array[int] = array("I")
+        #: Blocks of the first page that were dropped: it goes with its last block.
+        self.dropped = 0
         #: Each block's first shown and last bin index, and its bins shown.
         self.firsts: array[int] = array("i")
         self.lasts: array[int] = array("i")
         self.sizes: array[int] = array("i")
         #: Bins at the start of the first block that were dropped but are still in its bytes.
         self.skip = 0
+        #: Blocks a late point opened, by their last index (which no later point changes):
+        #: read and changed as `Bins` until `reseal`.
+        self.unsealed: dict[int, Bins] = {}
+
+    def _full(self) -> int:
+        """How many of `pages` are full pages, the dropped blocks of the first counted."""
+        return (len(self.sizes) + self.dropped) // PAGE
+
+    def unsealed_at(self, b: int) -> Bins | None:
+        """Block `b`'s `Bins` if a late point opened it."""
+        return self.unsealed.get(self.lasts[b]) if self.unsealed else None
+
+    def span(self, b: int) -> tuple[bytes, int, int]:
+        """Where block `b` is, as sealed: its page (or its own bytes), from and to."""
+        at = b + self.dropped
+        full = self._full()
+        if at >= full * PAGE:
+            block = self.pages[full + at - full * PAGE]
+            return block, 0, len(block)
+        page = self.pages[at // PAGE]
+        end = self.starts[b + 1] if at % PAGE < PAGE - 1 else len(page)
+        return page, self.starts[b], end
+
+    def block(self, b: int) -> bytes | Bins:
+        """Block `b`: its bytes, or its `Bins` if a late point opened it."""
+        bins = self.unsealed_at(b)
+        if bins is not None:
+            return bins
+        data, start, end = self.span(b)
+        return data[start:end]
+
+    def add(self, block: bytes, first: int, last: int, size: int) -> None:
+        """A block after the others; the last `PAGE` on their own become a page."""
+        self.pages.append(block)
+        self.starts.append(0)
+        self.firsts.append(first)
+        self.lasts.append(last)
+        self.sizes.append(size)
+        if (len(self.sizes) + self.dropped) % PAGE == 0:
+            blocks = self.pages[-PAGE:]
+            self.starts[-PAGE:] = _starts(blocks)
+            self.pages[-PAGE:] = [b"".join(blocks)]
+
+    def drop_first(self) -> None:
+        """Forget the oldest block."""
+        self.unsealed.pop(self.lasts[0], None)
+        if not self._full():
+            del self.pages[0]
+        elif self.dropped == PAGE - 1:
+            del self.pages[0]
+            self.dropped = 0
+        else:
+            self.dropped += 1
+        del self.starts[0], self.firsts[0], self.lasts[0], self.sizes[0]
+        self.skip = 0
+
+    def reseal(self) -> None:
+        """Seal the blocks late points opened again: the pages that hold one are made anew."""
+        blocks = [*map(self.block, range(len(self.sizes)))]
+        self.unsealed.clear()
+        paged = self._full() * PAGE - self.dropped  # the first page has lost `dropped`
+        edges = [0, *range(PAGE - self.dropped, paged + 1, PAGE), len(blocks)]
+        for p, (start, end) in enumerate(pairwise(edges)):
+            if any(isinstance(block, Bins) for block in blocks[start:end]):
+                page = [seal(b) if isinstance(b, Bins) else b for b in blocks[start:end]]
+                if start < paged:
+                    self.starts[start:end] = _starts(page)
+                    self.pages[p] = b"".join(page)
+                else:  # the blocks on their own
+                    self.pages[p:] = page
+
+
+def _starts(blocks: list[bytes]) -> array[int]:
+    """Where each of `blocks` starts once they are joined."""
+    return array("I", accumulate((len(block) for block in blocks[:-1]), initial=0))
 
 
 #: Every level's blocks until it seals one: many never do (the sub-minute level; the
@@ -106,7 +197,7 @@ class Level:
         sealed = self._sealed
         lasts = sealed.lasts
         if not lasts:
-            return bisect_left(self.open.index, index)
+            return self.open.position(index)
         if index > lasts[-1]:
             return sum(sealed.sizes) + self.open.position(index)
         b = bisect_left(lasts, index)
@@ -119,22 +210,21 @@ class Level:
     def _block(self, b: int) -> tuple[Bins, int]:
         """Block `b` decoded (not to be changed), and how many of its first bins are hidden."""
         sealed = self._sealed
-        block = sealed.blocks[b]
-        if isinstance(block, Bins):
-            return block, 0
-        return opened(block), sealed.skip if b == 0 else 0
+        bins = sealed.unsealed_at(b)
+        if bins is not None:
+            return bins, 0
+        return opened(*sealed.span(b)), sealed.skip if b == 0 else 0
 
     def _open_block(self, b: int) -> Bins:
         """Block `b` as the level's own `Bins`, to change until `seal` seals it again."""
         sealed = self._sealed
-        block = sealed.blocks[b]
+        block = sealed.block(b)
         if isinstance(block, Bins):
             return block
-        bins = unseal(block)
+        bins = sealed.unsealed[sealed.lasts[b]] = unseal(block)
         if b == 0 and sealed.skip:
             bins.drop(sealed.skip)
             sealed.skip = 0
-        sealed.blocks[b] = bins
         return bins
 
     # -- reading -----------------------------------------------------------------------
@@ -143,10 +233,10 @@ class Level:
         """The bins at positions [start, stop), to read only: they may be shared."""
         sizes = self._sealed.sizes
         sealed = sum(sizes)
-        if start >= sealed:  # recent bins only, as alarms and live graphs read
-            return self.open.cut(start - sealed, stop - sealed)
         if start >= stop:
             return self.open.cut(0, 0)
+        if start >= sealed:  # recent bins only, as alarms and live graphs read
+            return self.open.cut(start - sealed, stop - sealed)
         parts: list[Bins] = []
         at = 0
         for b, size in enumerate(sizes):
@@ -160,7 +250,7 @@ class Level:
             at = end
         if stop > at:
             parts.append(self.open.cut(max(start - at, 0), stop - at))
-        return joined(parts, self.open.index.typecode)
+        return joined(parts, self.open.typecode)
 
     def between(self, start: float, end: float) -> Bins:
         """The bins with start <= time < end, to read only (`view`)."""
@@ -193,18 +283,13 @@ class Level:
     def seal(self) -> None:
         """Seal again the blocks late points opened, and the tail's oldest bins past `HOT`."""
         sealed = self._sealed
-        blocks = sealed.blocks
-        for b, block in enumerate(blocks):
-            if isinstance(block, Bins):
-                blocks[b] = seal(block)
+        if sealed.unsealed:
+            sealed.reseal()
         while len(self.open) >= HOT + BLOCK and self.granularity >= SEALS_FROM:
             if sealed is _NONE_SEALED:
                 sealed = self._sealed = _Sealed()
             head = self.open.split(BLOCK)
-            sealed.blocks.append(seal(head))
-            sealed.firsts.append(head.index[0])
-            sealed.lasts.append(head.index[-1])
-            sealed.sizes.append(len(head))
+            sealed.add(seal(head), head.index[0], head.index[-1], len(head))
 
     def take(self, stop: int) -> list[StoredRow]:
         """Remove the bins before position `stop` and return them with their parts."""
@@ -224,7 +309,7 @@ class Level:
         while stop and sizes:
             size = sizes[0]
             if stop < size:
-                block = sealed.blocks[0]
+                block = sealed.block(0)
                 if isinstance(block, Bins):
                     block.drop(stop)
                 else:
@@ -233,8 +318,7 @@ class Level:
                 bins, skip = self._block(0)
                 sealed.firsts[0] = bins.index[skip]
                 return
-            del sealed.blocks[0], sealed.firsts[0], sealed.lasts[0], sizes[0]
-            sealed.skip = 0
+            sealed.drop_first()
             stop -= size
         if stop:
             self.open.drop(stop)

@@ -34,7 +34,7 @@ from backend.metrics import (
 )
 from backend.metrics.bins import Bins
 from backend.metrics.blocks import seal, unseal
-from backend.metrics.levels import BLOCK, HOT, Level
+from backend.metrics.levels import BLOCK, HOT, PAGE, Level
 from backend.metrics.series import FUTURE, collect_bins
 from backend.metrics.sketch import MAX_BUCKETS, UNKNOWN, Part, Sketch, fold
 
@@ -546,7 +546,7 @@ SEAL_AT = BLOCK + HOT
 
 def sealed(level: Level) -> list[bytes | Bins]:
     """White-box: the level's blocks, oldest first (`Bins` where a late point opened one)."""
-    return level._sealed.blocks
+    return [*map(level._sealed.block, range(len(level._sealed.sizes)))]
 
 
 def minutes_of(s: Series, minutes: int, value: Callable[[int], float]) -> None:
@@ -652,6 +652,44 @@ def test_roll_ups_cut_inside_a_block_and_then_drop_it_whole() -> None:
     rolled = s.aggregate(T0, T0 + (BLOCK + 95) * 60, 300, now)
     assert sum(a.count for a in rolled) == BLOCK + 95
     assert sum(a.total for a in rolled) == sum(range(BLOCK + 95))
+
+
+def test_every_page_of_blocks_is_one_bytes_object_until_its_last_block_goes() -> None:
+    store = MetricStore()
+    s = standard(store)
+    minutes = PAGE * BLOCK + SEAL_AT + 2  # PAGE + 1 blocks (the tail seals when full and filing)
+    minutes_of(s, minutes, float)
+    level = s._minutes
+    assert [len(unseal(b)) for b in sealed(level) if isinstance(b, bytes)] == [BLOCK] * (PAGE + 1)
+    assert len(level._sealed.pages) == 2  # a page, and the newest block on its own
+    for rolled in (PAGE - 1, PAGE):  # blocks past retention: the page goes with its last
+        now = T0 + rolled * BLOCK * 60 + MINUTE_RETENTION
+        store.expire(now)
+        assert len(sealed(level)) == PAGE + 1 - rolled
+        assert len(level._sealed.pages) == 2 - rolled // PAGE
+        kept = s.aggregate(T0, now, 60, now)
+        assert [a.minimum for a in kept] == [float(m) for m in range(rolled * BLOCK, minutes)]
+
+
+def test_evenly_spaced_bins_keep_a_range_for_an_index_until_a_late_point() -> None:
+    """White-box: a metric put at the same second of every minute stores no index a bin."""
+    s = standard()
+    minutes = SEAL_AT + 100
+    minutes_of(s, minutes, float)
+    now = T0 + 60 * minutes
+    assert len(sealed(s._minutes)) == 1
+    assert s._minutes.open.index == range((T0 + 60 * BLOCK) // 60, now // 60 - 1)
+    seconds = s._seconds.open.index
+    assert isinstance(seconds, range) and seconds.step == 60
+    assert seconds[-1] == T0 + 60 * (minutes - 2) + 7  # the newest minute is still open
+    before = s.aggregate(T0, now, 60, now)
+    s.add(T0 + 60 * (minutes - 5) + 30, 1000.0)  # a second seconds bin in a minute
+    assert isinstance(s._seconds.open.index, array)
+    assert isinstance(s._minutes.open.index, range)  # the minute was there already
+    late = s.aggregate(T0, now, 60, now)
+    assert summary(late[:-5]) == summary(before[:-5])
+    minute = minutes - 5
+    assert summary(late[-5:-4]) == [(T0 + 60 * minute, 2, 1000.0 + minute, minute, 1000.0)]
 
 
 def test_sub_minute_bins_stay_columns_and_are_trimmed_to_three_hours() -> None:
@@ -805,10 +843,12 @@ def test_statistic_points_read_from_the_columns_agree_with_statistic(age: int, p
         assert statistic_points(s, T0, now, period, now, stat) == by_period, stat
 
 
-def tiny_blocks(mp: pytest.MonkeyPatch, block: int, hot: int) -> None:
-    """Blocks of a few bins, so that a few dozen puts cross many block edges."""
+def tiny_blocks(mp: pytest.MonkeyPatch, block: int, hot: int, page: int) -> None:
+    """Blocks of a few bins in pages of a few blocks, so that a few dozen puts cross many
+    block and page edges."""
     mp.setattr(levels, "BLOCK", block)
     mp.setattr(levels, "HOT", hot)
+    mp.setattr(levels, "PAGE", page)
 
 
 @given(
@@ -819,6 +859,7 @@ def tiny_blocks(mp: pytest.MonkeyPatch, block: int, hot: int) -> None:
     after=st.one_of(st.integers(0, 4 * HOUR), st.integers(0, 100 * DAY)),
     block=st.integers(1, 4),
     hot=st.integers(0, 3),
+    page=st.integers(1, 3),
 )
 def test_aggregates_agree_with_the_raw_points_when_blocks_are_tiny(
     puts: list[Put],
@@ -828,10 +869,11 @@ def test_aggregates_agree_with_the_raw_points_when_blocks_are_tiny(
     after: int,
     block: int,
     hot: int,
+    page: int,
 ) -> None:
     """The property above, with every level sealing blocks of one to four bins."""
     with pytest.MonkeyPatch.context() as mp:
-        tiny_blocks(mp, block, hot)
+        tiny_blocks(mp, block, hot, page)
         check_puts(puts, high, period, span, after)
 
 
@@ -888,16 +930,22 @@ Step = tuple[str, int, str, int]
     ),
     block=st.integers(1, 12),
     hot=st.integers(0, 8),
+    page=st.integers(1, 3),
     granularity=st.sampled_from([60, 300, 3600]),
     reads=st.lists(st.tuples(st.integers(0, 1200), st.integers(0, 1200)), max_size=6),
 )
 def test_a_level_with_sealed_blocks_answers_exactly_as_plain_columns(
-    steps: list[Step], block: int, hot: int, granularity: int, reads: list[tuple[int, int]]
+    steps: list[Step],
+    block: int,
+    hot: int,
+    page: int,
+    granularity: int,
+    reads: list[tuple[int, int]],
 ) -> None:
     """Puts, late puts, drops and seals to a `Level` and to one plain `Bins`: every bin
     reads back bit for bit, with its sketch, and every statistic of every period agrees."""
     with pytest.MonkeyPatch.context() as mp:
-        tiny_blocks(mp, block, hot)
+        tiny_blocks(mp, block, hot, page)
         level = Level(granularity)
         plain = Bins("i")
         base = T0 // granularity
@@ -962,12 +1010,14 @@ def test_a_block_gives_back_every_column_bit_for_bit(
     """Whatever the doubles (NaN, infinities, -0.0, subnormals, decimals, whole numbers)."""
     bins = Bins("i")
     index = -(2**31)
+    indexes = array("i")
     for k, (low, _, sketched) in enumerate(columns):
         index += steps[k % len(steps)]
-        bins.index.append(index)
+        indexes.append(index)
         bins.minima.append(low)
         if sketched:
             bins.sketches[index] = bytes([k % 256]) * (k % 4)
+    bins.index = indexes
     bins.counts = array("d", [c for _, c, _ in columns])
     bins.maxima = array("d", [c for _, c, _ in columns][::-1])
     back = unseal(seal(bins))
