@@ -6,13 +6,16 @@ manual clock, which starts at `DEFAULT_START` (a whole hour).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from backend.cloud import DEFAULT_START, Cloud
 from backend.errors import AwsError
+from backend.services.logs.patterns import compiled as compiled_module
 from backend.services.logs.stream import EVENT_OVERHEAD
+from backend.untrusted import json_members, json_object
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -79,3 +82,19 @@ def billed(messages: list[str]) -> int:
 async def stored_bytes(cloud: Cloud, group: str = "g") -> int:
     [found] = (await logs(cloud, "DescribeLogGroups", logGroupIdentifiers=[group]))["logGroups"]
     return int(found["storedBytes"])
+
+
+def count_json_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The events filter patterns compiled from now on read as JSON, whole or some members."""
+    reads: list[str] = []
+
+    def counted(read: Callable[[str], Any]) -> Callable[[str], Any]:
+        def reading(text: str) -> Any:
+            reads.append(text)
+            return read(text)
+
+        return reading
+
+    monkeypatch.setattr(compiled_module, "json_object", counted(json_object))
+    monkeypatch.setattr(compiled_module, "json_members", lambda names: counted(json_members(names)))
+    return reads

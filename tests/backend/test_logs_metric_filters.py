@@ -12,10 +12,16 @@ from typing import Any
 import pytest
 
 from backend.cloud import Cloud
-from backend.services.logs.patterns import compiled as compiled_module
-from backend.untrusted import json_object
 from tests.backend.helpers import cw
-from tests.backend.logs_helpers import MINUTE, T0, logs, logs_error, make_stream, put
+from tests.backend.logs_helpers import (
+    MINUTE,
+    T0,
+    count_json_reads,
+    logs,
+    logs_error,
+    make_stream,
+    put,
+)
 
 NS = "Skydeck/Orders"
 
@@ -431,13 +437,7 @@ async def test_streams_putting_the_same_seconds_add_up_as_one_would(cloud: Cloud
 async def test_the_json_filters_of_a_group_read_each_event_once(
     cloud: Cloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads: list[str] = []
-
-    def counting(text: str) -> dict[str, Any] | None:
-        reads.append(text)
-        return json_object(text)
-
-    monkeypatch.setattr(compiled_module, "json_object", counting)
+    reads = count_json_reads(monkeypatch)
     await make_stream(cloud)
     await put_filter(cloud, "errors", pattern='{ $.level = "ERROR" }')
     await put_filter(

@@ -29,8 +29,7 @@ from backend.services.logs.patterns import (
     PatternKind,
     compile_pattern,
 )
-from backend.services.logs.patterns import compiled as compiled_module
-from backend.untrusted import json_object
+from tests.backend.logs_helpers import count_json_reads
 
 Case = tuple[str, str, bool]
 
@@ -762,13 +761,7 @@ def test_the_longest_pattern_is_allowed() -> None:
 
 
 def test_the_prefilter_refuses_json_events_unread(monkeypatch: pytest.MonkeyPatch) -> None:
-    reads: list[str] = []
-
-    def counting(text: str) -> Any:
-        reads.append(text)
-        return json_object(text)
-
-    monkeypatch.setattr(compiled_module, "json_object", counting)
+    reads = count_json_reads(monkeypatch)
     pattern = compile_pattern('{ $.eventType = "UpdateTrail" || $.latency > 1000 }')
     assert not pattern.matches('{"eventType": "CreateTrail"}')
     assert not pattern.matches('{"other": 5}')
@@ -778,6 +771,15 @@ def test_the_prefilter_refuses_json_events_unread(monkeypatch: pytest.MonkeyPatc
     assert pattern.matches('{"latency": 1e4}')
     assert not pattern.matches('{"latenc\\u0079": 5}')
     assert len(reads) == 2
+
+
+def test_a_json_pattern_reads_only_the_members_it_tests_by_their_names() -> None:
+    pattern = compile_pattern("{ $.['\u00e9t\u00e9'] = 1 && $.a.b = 2 }")
+    assert pattern.members == {"\u00e9t\u00e9", "a"}
+    assert pattern.matches('{"\u00e9t\u00e9": 1, "a": {"b": 2}, "c": [NaN]}')
+    assert not pattern.matches('{"": 1, "a": {"b": 2}}')
+    assert compile_pattern("{ $.*.b = 2 }").members is None
+    assert compile_pattern("[a, b]").members == frozenset()
 
 
 KEYS = ("a", "b", "c-d", "x.y")

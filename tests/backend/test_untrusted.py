@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from backend.cloud import Cloud
 from backend.errors import AwsError
-from backend.untrusted import json_document, json_object
+from backend.untrusted import json_document, json_members, json_object
 
 DEEP = "[" * 100_000
 
@@ -121,3 +121,56 @@ def test_what_only_json_accepts_is_still_read() -> None:
     assert json_object(deep) is None
     assert json_object('{"a": 1} x') is None
     assert json_object("[1]") is None
+
+
+def _members(document: dict[str, Any] | None, names: frozenset[str]) -> dict[str, Any] | None:
+    """What `json_members(names)` must give where `json_object` gave `document`."""
+    return None if document is None else {k: v for k, v in document.items() if k in names}
+
+
+def _same_members(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return sorted(a) == sorted(b) and all(_same(a[k], b[k]) for k in a)
+
+
+@given(
+    st.dictionaries(st.text(max_size=3), _VALUES, max_size=6),
+    st.frozensets(st.text(max_size=3), max_size=4),
+    st.booleans(),
+)
+def test_the_members_of_an_object_read_as_json_reads_them(
+    document: dict[str, Any], names: frozenset[str], ascii_only: bool
+) -> None:
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    expected = _members(json.loads(text), names)
+    assert _same_members(json_members(names)(text), expected)
+
+
+@given(st.text(alphabet='{}[]":,0123456789.eE+- \\nulaNIfity\ud800', max_size=30))
+def test_the_members_of_any_text_read_as_json_reads_them_or_not_at_all(text: str) -> None:
+    for names in (frozenset({"a"}), frozenset({"a", "", "1"})):
+        assert _same_members(json_members(names)(text), _members(json_object(text), names))
+
+
+def test_members_only_json_reads_are_read_as_json_reads_them() -> None:
+    """Whether a member msgspec refuses is one of those kept or one skipped, `json` reads
+    the object, so the answer is the same."""
+    read = json_members(frozenset({"k", "odd.key"}))
+    assert read('{"k": 1, "skipped": NaN}') == {"k": 1}
+    assert read('{"k": "\\ud800"}') == {"k": "\ud800"}
+    assert read('{"k": 1e400}') == {"k": math.inf}
+    assert read('{"k": 1, "k": 2, "odd.key": [], "x": {"k": 3}}') == {"k": 2, "odd.key": []}
+    assert read('{"\\u006b": true}') == {"k": True}
+    assert read('{"skipped": "\\x"}') is None  # not JSON at all
+    assert read('{"k": 1} x') is None
+    assert read("[1]") is None
+    assert read("plain text") is None
+    assert read('{"k": ' + "[" * 5000 + "]" * 5000 + "}") is None
+
+
+def test_members_named_outside_ascii_are_found_by_name() -> None:
+    """msgspec 0.23 reads a TypedDict's non-ASCII name as the empty one: not here."""
+    read = json_members(frozenset({"\u00e9t\u00e9"}))
+    assert read('{"": 1}') == {}
+    assert read('{"\u00e9t\u00e9": 2}') == {"\u00e9t\u00e9": 2}

@@ -44,6 +44,7 @@ from backend.services.logs.patterns import (
     FilterPatternError,
     ParseOnce,
     compile_pattern,
+    parse_for,
 )
 from backend.services.logs.stream import EVENT_OVERHEAD, LogStream, event_id, event_size
 from backend.services.logs.subscriptions import forward
@@ -166,8 +167,11 @@ class EventActions(LogsBase):
         now = self.cloud.clock.now()
         group.metrics.incoming_events.add(now, len(messages))
         group.metrics.incoming_bytes.add(now, added - EVENT_OVERHEAD * len(messages))
-        # Every filter of the group reads an event as JSON from the one parse.
-        parse = ParseOnce()
+        # Every filter of the group reads an event as JSON from the one parse, of the
+        # members any of them reads.
+        read = [member for f in group.metric_filters.values() for member in f.members]
+        read += [subscription.pattern.members for subscription in group.subscriptions.values()]
+        parse = ParseOnce(parse_for(read))
         for metric_filter in group.metric_filters.values():
             metric_filter.emit(self.cloud.metrics, timestamps, messages, parse)
         everything = range(len(messages))

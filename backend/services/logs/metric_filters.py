@@ -32,7 +32,11 @@ from typing import TYPE_CHECKING
 
 from backend.services.logs.patterns import FilterPattern, Match, Parse
 from backend.services.logs.patterns.comparisons import literal_number
-from backend.services.logs.patterns.extraction import dimension_reader, value_reader
+from backend.services.logs.patterns.extraction import (
+    dimension_reader,
+    spec_members,
+    value_reader,
+)
 
 if TYPE_CHECKING:
     from backend.metrics import MetricStore, Series
@@ -62,6 +66,12 @@ class MetricFilter:
     created: int
     #: Events matched since the filter was put, for the dashboard.
     matched: int = 0
+
+    @property
+    def members(self) -> list[frozenset[str] | None]:
+        """The members of a JSON event the filter reads: its pattern's, its value's, dimensions'."""
+        specs = (self.transformation.value, *self.transformation.dimensions.values())
+        return [self.pattern.members, *map(spec_members, specs)]
 
     def emit(
         self, store: MetricStore, timestamps: list[int], messages: list[str], parse: Parse

@@ -16,6 +16,7 @@ from backend.services.logs.patterns.compiled import (
     ParseOnce,
     PatternKind,
     compile_pattern,
+    parse_for,
 )
 from backend.services.logs.patterns.errors import (
     INVALID_FILTER_PATTERN,
@@ -35,4 +36,5 @@ __all__ = [
     "ParseOnce",
     "PatternKind",
     "compile_pattern",
+    "parse_for",
 ]

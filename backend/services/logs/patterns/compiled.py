@@ -7,8 +7,10 @@ FilterLogEvents caller pages through one pattern many times). A pattern
 answers for one event (`matches`, `match`) or for rows of a batch
 (`select`): the rows are first screened in C on text that every match holds
 (`prefilter`), and only those left are split into fields or parsed as JSON.
-A JSON pattern reads events through a `Parse` its caller gives, so that the
-filters of one batch share one reading of each event.
+A JSON pattern builds only the members of an event its selectors start at
+(`members`), and reads events through a `Parse` its caller gives, so that the
+filters of one batch share one reading of each event (`parse_for` the
+members all of them read).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from backend.services.logs.patterns.extraction import PLAIN_MATCH, Match
 from backend.services.logs.patterns.json_conditions import read_json_pattern
 from backend.services.logs.patterns.prefilter import Prefilter, everything, requirement
 from backend.services.logs.patterns.terms import read_terms
-from backend.untrusted import json_object
+from backend.untrusted import json_members, json_object
 
 #: Longest pattern, in characters (the API's `FilterPattern` shape).
 MAX_PATTERN_LENGTH = 1024
@@ -52,19 +54,37 @@ class PatternKind(enum.StrEnum):
 
 
 class ParseOnce:
-    """A `Parse` that reads each distinct event once, for the filters of one batch to share."""
+    """A `Parse` that reads each distinct event once, for the filters of one batch to share.
 
-    __slots__ = ("_read",)
+    `read` reads an event for all of them: `parse_for` their members.
+    """
 
-    def __init__(self) -> None:
-        self._read: dict[str, dict[str, Any] | None] = {}
+    __slots__ = ("_documents", "_read")
+
+    def __init__(self, read: Parse = json_object) -> None:
+        self._read = read
+        self._documents: dict[str, dict[str, Any] | None] = {}
 
     def __call__(self, message: str) -> dict[str, Any] | None:
         try:
-            return self._read[message]
+            return self._documents[message]
         except KeyError:
-            document = self._read[message] = json_object(message)
+            document = self._documents[message] = self._read(message)
             return document
+
+
+def parse_for(members: Iterable[frozenset[str] | None]) -> Parse:
+    """How to read events for readers that each read `members` of them (None: any member).
+
+    Only the members some reader needs are built (`json_members`); a reader
+    that may need any gets the whole object.
+    """
+    needed: set[str] = set()
+    for some in members:
+        if some is None:
+            return json_object
+        needed |= some
+    return json_members(frozenset(needed))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -80,18 +100,27 @@ class FilterPattern:
     decide: _Decide | None
     #: The match of a message `select` chose (with the same `Parse`), not tested again.
     selected: Callable[[str, Parse], Match]
+    #: What of an event a JSON pattern reads: the members its selectors start at
+    #: (None: any member). Terms and space-delimited patterns read none.
+    members: frozenset[str] | None = frozenset()
+    #: How `select` reads events when its caller gives no `Parse`: only `members`.
+    parse: Parse = json_object
 
     def match(self, message: str, parse: Parse = json_object) -> Match | None:
         """The match of `message`, reading it as JSON (a JSON pattern) with `parse`."""
         return self.reader(message, parse)
 
     def select(
-        self, messages: Sequence[str], rows: range, parse: Parse = json_object
+        self, messages: Sequence[str], rows: range, parse: Parse | None = None
     ) -> Iterable[int]:
-        """The rows within `rows` (step 1) whose message matches, in order, found lazily."""
+        """The rows within `rows` (step 1) whose message matches, in order, found lazily.
+
+        `parse` must read at least the pattern's `members`; by default the
+        pattern reads those alone.
+        """
         decide = self.decide
         screen = (self.prefilter or _EVERYTHING).screen
-        return screen(messages, rows, None if decide is None else decide(parse))
+        return screen(messages, rows, None if decide is None else decide(parse or self.parse))
 
     def extract(self, message: str, value_spec: str) -> float | None:
         """The metric value `value_spec` gives for `message`: None unless it matches and has one."""
@@ -141,8 +170,9 @@ def _ignoring_parse(test: Callable[[str], bool]) -> _Decide:
 
 
 def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
-    condition, clauses = read_json_pattern(cursor)
+    condition, clauses, members = read_json_pattern(cursor)
     required = requirement(clauses, unless=_ESCAPE) if prefilter else None
+    own = parse_for([members])
 
     def decide(parse: Parse) -> Callable[[str], bool]:
         def read(message: str) -> bool:
@@ -154,7 +184,7 @@ def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     def matches(message: str) -> bool:
         if required is not None and not required.holds(message):
             return False
-        document = json_object(message)
+        document = own(message)
         return document is not None and condition(document)
 
     def reader(message: str, parse: Parse) -> Match | None:
@@ -166,7 +196,9 @@ def _json(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:
     def selected(message: str, parse: Parse) -> Match:
         return Match(document=parse(message))
 
-    return FilterPattern(text, PatternKind.JSON, matches, reader, required, decide, selected)
+    return FilterPattern(
+        text, PatternKind.JSON, matches, reader, required, decide, selected, members, own
+    )
 
 
 def _delimited(text: str, cursor: Cursor, prefilter: bool) -> FilterPattern:

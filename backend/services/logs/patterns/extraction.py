@@ -83,6 +83,14 @@ def dimension_reader(spec: str) -> Callable[[Match], str | None]:
     return dimension
 
 
+def spec_members(spec: str) -> frozenset[str] | None:
+    """The members of a JSON event a value or dimension `spec` reads (None: any member)."""
+    selector = selector_of(spec) if spec.startswith("$.") else None
+    if selector is None:
+        return frozenset()
+    return None if selector.root is None else frozenset((selector.root,))
+
+
 def _reader(spec: str) -> Callable[[Match], object]:
     """What `spec` points at in a match: a selector's first value in the event, or a field."""
     if not spec.startswith("$."):

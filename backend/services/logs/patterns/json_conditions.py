@@ -42,21 +42,28 @@ _IS: dict[str, tuple[object, str]] = {
 }
 
 
-def read_json_pattern(cursor: Cursor) -> tuple[Condition, Clauses]:
-    """The whole `{ ... }` pattern, and the clauses a matching event's text satisfies."""
+def read_json_pattern(cursor: Cursor) -> tuple[Condition, Clauses, frozenset[str] | None]:
+    """The whole `{ ... }` pattern, the clauses a matching event's text satisfies, and `members`.
+
+    `members` are the event's members the selectors start at, all that the
+    condition reads of an event; None when a selector starts at `$.*`.
+    """
     parser = _Parser(cursor)
     cursor.expect("{")
     condition, clauses = parser.disjunction()
     cursor.expect("}")
     if not cursor.at_end():
         raise FilterPatternError()
-    return condition, clauses
+    members = parser.members
+    return condition, clauses, None if members is None else frozenset(members)
 
 
 class _Parser:
     def __init__(self, cursor: Cursor) -> None:
         self.cursor = cursor
         self.wildcards = 0
+        #: The members the selectors start at (`read_json_pattern`).
+        self.members: set[str] | None = set()
 
     def disjunction(self) -> tuple[Condition, Clauses]:
         parts = [self.conjunction()]
@@ -82,6 +89,10 @@ class _Parser:
         cursor.skip_space()
         selector = read_selector(cursor)
         self.wildcards += selector.wildcards
+        if selector.root is None:
+            self.members = None
+        elif self.members is not None:
+            self.members.add(selector.root)
         if self.wildcards > MAX_PATTERN_WILDCARDS:
             raise FilterPatternError()
         find = selector.find

@@ -40,7 +40,7 @@ Finder = Callable[[Any], list[Any]]
 
 
 class Selector:
-    __slots__ = ("find", "key", "leaf_key", "top_key", "wildcards")
+    __slots__ = ("find", "key", "leaf_key", "root", "top_key", "wildcards")
 
     def __init__(self, steps: tuple[Step, ...]) -> None:
         self.wildcards = sum(isinstance(step, Wildcard) for step in steps)
@@ -50,6 +50,8 @@ class Selector:
         self.leaf_key = steps[-1] if steps and isinstance(steps[-1], str) else None
         #: That property when it is the only step (`$.latency`): one lookup finds the value.
         self.top_key = self.leaf_key if len(steps) == 1 else None
+        #: The member of the event the selector starts at (None for `$.*`): all it reads.
+        self.root = steps[0] if steps and isinstance(steps[0], str) else None
         path = [step for step in steps if not isinstance(step, Wildcard)]
         self.find: Finder = _walk(steps) if self.wildcards else _path(tuple(path))
 
