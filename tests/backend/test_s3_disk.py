@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,21 @@ async def test_a_file_deleted_on_disk_is_missing_at_once(cloud: Cloud, tmp_path:
     (tmp_path / "s3/bkt/k").unlink()
     assert (await s3_error(cloud, "GetObject", Bucket="bkt", Key="k")).code == "NoSuchKey"
     assert await keys(cloud, "bkt") == []
+
+
+async def test_a_data_folder_removed_while_running_is_made_again(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    """Someone deletes the whole data folder: the buckets go with it (the rescan the
+    watcher runs), and the next writes make the folders again rather than failing."""
+    await put(cloud, "bkt", "k", b"1")
+    shutil.rmtree(tmp_path / "s3")
+    await service(cloud).rescan()
+    assert (await s3(cloud, "ListBuckets"))["Buckets"] == []
+    await s3(cloud, "CreateBucket", Bucket="again")
+    await put(cloud, "again", "k", b"2")
+    assert await get(cloud, "again", "k") == b"2"
+    assert (tmp_path / "s3/again/k").read_bytes() == b"2"
 
 
 async def test_reset_empties_the_account_and_the_folder(cloud: Cloud, tmp_path: Path) -> None:

@@ -221,6 +221,9 @@ class Store:
                 return os.open(name, _NEW_FILE, 0o600), name
             except FileExistsError:
                 continue
+            except FileNotFoundError:
+                # Someone removed the data folder under a running cloud: make it again.
+                self.tmp.mkdir(parents=True, exist_ok=True)
 
     def temp(self) -> str:
         """A new empty file in the temporary folder."""
@@ -415,7 +418,8 @@ class Store:
     # -- buckets and uploads ------------------------------------------------------
 
     def make_folder(self, bucket: str) -> None:
-        self.folder(bucket).mkdir(exist_ok=True)
+        """The bucket's folder, and the data folder above it if someone removed that."""
+        self.folder(bucket).mkdir(parents=True, exist_ok=True)
 
     def remove_folder(self, bucket: str) -> None:
         shutil.rmtree(self.folder(bucket), ignore_errors=True)

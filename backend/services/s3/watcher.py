@@ -95,8 +95,11 @@ class DiskSync(S3Core):
 
     def _settle_buckets(self) -> None:
         """Folders new in the data folder become buckets; buckets whose folder went go."""
-        with os.scandir(self.store.root) as entries:
-            folders = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        try:
+            with os.scandir(self.store.root) as entries:
+                folders = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        except FileNotFoundError:  # the whole data folder was removed: every bucket with it
+            folders = []
         for name in folders:
             self._adopt(name)
         for bucket in self.index.buckets():
