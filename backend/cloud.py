@@ -179,25 +179,26 @@ class Cloud:
             svc.trail_hidden,
             svc.trail_error_code(error) if error is not None else "",
         )
-        self._count(svc, action, now)
+        # AWS/Usage's count of the call (made on the call's first use), inline: every call.
+        key = (svc.name, action)
+        series = self._usage_series.get(key)
+        if series is None:
+            series = self._usage_series[key] = self._usage(svc, action)
+        series.add(now)
         if error is not None:
-            key = (svc.name, action)
             self.errors[key] = self.errors.get(key, 0) + 1
             raise error
         assert response is not None
         return response
 
-    def _count(self, svc: Service, action: str, now: float) -> None:
-        key = (svc.name, action)
-        series = self._usage_series.get(key)
-        if series is None:
-            series = self._usage_series[key] = self.metrics.series(
-                "AWS/Usage",
-                "CallCount",
-                {"Service": svc.usage_name, "Type": "API", "Resource": action, "Class": "None"},
-                "None",
-            )
-        series.add(now)
+    def _usage(self, svc: Service, action: str) -> Series:
+        """The AWS/Usage series counting `action`'s calls."""
+        return self.metrics.series(
+            "AWS/Usage",
+            "CallCount",
+            {"Service": svc.usage_name, "Type": "API", "Resource": action, "Class": "None"},
+            "None",
+        )
 
     @property
     def usage(self) -> dict[tuple[str, str], int]:
