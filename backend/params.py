@@ -87,7 +87,7 @@ def optional_str_list(params: Params, name: str) -> list[str]:
     of failing halfway, e.g. after a receive has already taken its messages.
     """
     values = optional_list(params, name)
-    if not all(isinstance(v, str) for v in values):
+    if values and not all(isinstance(v, str) for v in values):
         raise InvalidParameterValue(
             f"Value for parameter {name} is invalid. Reason: must be a list of strings."
         )
