@@ -380,3 +380,41 @@ async def test_live_watches_the_buckets_and_the_data_folder_but_not_its_own(
         await task
     assert s3_service.store.own is None
     assert fake.closed == {0, 1, 2}
+
+
+async def test_live_watches_a_data_folder_made_again_after_it_was_removed(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    root = (tmp_path / "s3").resolve()
+    s3_service = service(cloud)
+    fake = FakeWatch()
+    task = asyncio.create_task(s3_service.live(fake))
+    await fake.asked(2)
+    top = next(n for n, (_, options) in enumerate(fake.calls) if options["recursive"] is False)
+
+    def top_watches() -> list[int]:
+        return [
+            n
+            for n, (_, options) in enumerate(fake.calls)
+            if options.get("recursive", True) is False
+        ]
+
+    shutil.rmtree(root)
+    await fake.report(top, {(Change.deleted, str(root))})
+    assert (await s3(cloud, "ListBuckets"))["Buckets"] == []
+    await fake.report(top, set())  # still gone: the same watch wakes again
+    assert top_watches() == [top]
+
+    await s3(cloud, "CreateBucket", Bucket="again")  # makes the data folder again
+    (root / "by-hand").mkdir()
+    await fake.report(top, set())
+    assert top in fake.closed
+    while len(top_watches()) < 2:
+        await fake.asked(len(fake.calls) + 1)
+    (_, again) = top_watches()
+    assert fake.calls[again][0] == (str(root),)
+    names = [b["Name"] for b in (await s3(cloud, "ListBuckets"))["Buckets"]]
+    assert names == ["again", "by-hand"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

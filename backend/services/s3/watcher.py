@@ -162,9 +162,36 @@ class DiskSync(S3Core):
             self.store.own = None
 
     async def _watch_top(self, watch: Watch, buckets_changed: asyncio.Event) -> None:
-        """The data folder's own entries: a bucket folder made or removed, by anyone."""
-        async for changes in watch(self.store.root, watch_filter=None, recursive=False):
-            await self.on_changes(changes)
+        """The data folder's own entries: a bucket folder made or removed, by anyone.
+
+        Someone removing the data folder itself takes every bucket with it, and
+        its watch sees nothing more. The watch wakes every `RESTART_CHECK_MS`
+        to see whether the folder is there again (the next bucket made makes
+        it), and then watches the new one, settling what is in it.
+        """
+        root = self.store.root
+        while True:
+            watching = watch(
+                root,
+                watch_filter=None,
+                recursive=False,
+                rust_timeout=RESTART_CHECK_MS,
+                yield_on_timeout=True,
+            )
+            gone = False
+            async with contextlib.aclosing(watching) as batches:
+                async for changes in batches:
+                    if changes:
+                        await self.on_changes(changes)
+                        buckets_changed.set()
+                    if not root.is_dir():
+                        if not gone:
+                            gone = True
+                            self._settle_buckets()
+                            buckets_changed.set()
+                    elif gone:
+                        break
+            self._settle_buckets()
             buckets_changed.set()
 
     async def _watch_buckets(self, watch: Watch, buckets_changed: asyncio.Event) -> None:
