@@ -87,7 +87,7 @@ class TrailPane(Pane):
     pane_id: ClassVar[str] = "trail"
     label: ClassVar[str] = "Trail"
     help_text: ClassVar[str] = HELP
-    aliases: ClassVar[tuple[str, ...]] = ("cloudtrail",)
+    aliases: ClassVar[tuple[str, ...]] = ("cloudtrail", "trails")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
