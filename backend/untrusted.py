@@ -89,7 +89,8 @@ def json_members(names: frozenset[str]) -> Callable[[str], dict[str, Any] | None
         return {name: document[name] for name in names if name in document}
 
     if not all(name.isascii() for name in names):
-        # msgspec 0.23 matches a TypedDict's name outside ASCII to the member `""` instead.
+        # msgspec 0.23 matches a TypedDict's name outside ASCII to the member `""` instead
+        # (it reads the name's UTF-8 before Python has made it: msgspec/msgspec#1126).
         return whole
     members = TypedDict("Members", dict.fromkeys(names, Any), total=False)  # type: ignore[misc]
     # A TypedDict decodes to a plain dict, of only the names it has.
