@@ -19,6 +19,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+from backend.process import tune_gc
+
 settings.register_profile("gate", derandomize=True, deadline=None, max_examples=50)
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
@@ -41,6 +43,18 @@ LONG = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(LONG))
+
+
+def pytest_collection_finish() -> None:
+    """Collect garbage as skydeck's own processes do (`tune_gc`), in each worker.
+
+    A worker holds what every test shares for the whole run (modules, Textual's
+    parsed styles, the collected tests): with Python's default thresholds the
+    collector would scan all of it again every few hundred allocations, a fifth
+    of a Pilot test's time. Freezing it once collected, and collecting less
+    often, leaves the tests' own garbage to the collector as `skydeck` does.
+    """
+    tune_gc()
 
 
 @pytest.fixture(autouse=True, scope="session")
