@@ -25,14 +25,12 @@ settings.register_profile("gate", derandomize=True, deadline=None, max_examples=
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
-#: Tests that take a good part of a minute each: the real aws CLI's (a subprocess a
-#: command), a headless demo hour, every key of a pane on the demo, the property
-#: machines. They run first, so that the workers share the short ones at the end
-#: rather than all waiting on one long test that started last.
+#: Tests that take a good part of a minute each: the README's blocks (the shell block
+#: starts the aws CLI once a command, as pasted), a headless demo hour, every key of a
+#: pane on the demo, the property machines. They run first, so that the workers share
+#: the short ones at the end rather than all waiting on one long test that started last.
 LONG = (
     "tests/wire/test_readme_blocks.py::",
-    "tests/wire/test_awscli.py::",
-    "tests/wire/test_s3_wire.py::test_the_s3_commands_verbatim",
     "tests/tui/test_pane_contract.py::test_every_key_on_the_pane_is_survived[demo-",
     "tests/backend/test_sqs_properties.py::",
     "tests/backend/test_cloudwatch_scenario.py::test_the_demo_",
