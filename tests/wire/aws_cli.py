@@ -21,7 +21,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 #: The access key the CLI's commands are signed with (CloudTrail records it).
 ACCESS_KEY = "AKIACLITEST000000001"
@@ -76,21 +75,19 @@ class AwsCli:
         return subprocess.CompletedProcess(["aws", *args], done["rc"], out, err)
 
     def close(self) -> None:
-        if self.process.stdin is not None:
+        """End the process: at the end of its input, or killed if a command hangs on."""
+        with self.process:  # closes the pipes and waits
+            assert self.process.stdin is not None
             self.process.stdin.close()
-        self.process.wait(self.timeout)
+            try:
+                self.process.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
     def __enter__(self) -> AwsCli:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if error is not None:
-            self.process.kill()
+    def __exit__(self, *_: object) -> None:
         self.close()
 
 
