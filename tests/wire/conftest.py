@@ -12,6 +12,7 @@ import boto3
 import botocore.session
 import pytest
 
+from tests.wire.aws_cli import AwsCli, cli_env
 from tests.wire.live import TIMEOUT, Live, start_live
 
 
@@ -59,3 +60,16 @@ def live(loop: asyncio.AbstractEventLoop, boto_session: Any) -> Iterator[Live]:
     served = start_live(loop, boto_session)
     yield served
     served.run(served.endpoint.close())
+
+
+@pytest.fixture
+def aws_env(live: Live, tmp_path: Path) -> dict[str, str]:
+    """What the aws CLI runs with, against `live`."""
+    return cli_env(live.url, tmp_path)
+
+
+@pytest.fixture
+def cli(aws_env: dict[str, str]) -> Iterator[AwsCli]:
+    """The aws CLI, one process for the test's commands (`tests.wire.aws_cli`)."""
+    with AwsCli(aws_env, TIMEOUT * 2) as running:
+        yield running

@@ -1,8 +1,9 @@
 """The real aws CLI against the endpoint, with the commands people type.
 
-Each command runs as a subprocess of the aws CLI from the registry (v1) with
-AWS_ENDPOINT_URL and dummy credentials only, in a HOME of its own so no user
-configuration leaks in. CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`
+Each command runs in the aws CLI from the registry (v1), one process for a
+test's commands (`tests.wire.aws_cli`: a fresh driver each, its own output and
+exit code), with AWS_ENDPOINT_URL and dummy credentials only, in a HOME of its
+own so no user configuration leaks in. CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`
 (aws/aws-cli#8737), so the config file loads skydeck's small plugin that
 gives it CLI v2's behaviour (docs/wire.md); the commands stay verbatim.
 """
@@ -15,76 +16,40 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from backend.services.sqs import SqsService
+from tests.wire.aws_cli import ACCESS_KEY, AwsCli
 from tests.wire.live import ACCOUNT, TIMEOUT, Live
 
 pytestmark = pytest.mark.awscli
 
-ACCESS_KEY = "AKIACLITEST000000001"
 
-
-@pytest.fixture
-def aws_env(live: Live, tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config"
-    config.write_text("[plugins]\nskydeck = backend.wire.awscli_plugin\n")
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_ENDPOINT_URL": live.url,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": "dummy",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-    }
-
-
-def run_aws(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "awscli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def aws(env: dict[str, str], *args: str) -> Any:
+def aws(cli: AwsCli, *args: str) -> Any:
     """Run `aws <args>` and return its JSON output (None when it prints nothing)."""
-    done = run_aws(env, *args)
+    done = cli.run(*args)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
 
 
-def test_the_sqs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
-    created = aws(aws_env, "sqs", "create-queue", "--queue-name", "cli-queue")
-    url = aws(aws_env, "sqs", "get-queue-url", "--queue-name", "cli-queue")["QueueUrl"]
+def test_the_sqs_commands_verbatim(live: Live, aws_env: dict[str, str], cli: AwsCli) -> None:
+    created = aws(cli, "sqs", "create-queue", "--queue-name", "cli-queue")
+    url = aws(cli, "sqs", "get-queue-url", "--queue-name", "cli-queue")["QueueUrl"]
     assert url == created["QueueUrl"] == f"{live.url}/{ACCOUNT}/cli-queue"
 
     attributes = aws(
-        aws_env, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"
+        cli, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"
     )["Attributes"]
     assert attributes["QueueArn"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:cli-queue"
     assert attributes["VisibilityTimeout"] == "30"
 
-    sent = aws(
-        aws_env, "sqs", "send-message", "--queue-url", url, "--message-body", "INSERTMESSAGE"
-    )
-    received = aws(aws_env, "sqs", "receive-message", "--queue-url", url)["Messages"]
+    sent = aws(cli, "sqs", "send-message", "--queue-url", url, "--message-body", "INSERTMESSAGE")
+    received = aws(cli, "sqs", "receive-message", "--queue-url", url)["Messages"]
     assert [(m["MessageId"], m["Body"]) for m in received] == [(sent["MessageId"], "INSERTMESSAGE")]
     handle = received[0]["ReceiptHandle"]
-    assert (
-        aws(aws_env, "sqs", "delete-message", "--queue-url", url, "--receipt-handle", handle)
-        is None
-    )
+    assert aws(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle", handle) is None
 
     queue = live.cloud.service(SqsService).queues[("us-east-1", "cli-queue")]
     waiting = subprocess.Popen(
@@ -112,9 +77,9 @@ def test_the_sqs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
     assert (waiting.returncode, out.strip()) == (0, ""), err
 
     for body in ("one", "two"):
-        aws(aws_env, "sqs", "send-message", "--queue-url", url, "--message-body", body)
+        aws(cli, "sqs", "send-message", "--queue-url", url, "--message-body", body)
     batch = aws(
-        aws_env,
+        cli,
         "sqs",
         "--region",
         "us-east-1",
@@ -129,14 +94,14 @@ def test_the_sqs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
     assert sorted(m["Body"] for m in batch) == ["one", "two"]
 
 
-def test_lookup_events_and_caller_identity(live: Live, aws_env: dict[str, str]) -> None:
+def test_lookup_events_and_caller_identity(live: Live, cli: AwsCli) -> None:
     for name in ("a", "b", "c"):
-        aws(aws_env, "sqs", "create-queue", "--queue-name", name)
+        aws(cli, "sqs", "create-queue", "--queue-name", name)
         live.advance(1)
-    identity = aws(aws_env, "sts", "get-caller-identity")
+    identity = aws(cli, "sts", "get-caller-identity")
     assert identity["Account"] == ACCOUNT
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{ACCESS_KEY}"
-    events = aws(aws_env, "cloudtrail", "lookup-events", "--max-results", "5")["Events"]
+    events = aws(cli, "cloudtrail", "lookup-events", "--max-results", "5")["Events"]
     assert [e["EventName"] for e in events] == [
         "GetCallerIdentity",
         "CreateQueue",
@@ -149,10 +114,10 @@ def test_lookup_events_and_caller_identity(live: Live, aws_env: dict[str, str]) 
     assert record["requestParameters"] == {"queueName": "c"}
 
 
-def test_validate_logs_checks_the_digest_chain(live: Live, aws_env: dict[str, str]) -> None:
-    aws(aws_env, "s3api", "create-bucket", "--bucket", "audit")
+def test_validate_logs_checks_the_digest_chain(live: Live, cli: AwsCli) -> None:
+    aws(cli, "s3api", "create-bucket", "--bucket", "audit")
     arn = aws(
-        aws_env,
+        cli,
         "cloudtrail",
         "create-trail",
         "--name",
@@ -161,12 +126,12 @@ def test_validate_logs_checks_the_digest_chain(live: Live, aws_env: dict[str, st
         "audit",
         "--enable-log-file-validation",
     )["TrailARN"]
-    aws(aws_env, "cloudtrail", "start-logging", "--name", "main")
+    aws(cli, "cloudtrail", "start-logging", "--name", "main")
     start = _iso(live.cloud.clock.now())
     live.advance(7200)
     window = ("--start-time", start, "--end-time", _iso(live.cloud.clock.now() + 60))
     validate = ("cloudtrail", "validate-logs", "--trail-arn", arn, *window, "--verbose")
-    done = run_aws(aws_env, *validate)
+    done = cli.run(*validate)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2/2 digest files valid" in done.stdout
     assert re.search(r"(\d+)/\1 log files valid", done.stdout), done.stdout
@@ -174,7 +139,7 @@ def test_validate_logs_checks_the_digest_chain(live: Live, aws_env: dict[str, st
     log_key = re.findall(r"Log file\ts3://audit/(\S+)\tvalid", done.stdout)[0]
     put = {"Bucket": "audit", "Key": log_key, "Body": gzip.compress(b'{"Records": []}')}
     live.run(live.cloud.call("s3", "PutObject", put))
-    tampered = run_aws(aws_env, *validate)
+    tampered = cli.run(*validate)
     assert tampered.returncode == 1
     assert f"s3://audit/{log_key}\tINVALID: hash value doesn't match" in tampered.stderr
 
@@ -183,12 +148,12 @@ def _iso(when: float) -> str:
     return f"{datetime.fromtimestamp(when, UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
+def test_the_logs_commands_verbatim(live: Live, cli: AwsCli) -> None:
     """`aws logs tail` is CLI v2's alone; the v1 CLI installed here has no such command.
 
     The stream is made with boto3: one CLI process fewer, each a second or more.
     """
-    assert aws(aws_env, "logs", "create-log-group", "--log-group-name", "/cli/app") is None
+    assert aws(cli, "logs", "create-log-group", "--log-group-name", "/cli/app") is None
     live.client("logs").create_log_stream(logGroupName="/cli/app", logStreamName="web")
     now = int(live.cloud.clock.now() * 1000)
     events = [
@@ -196,7 +161,7 @@ def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None
         {"timestamp": now - 1, "message": "ERROR boom"},
     ]
     put = aws(
-        aws_env,
+        cli,
         "logs",
         "put-log-events",
         "--log-group-name",
@@ -208,7 +173,7 @@ def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None
     )
     assert "rejectedLogEventsInfo" not in put
     found = aws(
-        aws_env,
+        cli,
         "logs",
         "filter-log-events",
         "--log-group-name",
@@ -221,11 +186,11 @@ def test_the_logs_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None
     ]
 
 
-def test_the_ec2_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
-    [vpc] = aws(aws_env, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"]
+def test_the_ec2_commands_verbatim(live: Live, cli: AwsCli) -> None:
+    [vpc] = aws(cli, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")["Vpcs"]
     assert vpc["CidrBlock"] == "172.31.0.0/16"
     launched = aws(
-        aws_env,
+        cli,
         "ec2",
         "run-instances",
         "--image-id",
@@ -238,7 +203,7 @@ def test_the_ec2_commands_verbatim(live: Live, aws_env: dict[str, str]) -> None:
     assert [i["State"]["Name"] for i in launched] == ["pending", "pending"]
     assert {i["VpcId"] for i in launched} == {vpc["VpcId"]}
     logged = aws(
-        aws_env,
+        cli,
         "ec2",
         "create-flow-logs",
         "--resource-ids",

@@ -12,8 +12,6 @@ import gzip
 import hashlib
 import http.client
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from backend.cloud import DEFAULT_START
+from tests.wire.aws_cli import AwsCli
 from tests.wire.live import TIMEOUT, Live
 
 
@@ -114,39 +113,14 @@ def test_object_calls_are_data_events_bucket_calls_management(live: Live) -> Non
 # -- the aws CLI -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(live: Live, tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config"
-    config.write_text("[plugins]\nskydeck = backend.wire.awscli_plugin\n")
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_ENDPOINT_URL": live.url,
-        "AWS_ACCESS_KEY_ID": "AKIACLITEST000000001",
-        "AWS_SECRET_ACCESS_KEY": "dummy",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-    }
-
-
-def aws(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "awscli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
+def aws(cli: AwsCli, *args: str) -> str:
+    done = cli.run(*args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 @pytest.mark.awscli
-def test_the_s3_commands_verbatim(live: Live, cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_the_s3_commands_verbatim(cli: AwsCli, tmp_path: Path) -> None:
     folder = tmp_path / "site"
     (folder / "css").mkdir(parents=True)
     (folder / "index.html").write_text("<h1>hi</h1>")
@@ -157,17 +131,17 @@ def test_the_s3_commands_verbatim(live: Live, cli_env: dict[str, str], tmp_path:
     # are "not newer", so a second sync has nothing to do, as against AWS.
     for path in (*folder.rglob("*"), big):
         os.utime(path, (DEFAULT_START - 3600, DEFAULT_START - 3600))
-    aws(cli_env, "s3", "mb", "s3://site")
-    aws(cli_env, "s3", "sync", str(folder), "s3://site/www")
-    aws(cli_env, "s3", "cp", str(big), "s3://site/video.bin")
-    listing = aws(cli_env, "s3", "ls", "--recursive", "s3://site")
+    aws(cli, "s3", "mb", "s3://site")
+    aws(cli, "s3", "sync", str(folder), "s3://site/www")
+    aws(cli, "s3", "cp", str(big), "s3://site/video.bin")
+    listing = aws(cli, "s3", "ls", "--recursive", "s3://site")
     assert "www/index.html" in listing and "www/css/a.css" in listing
     assert "20971520 video.bin" in listing
     back = tmp_path / "back.bin"
-    aws(cli_env, "s3", "cp", "s3://site/video.bin", str(back))
+    aws(cli, "s3", "cp", "s3://site/video.bin", str(back))
     assert back.read_bytes() == big.read_bytes()
-    assert aws(cli_env, "s3", "sync", str(folder), "s3://site/www").strip() == ""
-    aws(cli_env, "s3", "rm", "--recursive", "s3://site/www")
-    aws(cli_env, "s3api", "delete-object", "--bucket", "site", "--key", "video.bin")
-    aws(cli_env, "s3", "rb", "s3://site")
-    assert "site" not in aws(cli_env, "s3", "ls")
+    assert aws(cli, "s3", "sync", str(folder), "s3://site/www").strip() == ""
+    aws(cli, "s3", "rm", "--recursive", "s3://site/www")
+    aws(cli, "s3api", "delete-object", "--bucket", "site", "--key", "video.bin")
+    aws(cli, "s3", "rb", "s3://site")
+    assert "site" not in aws(cli, "s3", "ls")
