@@ -27,10 +27,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 #: Tests that take a good part of a minute each: the README's blocks (the shell block
 #: starts the aws CLI once a command, as pasted), a headless demo hour, every key of a
-#: pane on the demo, the property machines. They run first, so that the workers share
-#: the short ones at the end rather than all waiting on one long test that started last.
+#: pane on the demo, the property machines, mypy over the project (a clean clone has no
+#: cache). They run first, so that the workers share the short ones at the end rather
+#: than all waiting on one long test that started last.
 LONG = (
     "tests/wire/test_readme_blocks.py::",
+    "tests/test_tooling.py::",
     "tests/tui/test_pane_contract.py::test_every_key_on_the_pane_is_survived[demo-",
     "tests/backend/test_sqs_properties.py::",
     "tests/backend/test_cloudwatch_scenario.py::test_the_demo_",
