@@ -782,6 +782,28 @@ def test_a_json_pattern_reads_only_the_members_it_tests_by_their_names() -> None
     assert compile_pattern("[a, b]").members == frozenset()
 
 
+@pytest.mark.parametrize(
+    ("event", "passes"),
+    [
+        ('{"n": 2}', True),
+        ('{"n": 2.5}', True),
+        ('{"n": 12345678901234567890}', True),
+        ('{"n": 1e400}', True),
+        ('{"n": 1}', False),
+        ('{"n": NaN}', False),
+        ('{"n": "5"}', False),
+        ('{"n": true}', False),
+        ('{"n": null}', False),
+        ('{"n": [5]}', False),
+        ('{"m": 5}', False),
+        ('{"x": {"n": 5}}', False),
+    ],
+)
+def test_an_order_comparison_takes_a_number_and_nothing_else(event: str, passes: bool) -> None:
+    for prefilter in (True, False):
+        assert compile_pattern("{ $.n > 1 }", prefilter=prefilter).matches(event) is passes
+
+
 KEYS = ("a", "b", "c-d", "x.y")
 SELECTORS = ("$.a", "$.b", "$.a.b", "$.a[0]", "$.a[*]", "$.*", "$.['x.y']", "$.c-d", "$.b[1].a")
 LITERALS = (

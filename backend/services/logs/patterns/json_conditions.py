@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from backend.services.logs.patterns.comparisons import Test, read_comparison
+from backend.services.logs.patterns.comparisons import Comparison, read_comparison
 from backend.services.logs.patterns.cursor import Cursor
 from backend.services.logs.patterns.errors import FilterPatternError
 from backend.services.logs.patterns.json_selectors import Selector, read_selector
@@ -111,7 +111,7 @@ class _Parser:
         if keyword is not None:
             raise FilterPatternError()
         comparison = read_comparison(cursor, _WORD)
-        compared = _compared(selector, comparison.test(text_numbers=False))
+        compared = _compared(selector, comparison)
 
         needle = comparison.needle(leaves_are_text=False)
         if needle is not None:
@@ -124,9 +124,19 @@ class _Parser:
         return compared, found
 
 
-def _compared(selector: Selector, test: Test) -> Condition:
-    """Whether a value the selector finds is a string or number that passes `test`."""
+def _compared(selector: Selector, comparison: Comparison) -> Condition:
+    """Whether a value the selector finds is a string or number that passes `comparison`."""
+    test = comparison.test(text_numbers=False)
     key = selector.top_key
+    accepts = comparison.ordering()
+    if key is not None and accepts is not None:
+        # `$.latency > 1000`, the usual numeric filter: only a number passes, in one call.
+        def number(document: dict[str, Any]) -> bool:
+            value: Any = document.get(key)
+            kind = type(value)
+            return (kind is int or kind is float) and accepts(float(value))
+
+        return number
     if key is not None:
         # `$.name`, the usual selector: one lookup, no list of the values found.
         def named(document: dict[str, Any]) -> bool:
