@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import zlib
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,34 @@ async def test_unknown_uploads(cloud: Cloud) -> None:
         cloud, "AbortMultipartUpload", Bucket="bkt", Key="big", UploadId=upload_id
     )
     assert error.extra == {"UploadId": upload_id}
+
+
+async def test_an_upload_whose_parts_folder_was_removed_is_gone(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    """Someone removes skydeck's folder of parts: the upload went with it, NoSuchUpload."""
+    for finish in ("UploadPart", "CompleteMultipartUpload"):
+        upload_id = await start(cloud)
+        first = await upload(cloud, upload_id, 1, PART1)
+        shutil.rmtree(tmp_path / "s3/.skydeck/uploads")
+        if finish == "UploadPart":
+            error = await s3_error(
+                cloud, finish, Bucket="bkt", Key="big", UploadId=upload_id, PartNumber=2, Body=b"x"
+            )
+        else:
+            parts = [{"PartNumber": 1, "ETag": first["ETag"]}]
+            error = await s3_error(
+                cloud,
+                finish,
+                Bucket="bkt",
+                Key="big",
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        assert error.code == "NoSuchUpload"
+        listed = await s3(cloud, "ListMultipartUploads", Bucket="bkt")
+        assert listed.get("Uploads", []) == []
+        assert list((tmp_path / "s3/.skydeck/tmp").iterdir()) == []
 
 
 async def test_composite_crc32(cloud: Cloud) -> None:

@@ -45,6 +45,7 @@ from backend.services.s3.errors import (
     InvalidRequest,
     MalformedXML,
     NoSuchUpload,
+    S3Error,
 )
 from backend.services.s3.index import StoredBucket, StoredPart, StoredUpload
 from backend.services.s3.keys import check_key
@@ -108,6 +109,22 @@ class MultipartApi(ObjectApi):
         if found is None or found.bucket != bucket.name or found.key != params.get("Key"):
             raise NoSuchUpload(UploadId=str(upload_id))
         return found
+
+    def _lost(self, upload: StoredUpload) -> S3Error:
+        """The error for an upload whose parts' folder someone removed: it is gone.
+
+        Its parts went with the folder, so it is dropped, as an abort would drop it.
+        """
+        self.index.drop_upload(upload.upload_id)
+        return NoSuchUpload(UploadId=upload.upload_id)
+
+    def _place_part(self, upload: StoredUpload, temp: str, number: int) -> None:
+        """Move a complete part into its upload's folder."""
+        try:
+            os.replace(temp, self.store.upload_folder(upload.folder) / str(number))
+        except FileNotFoundError:
+            discard(temp)
+            raise self._lost(upload) from None
 
     def _new_upload_id(self) -> str:
         while True:
@@ -184,7 +201,7 @@ class MultipartApi(ObjectApi):
         except BaseException:
             discard(received.temp)
             raise
-        os.replace(received.temp, self.store.upload_folder(upload.folder) / str(number))
+        self._place_part(upload, received.temp, number)
         etag = f'"{received.md5_hex}"'
         value = encode(received.checksum[1]) if received.checksum is not None else None
         self.index.put_part(
@@ -216,7 +233,7 @@ class MultipartApi(ObjectApi):
         except BaseException:
             discard(temp)
             raise
-        os.replace(temp, self.store.upload_folder(upload.folder) / str(number))
+        self._place_part(upload, temp, number)
         etag = f'"{digests.md5.hexdigest()}"'
         value = encode(digests.digest(algorithm)) if algorithm else None
         self.index.put_part(upload.upload_id, StoredPart(number, length, etag, value, request.now))
@@ -299,6 +316,9 @@ class MultipartApi(ObjectApi):
             elif algorithm is not None:
                 raws = [base64.b64decode(p.checksum or "") for p in chosen]
                 checksum = (algorithm, composite(algorithm, raws), "COMPOSITE")
+        except FileNotFoundError:
+            discard(temp)
+            raise self._lost(upload) from None
         except BaseException:
             discard(temp)
             raise
