@@ -211,9 +211,13 @@ async def test_cloudwatch_logs_needs_a_role_and_the_interval_is_60_or_600(cloud:
     )
     assert error.code == "InvalidParameter" and "MaxAggregationInterval" in error.message
     error = await ec2_error(
-        cloud, "CreateFlowLogs", LogGroupName="g", DeliverLogsPermissionArn=ROLE,
-        ResourceIds=base["ResourceIds"], ResourceType="VPC",
-    )  # fmt: skip
+        cloud,
+        "CreateFlowLogs",
+        LogGroupName="g",
+        DeliverLogsPermissionArn=ROLE,
+        ResourceIds=base["ResourceIds"],
+        ResourceType="VPC",
+    )
     assert error.code == "MissingParameter"
 
 
@@ -282,9 +286,12 @@ async def test_a_client_token_repeats_the_first_reply(cloud: Cloud) -> None:
 
 async def test_describe_filters_pages_and_delete(shop: Shop) -> None:
     cloud = shop.cloud
-    everything = await shop.flow_log(shop.vpc, TagSpecifications=[
-        {"ResourceType": "vpc-flow-log", "Tags": [{"Key": "team", "Value": "net"}]}
-    ])  # fmt: skip
+    everything = await shop.flow_log(
+        shop.vpc,
+        TagSpecifications=[
+            {"ResourceType": "vpc-flow-log", "Tags": [{"Key": "team", "Value": "net"}]}
+        ],
+    )
     rejects = await shop.flow_log(shop.web.id, "NetworkInterface", TrafficType="REJECT")
     await cloud.call("s3", "CreateBucket", {"Bucket": "flow-bucket"})
     to_s3 = await shop.flow_log(
@@ -458,9 +465,13 @@ async def test_instances_launched_later_are_covered_by_the_vpcs_flow_log(shop: S
     flow_log_id = await shop.flow_log(shop.vpc)
     [web_subnet] = [s for s in shop.ec2.subnets.values() if s.id == shop.web.subnet_id]
     await ec2(
-        shop.cloud, "RunInstances", ImageId="ami-12345678", MinCount=1, MaxCount=1,
+        shop.cloud,
+        "RunInstances",
+        ImageId="ami-12345678",
+        MinCount=1,
+        MaxCount=1,
         SubnetId=web_subnet.id,
-    )  # fmt: skip
+    )
     await shop.cloud.clock.advance(60)
     flow_log = shop.ec2.flow_logs[flow_log_id]
     covered = {r.interface_id for r in flow_log.recent_records}
@@ -573,8 +584,15 @@ async def test_the_headless_summary_has_a_line_per_flow_log() -> None:
     lines = summary.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("flow log "))
     assert lines[header].split() == [
-        "flow", "log", "resource", "to", "records", "accept", "reject", "deliveries",
-    ]  # fmt: skip
+        "flow",
+        "log",
+        "resource",
+        "to",
+        "records",
+        "accept",
+        "reject",
+        "deliveries",
+    ]
     fields = lines[header + 1].split()
     assert fields[0].startswith("fl-") and fields[1:3] == ["shop", "/skydeck/vpc-flow-logs"]
     records, accepted, rejected, deliveries = (int(f.replace(",", "")) for f in fields[3:])

@@ -807,10 +807,28 @@ def test_an_order_comparison_takes_a_number_and_nothing_else(event: str, passes:
 KEYS = ("a", "b", "c-d", "x.y")
 SELECTORS = ("$.a", "$.b", "$.a.b", "$.a[0]", "$.a[*]", "$.*", "$.['x.y']", "$.c-d", "$.b[1].a")
 LITERALS = (
-    '"UpdateTrail"', "UpdateTrail", "Upd*", "*Trail", "*rai*", '"a b"', '"a\\"b"', "400", "4e2",
-    "+400", "4*", "40*", "*", "-1.5", "0", "%Trail%", "%^4%", '"\u00e9t\u00e9"', "true", "null",
+    '"UpdateTrail"',
+    "UpdateTrail",
+    "Upd*",
+    "*Trail",
+    "*rai*",
+    '"a b"',
+    '"a\\"b"',
+    "400",
+    "4e2",
+    "+400",
+    "4*",
+    "40*",
+    "*",
+    "-1.5",
+    "0",
+    "%Trail%",
+    "%^4%",
+    '"\u00e9t\u00e9"',
+    "true",
+    "null",
     '""',
-)  # fmt: skip
+)
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 STRINGS = ("UpdateTrail", "Upd", "400", "4", "a b", 'a"b', "\u00e9t\u00e9", "", "Trail", "x/y")
 NUMBERS_ = (400, 400.0, 4, -1.5, 0, 1e300, 12345678901234567890, math.inf, -math.inf, math.nan)
