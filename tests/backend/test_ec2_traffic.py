@@ -72,9 +72,16 @@ async def test_the_source_port_matters_only_as_far_as_the_acls_ranges_go(shop: S
 
     def from_port(port: int) -> Observed:
         seen = traffic.connect(
-            shop.app, shop.db, 6, port, 5432,
-            packets_out=1, bytes_out=100, packets_back=1, bytes_back=100,
-        )  # fmt: skip
+            shop.app,
+            shop.db,
+            6,
+            port,
+            5432,
+            packets_out=1,
+            bytes_out=100,
+            packets_back=1,
+            bytes_back=100,
+        )
         assert seen is not None
         return seen
 
