@@ -6,6 +6,7 @@ steps, so the one test command of the README checks everything CI checks.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,20 @@ def test_backend_runs_without_textual_or_rich() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+#: A comment that tells the formatter to leave a statement's layout alone.
+_FORMATTER_OFF = re.compile(r"#\s*fmt:\s*(?:skip|off)\b")
+
+
+def test_the_formatter_lays_out_every_line() -> None:
+    """`ruff format` is enforced: a suppression comment would keep a hand layout that
+    every later edit has to fight, so none is allowed."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("backend", "tui", "widgets", "themes", "tests", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _FORMATTER_OFF.search(line)
+    ]
+    assert found == []
