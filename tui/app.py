@@ -174,7 +174,9 @@ class SkydeckApp(App[None]):
         self.endpoint: Endpoint | None = None
         #: Where screenshots (and, set up by the CLI, the log) go.
         self.files = files if files is not None else paths.data_dir()
-        self._theme_name = theme
+        for known in THEMES:
+            self.register_theme(known)
+        self.theme = theme
         self._palette_for: str | None = None
         self.palette = Palette()
         self._pending: list[CloudEvent] = []
@@ -207,9 +209,6 @@ class SkydeckApp(App[None]):
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self._theme_name
         try:
             self.actors = await apply(self.scenario, self.cloud)
         except ScenarioError as error:
