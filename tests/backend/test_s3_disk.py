@@ -324,6 +324,10 @@ class FakeWatch:
 
         return batches()
 
+    def tops(self) -> list[int]:
+        """The numbers of the watches asked for of the data folder alone (not recursive)."""
+        return [n for n, (_, o) in enumerate(self.calls) if o.get("recursive", True) is False]
+
     async def asked(self, count: int) -> None:
         """Until `count` watches have been asked for."""
         while len(self.calls) < count:
@@ -350,7 +354,7 @@ async def test_live_watches_the_buckets_and_the_data_folder_but_not_its_own(
     assert watches == {False: (str(root),), True: (str(root / "bkt"),)}
     noting = s3_service.store.own
     assert noting is not None
-    top = next(n for n, (_, options) in enumerate(fake.calls) if options["recursive"] is False)
+    (top,) = fake.tops()
     buckets = 1 - top
 
     (root / "bkt/dropped.txt").write_bytes(b"by hand")
@@ -390,28 +394,21 @@ async def test_live_watches_a_data_folder_made_again_after_it_was_removed(
     fake = FakeWatch()
     task = asyncio.create_task(s3_service.live(fake))
     await fake.asked(2)
-    top = next(n for n, (_, options) in enumerate(fake.calls) if options["recursive"] is False)
-
-    def top_watches() -> list[int]:
-        return [
-            n
-            for n, (_, options) in enumerate(fake.calls)
-            if options.get("recursive", True) is False
-        ]
+    (top,) = fake.tops()
 
     shutil.rmtree(root)
     await fake.report(top, {(Change.deleted, str(root))})
     assert (await s3(cloud, "ListBuckets"))["Buckets"] == []
     await fake.report(top, set())  # still gone: the same watch wakes again
-    assert top_watches() == [top]
+    assert fake.tops() == [top]
 
     await s3(cloud, "CreateBucket", Bucket="again")  # makes the data folder again
     (root / "by-hand").mkdir()
     await fake.report(top, set())
     assert top in fake.closed
-    while len(top_watches()) < 2:
+    while len(fake.tops()) < 2:
         await fake.asked(len(fake.calls) + 1)
-    (_, again) = top_watches()
+    (_, again) = fake.tops()
     assert fake.calls[again][0] == (str(root),)
     names = [b["Name"] for b in (await s3(cloud, "ListBuckets"))["Buckets"]]
     assert names == ["again", "by-hand"]

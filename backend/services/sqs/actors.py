@@ -47,7 +47,7 @@ class Producer(QueueByName):
         started = self.cloud.clock.now()
         while True:
             await self.arrival(self.rate, started)
-            url = self._queue_url or await self.queue_url()
+            url = await self.queue_url()
             if url is None:
                 continue
             group = pick(self.rng, self.groups) if self.groups else None
@@ -114,7 +114,7 @@ class Consumer(QueueByName):
     async def _work(self) -> None:
         clock = self.cloud.clock
         while True:
-            url = self._queue_url or await self.queue_url()
+            url = await self.queue_url()
             if url is None:
                 continue
             self.status = "polling" if self.wait_time else "short polling"

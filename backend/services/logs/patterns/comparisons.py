@@ -57,9 +57,6 @@ class Comparison:
             return lambda value: search(leaf_text(value)) is None
         number_of = _text_number if text_numbers else _json_number
         accepts = self.ordering()
-        if accepts is not None and not text_numbers:
-            # `_json_number` inlined: a metric filter asks this of every event read.
-            return lambda value: type(value) is not str and accepts(float(value))
         if accepts is not None:
 
             def ordered(value: Leaf) -> bool:

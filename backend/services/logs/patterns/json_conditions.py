@@ -126,7 +126,6 @@ class _Parser:
 
 def _compared(selector: Selector, comparison: Comparison) -> Condition:
     """Whether a value the selector finds is a string or number that passes `comparison`."""
-    test = comparison.test(text_numbers=False)
     key = selector.top_key
     accepts = comparison.ordering()
     if key is not None and accepts is not None:
@@ -137,6 +136,7 @@ def _compared(selector: Selector, comparison: Comparison) -> Condition:
             return (kind is int or kind is float) and accepts(float(value))
 
         return number
+    test = comparison.test(text_numbers=False)
     if key is not None:
         # `$.name`, the usual selector: one lookup, no list of the values found.
         def named(document: dict[str, Any]) -> bool:
